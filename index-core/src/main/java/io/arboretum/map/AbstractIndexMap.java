@@ -40,7 +40,54 @@ public abstract class AbstractIndexMap<K, V> extends AbstractMap<K, V>
      * @return a weakly consistent navigable view of the keys
      */
     @Override
-    public abstract NavigableSet<K> keySet();
+    public NavigableSet<K> keySet() {
+        throw new IllegalStateException("SCRATCH - views not merged yet");
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public java.util.Set<Map.Entry<K, V>> entrySet() { // SCRATCH
+        java.util.List<Map.Entry<K, V>> out = new java.util.ArrayList<>();
+        Object[] ks = new Object[7];
+        Object[] vs = new Object[7];
+        K from = null;
+        for (;;) {
+            int m = copyBatch(from, false, null, false, false, ks, vs);
+            if (m == 0) {
+                return new java.util.LinkedHashSet<>(out);
+            }
+            for (int i = 0; i < m; i++) {
+                out.add(new java.util.AbstractMap.SimpleImmutableEntry<>((K) ks[i], (V) vs[i]));
+            }
+            from = (K) ks[m - 1];
+        }
+    }
+
+    // SCRATCH BEGIN
+    public java.util.NavigableSet<K> descendingKeySet() { throw new IllegalStateException(); }
+    public java.util.NavigableSet<K> navigableKeySet() { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> descendingMap() { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> subMap(K a, boolean b, K c, boolean d) { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> subMap(K a, K c) { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> headMap(K a, boolean b) { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> headMap(K a) { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> tailMap(K a, boolean b) { throw new IllegalStateException(); }
+    public ConcurrentNavigableMap<K, V> tailMap(K a) { throw new IllegalStateException(); }
+    public Map.Entry<K, V> lowerEntry(K k) { return findNear(java.util.Objects.requireNonNull(k), LT); }
+    public Map.Entry<K, V> floorEntry(K k) { return findNear(java.util.Objects.requireNonNull(k), LE); }
+    public Map.Entry<K, V> ceilingEntry(K k) { return findNear(java.util.Objects.requireNonNull(k), GE); }
+    public Map.Entry<K, V> higherEntry(K k) { return findNear(java.util.Objects.requireNonNull(k), GT); }
+    public K lowerKey(K k) { Map.Entry<K, V> e = lowerEntry(k); return e == null ? null : e.getKey(); }
+    public K floorKey(K k) { Map.Entry<K, V> e = floorEntry(k); return e == null ? null : e.getKey(); }
+    public K ceilingKey(K k) { Map.Entry<K, V> e = ceilingEntry(k); return e == null ? null : e.getKey(); }
+    public K higherKey(K k) { Map.Entry<K, V> e = higherEntry(k); return e == null ? null : e.getKey(); }
+    public Map.Entry<K, V> firstEntry() { return findNear(null, GE); }
+    public Map.Entry<K, V> lastEntry() { return findNear(null, LE); }
+    public Map.Entry<K, V> pollFirstEntry() { return pollInRange(null, true, null, true, false); }
+    public Map.Entry<K, V> pollLastEntry() { return pollInRange(null, true, null, true, true); }
+    public K firstKey() { Map.Entry<K, V> e = firstEntry(); if (e == null) throw new java.util.NoSuchElementException(); return e.getKey(); }
+    public K lastKey() { Map.Entry<K, V> e = lastEntry(); if (e == null) throw new java.util.NoSuchElementException(); return e.getKey(); }
+    // SCRATCH END
 
     /** For subclasses. */
     protected AbstractIndexMap() {
