@@ -136,7 +136,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /** The root; changes only under the old root's exclusive latch. */
     private transient volatile Node root;
     /** How keys become prefixes; set once, from UNDECIDED, for natural-order maps. */
-    private transient volatile KeyCodec codec;
+    transient volatile KeyCodec codec;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
 
@@ -490,9 +490,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             if (child == null) {
                 throw RESTART;
             }
-            long cv = child.optimisticRead();
-            // Validating the parent after reading the child's version proves the child was the
-            // right one when that version was read.
+            // Never wait on the child before the parent validates: an unvalidated slot may even be a
+            // leaf this thread holds (polls call this while holding leaves), so a latched child
+            // means restart. Validating the parent after reading the child's version proves the
+            // child was the right one when that version was read.
+            long cv = child.tryOptimisticRead();
             if (cv == HybridLatch.RESTART || !in.validate(v)) {
                 throw RESTART;
             }
@@ -562,7 +564,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     /** The pessimistic fallback of {@link #get}: shared latches, coupled top-down. */
-    private Object getShared(Object key, long kp, KeyCodec c) {
+    Object getShared(Object key, long kp, KeyCodec c) {
         for (;;) {
             Node n = root;
             if (!n.lockShared()) {
@@ -576,9 +578,13 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 while (n instanceof Inner) {
                     Inner in = (Inner) n;
                     Node child = in.kids[childSlot(in, in.n, key, kp, false, c)];
-                    // The child cannot become obsolete while its parent is share-latched: a merge
-                    // needs the parent exclusively.
-                    child.lockShared();
+                    // The child cannot become obsolete while its parent is share-latched (merges
+                    // need the parent exclusively), so this only waits for a writer of the child;
+                    // that writer cannot be waiting for us, because parents are upgraded with the
+                    // try form, which fails while we share the parent.
+                    if (!child.lockShared()) {
+                        throw new IllegalStateException("child of a share-latched node became obsolete");
+                    }
                     in.unlockShared();
                     n = child;
                 }
