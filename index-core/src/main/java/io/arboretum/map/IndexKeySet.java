@@ -158,5 +158,4 @@ final class IndexKeySet<K> extends AbstractSet<K> implements NavigableSet<K> {
     public NavigableSet<K> tailSet(K fromElement) {
         return tailSet(fromElement, true);
     }
-
 }

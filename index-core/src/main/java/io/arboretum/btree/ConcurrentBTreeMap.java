@@ -1,0 +1,2042 @@
+package io.arboretum.btree;
+
+import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.sync.HybridLatch;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A concurrent, ordered map on a B+tree with optimistic lock coupling: a drop-in replacement for
+ * {@link java.util.concurrent.ConcurrentSkipListMap} that searches faster and keeps entries in
+ * far less memory.
+ *
+ * <p>Keys are kept sorted by their natural ordering or by the comparator given at construction.
+ * Null keys and values are not permitted. Single-key operations ({@code get}, {@code put},
+ * {@code remove}, {@code putIfAbsent}, {@code replace}) and navigation ({@code ceilingEntry},
+ * {@code firstKey}, {@code pollFirstEntry} and their relatives, on this map and on its sub-map
+ * views) are linearizable. The compute family ({@code compute}, {@code computeIfAbsent},
+ * {@code computeIfPresent}, {@code merge}) runs the user's function outside every latch and commits
+ * with a conditional write, so under contention <em>the function may run more than once</em>, as
+ * with {@code ConcurrentSkipListMap}. Iterators and views are weakly consistent: they never throw
+ * {@link java.util.ConcurrentModificationException}, return each key at most once and in order,
+ * reflect every change made before they were created and may reflect later ones; the entries
+ * they return are immutable snapshots. {@link #size()} is O(1) but, like every aggregate here, only
+ * exact when no write is in flight.
+ *
+ * <p>Tuning: {@code ConcurrentBTreeMap.builder().nodeCapacity(128).build()}.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>Structure.</b> A B+tree of {@code Inner} and {@code Leaf} nodes, each of which
+ * <em>is</em> a {@link HybridLatch} (it extends it, so the latch costs one {@code long} field). A
+ * node holds up to {@code cap} keys in sorted arrays: {@code pfx}, the keys' 64-bit order-preserving
+ * prefixes (see {@link KeyCodec}), and {@code keys}, the key objects (absent when the prefix is the
+ * whole key, as for {@code Long} and {@code Integer}). A leaf holds the values in {@code vals}; an
+ * inner node with {@code n} separators has {@code n + 1} children in {@code kids}, child {@code i}
+ * holding the keys {@code k} with {@code sep[i-1] <= k < sep[i]}. Every node carries immutable-in-
+ * practice <em>fence keys</em> {@code low} (never changes for the life of a node) and {@code high}
+ * (changes only under the node's exclusive latch, by a split or a merge); {@code null} stands for
+ * minus and plus infinity. There are no sibling pointers: to step to a neighbour leaf, a reader
+ * descends again from the root with the fence key.
+ *
+ * <p><b>Latch protocol.</b> Readers descend by optimistic lock coupling: read a node's version,
+ * read the child slot, read the child's version, then validate the parent. A validated parent
+ * proves the child was the right one at the moment its version was read, so no node is ever
+ * latched by a reader and readers write no shared memory. Every value read before validation is
+ * untrusted: the code bounds-checks, tolerates nulls and catches the exceptions a torn read can
+ * cause; an exception (including one from a user comparator) is rethrown only if the node still
+ * validates, which proves the read that caused it was consistent. A reader that fails validation
+ * {@value #OPTIMISTIC_ATTEMPTS} times in a row falls back to shared latches, coupled top-down.
+ *
+ * <p>Writers descend the same way and then upgrade only the leaf to exclusive (a CAS from the
+ * version they read: success proves nothing changed since). Every acquisition that would wait is
+ * made top-down or left to right; acquisitions against that order (a parent after its child, a
+ * left sibling) use the try forms and restart on failure, so the tree cannot deadlock.
+ *
+ * <p><b>Split</b> (leaf {@code n} full, parent {@code p} or none):
+ * <ol>
+ *   <li>On the way down, a writer that may insert splits every full inner node it meets (steps 3
+ *       to 5 one level up), so {@code p} always has room.</li>
+ *   <li>Upgrade {@code p} from the version read on the way down, then {@code n} (both try-forms,
+ *       top-down); any failure releases both and restarts.</li>
+ *   <li>Allocate the right sibling {@code s} and copy the upper half of {@code n} into it (on the
+ *       rightmost leaf, an append moves nothing, so ascending loads fill nodes completely); set
+ *       {@code s.low = sep}, {@code s.high = n.high}, then {@code n.high = sep}.</li>
+ *   <li>Insert {@code sep} and {@code s} into {@code p}, or, if {@code n} was the root, publish a
+ *       new root holding {@code n} and {@code s} with a release store.</li>
+ *   <li>Unlock {@code n} and {@code p} (each unlock advances the version). {@code s} becomes
+ *       reachable only through {@code p}, and a reader trusts what it read of {@code s} only after
+ *       validating {@code p}, which happens after {@code p}'s release-unlock: so {@code s} is
+ *       never seen half-filled.</li>
+ * </ol>
+ *
+ * <p><b>Merge</b> (a node {@code n} fell below a quarter full after a removal):
+ * <ol>
+ *   <li>After releasing {@code n}, descend again recording the path, and upgrade the parent
+ *       {@code p}, then {@code n}, then its sibling {@code s} (the right one, or the left one for a
+ *       last child), all with the try forms: merging is opportunistic and gives up on any
+ *       conflict, which leaves a correct tree with an underfull node.</li>
+ *   <li>If both fit into one node, move the right node's entries (and, for inner nodes, the
+ *       separator from {@code p}) into the left node, set its {@code high} to the right node's, and
+ *       remove the separator and the right child from {@code p}.</li>
+ *   <li>Unlock the right node as <em>obsolete</em>: every optimistic reader still holding it
+ *       fails validation and restarts from the root, and every later latch attempt on it fails.</li>
+ *   <li>If {@code p} is the root and has one child left, that child becomes the root and
+ *       {@code p} is made obsolete; if {@code p} is underfull, repeat one level up.</li>
+ * </ol>
+ *
+ * <p><b>Root.</b> The root pointer changes only while the current root is exclusively latched
+ * (a root split or a root collapse), and is published with a release store before that unlock. A
+ * reader reads the root, then its version, then the root pointer again: a mismatch means it raced
+ * with a change and restarts.
+ *
+ * <p><b>Navigation across leaves</b> ({@code ceilingEntry} when the leaf has no larger key, and the
+ * like) descends to the neighbour by the fence key, validates it, and then validates the first leaf
+ * again. Both versions held across the same instant, so the answer is linearizable. Polls latch the
+ * leaves exclusively, left to right (right to left with try-locks), for the same reason.
+ *
+ * <p><b>Memory model.</b> Node fields are plain. Optimistic readers are ordered by the latch's
+ * acquire read of the version and its acquire fence before validation; writers by the CAS that
+ * latches and the release store that unlocks (see {@link HybridLatch}). The size counter is a
+ * {@link LongAdder}, so {@code size()} is a sum that is exact only in quiescence.
+ *
+ * <p><b>Notation</b> for locals: {@code n} node, {@code p} parent, {@code s} sibling, {@code v}
+ * a version ({@code pv} the parent's), {@code k} key, {@code kp} its prefix, {@code i} a slot.
+ *
+ * @param <K> the type of keys
+ * @param <V> the type of values
+ */
+public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The node capacity used when none is given. */
+    public static final int DEFAULT_NODE_CAPACITY = 64;
+    /** The smallest node capacity accepted. */
+    public static final int MIN_NODE_CAPACITY = 4;
+    /** The largest node capacity accepted. */
+    public static final int MAX_NODE_CAPACITY = 4096;
+
+    /** Optimistic restarts before a reader falls back to shared latches. */
+    static final int OPTIMISTIC_ATTEMPTS = 16;
+
+    /** The comparator, or null for natural ordering. */
+    private final Comparator<? super K> comparator;
+    /** Keys per node. */
+    private final int cap;
+    /** Nodes with fewer keys than this are merged with a sibling when possible. */
+    private final transient int minKeys;
+    /** The root; changes only under the old root's exclusive latch. */
+    private transient volatile Node root;
+    /** How keys become prefixes; set once, from UNDECIDED, for natural-order maps. */
+    transient volatile KeyCodec codec;
+    /** Number of entries. */
+    private final transient LongAdder count = new LongAdder();
+
+    // ------------------------------------------------------------------ construction
+
+    /** Creates an empty map ordered by the keys' natural ordering. */
+    public ConcurrentBTreeMap() {
+        this(null, DEFAULT_NODE_CAPACITY);
+    }
+
+    /**
+     * Creates an empty map ordered by {@code comparator}.
+     *
+     * @param comparator the order of keys; {@code null} for natural ordering
+     */
+    public ConcurrentBTreeMap(Comparator<? super K> comparator) {
+        this(comparator, DEFAULT_NODE_CAPACITY);
+    }
+
+    /**
+     * Creates a map with the mappings of {@code m}, ordered by natural ordering.
+     *
+     * @param m the mappings to copy
+     * @throws NullPointerException if {@code m} or any of its keys or values is null
+     * @throws ClassCastException if the keys are not mutually comparable
+     */
+    public ConcurrentBTreeMap(Map<? extends K, ? extends V> m) {
+        this(null, DEFAULT_NODE_CAPACITY);
+        putAll(m);
+    }
+
+    /**
+     * Creates a map with the mappings and the ordering of {@code m}.
+     *
+     * @param m the sorted map whose mappings and comparator to copy
+     * @throws NullPointerException if {@code m} or any of its keys or values is null
+     */
+    public ConcurrentBTreeMap(SortedMap<K, ? extends V> m) {
+        this(m.comparator(), DEFAULT_NODE_CAPACITY);
+        putAll(m);
+    }
+
+    private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity) {
+        if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY) {
+            throw new IllegalArgumentException("nodeCapacity must be between " + MIN_NODE_CAPACITY
+                    + " and " + MAX_NODE_CAPACITY + ", was " + nodeCapacity);
+        }
+        this.comparator = comparator;
+        this.cap = nodeCapacity;
+        this.minKeys = Math.max(1, nodeCapacity / 4);
+        this.codec = KeyCodec.forComparator(comparator);
+        this.root = new Leaf(null, null, cap, codec);
+    }
+
+    /**
+     * Starts a builder for a map with non-default settings.
+     *
+     * @param <K> the type of keys
+     * @param <V> the type of values
+     * @return a new builder with natural ordering and the default node capacity
+     */
+    public static <K, V> Builder<K, V> builder() {
+        return new Builder<>();
+    }
+
+    /**
+     * The comparator of unsigned lexicographic order on {@code byte[]} keys. A map built with it
+     * recognises it and stores each key's first eight bytes as a search prefix.
+     *
+     * @return the singleton comparator
+     */
+    public static Comparator<byte[]> unsignedBytesComparator() {
+        return KeyCodec.UnsignedBytes.COMPARATOR;
+    }
+
+    /**
+     * Settings for a {@link ConcurrentBTreeMap}.
+     *
+     * @param <K> the type of keys
+     * @param <V> the type of values
+     */
+    public static final class Builder<K, V> {
+        private Comparator<? super K> comparator;
+        private int nodeCapacity = DEFAULT_NODE_CAPACITY;
+
+        private Builder() {
+        }
+
+        /**
+         * Orders keys by {@code comparator} instead of their natural ordering.
+         *
+         * @param comparator the order; {@code null} means natural ordering
+         * @return this builder
+         */
+        public Builder<K, V> comparator(Comparator<? super K> comparator) {
+            this.comparator = comparator;
+            return this;
+        }
+
+        /**
+         * Sets how many keys a node holds (default {@value #DEFAULT_NODE_CAPACITY}). Small
+         * capacities make tests split and merge nodes with few keys.
+         *
+         * @param nodeCapacity keys per node, from {@value #MIN_NODE_CAPACITY} to {@value #MAX_NODE_CAPACITY}
+         * @return this builder
+         * @throws IllegalArgumentException if the capacity is out of range
+         */
+        public Builder<K, V> nodeCapacity(int nodeCapacity) {
+            if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY) {
+                throw new IllegalArgumentException("nodeCapacity must be between " + MIN_NODE_CAPACITY
+                        + " and " + MAX_NODE_CAPACITY + ", was " + nodeCapacity);
+            }
+            this.nodeCapacity = nodeCapacity;
+            return this;
+        }
+
+        /**
+         * Creates the map.
+         *
+         * @return a new, empty map with these settings
+         */
+        public ConcurrentBTreeMap<K, V> build() {
+            return new ConcurrentBTreeMap<>(comparator, nodeCapacity);
+        }
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** A node: its latch, its keys and its fences. */
+    abstract static class Node extends HybridLatch {
+        /** Number of keys. Plain: written under the exclusive latch, read optimistically. */
+        int n;
+        /** Key prefixes, or null for codecs without prefixes. */
+        long[] pfx;
+        /** Key objects, or null for exact codecs (and for the first root before its first key). */
+        Object[] keys;
+        /** Low fence: every key here is {@code >= low}; null is minus infinity. Never changes. */
+        final Object low;
+        /** High fence: every key here is {@code < high}; null is plus infinity. */
+        Object high;
+
+        Node(Object low, Object high, int keySlots, KeyCodec c) {
+            this.low = low;
+            this.high = high;
+            this.pfx = c.hasPrefixes() ? new long[keySlots] : null;
+            this.keys = c.storesKeys() ? new Object[keySlots] : null;
+        }
+    }
+
+    /** A leaf: keys and values. */
+    static final class Leaf extends Node {
+        final Object[] vals;
+
+        Leaf(Object low, Object high, int cap, KeyCodec c) {
+            super(low, high, cap, c);
+            this.vals = new Object[cap];
+        }
+    }
+
+    /** An inner node: {@code n} separators and {@code n + 1} children. */
+    static final class Inner extends Node {
+        final Node[] kids;
+
+        Inner(Object low, Object high, int cap, KeyCodec c) {
+            super(low, high, cap, c);
+            this.kids = new Node[cap + 1];
+        }
+    }
+
+    /** Thrown inside optimistic code to restart; preallocated, no stack trace. */
+    private static final class Restart extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Restart() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Restart RESTART = new Restart();
+
+    // ------------------------------------------------------------------ keys
+
+    /** Checks a key and returns its prefix, choosing the codec on a natural-order map's first key. */
+    private long prefixOf(Object key, KeyCodec c) {
+        if (key == null) {
+            throw new NullPointerException("null key");
+        }
+        return c.prefix(key);
+    }
+
+    /** The codec to store {@code key} with: decides it on the first key of a natural-order map. */
+    private KeyCodec codecForWrite(Object key) {
+        KeyCodec c = codec;
+        if (c != KeyCodec.UNDECIDED) {
+            return c;
+        }
+        synchronized (this) {
+            c = codec;
+            if (c == KeyCodec.UNDECIDED) {
+                c = KeyCodec.forFirstKey(key);
+                // Only the first root exists and it holds no key: give it arrays of the new codec
+                // under its exclusive latch, so optimistic readers restart rather than see the swap.
+                Node r = root;
+                if (r.lockExclusive()) {
+                    if (r.n == 0 && r instanceof Leaf) {
+                        r.pfx = c.hasPrefixes() ? new long[cap] : null;
+                        r.keys = c.storesKeys() ? new Object[cap] : null;
+                    }
+                    codec = c;
+                    r.unlockExclusive();
+                } else {
+                    codec = c;
+                }
+            }
+            return c;
+        }
+    }
+
+    /** The key at slot {@code i}; untrusted under an optimistic read. */
+    private static Object keyAt(Node n, int i, KeyCodec c) {
+        return c.kind == KeyCodec.EXACT ? c.decode(n.pfx[i]) : n.keys[i];
+    }
+
+    /**
+     * Binary search among the first {@code cnt} keys of {@code n}: the slot of {@code key} if
+     * present, else {@code -(insertion point) - 1}. Untrusted under an optimistic read: callers
+     * catch what a torn node throws.
+     */
+    private static int search(Node n, int cnt, Object key, long kp, KeyCodec c) {
+        int lo = 0;
+        int hi = cnt - 1;
+        switch (c.kind) {
+            case KeyCodec.EXACT: {
+                long[] pfx = n.pfx;
+                while (lo <= hi) {
+                    int mid = (lo + hi) >>> 1;
+                    long mp = pfx[mid];
+                    if (mp < kp) {
+                        lo = mid + 1;
+                    } else if (mp > kp) {
+                        hi = mid - 1;
+                    } else {
+                        return mid;
+                    }
+                }
+                return -(lo + 1);
+            }
+            case KeyCodec.PREFIXED: {
+                long[] pfx = n.pfx;
+                Object[] keys = n.keys;
+                while (lo <= hi) {
+                    int mid = (lo + hi) >>> 1;
+                    long mp = pfx[mid];
+                    int r = mp < kp ? -1 : mp > kp ? 1 : c.compare(keys[mid], key);
+                    if (r < 0) {
+                        lo = mid + 1;
+                    } else if (r > 0) {
+                        hi = mid - 1;
+                    } else {
+                        return mid;
+                    }
+                }
+                return -(lo + 1);
+            }
+            default: {
+                Object[] keys = n.keys;
+                while (lo <= hi) {
+                    int mid = (lo + hi) >>> 1;
+                    int r = c.compare(keys[mid], key);
+                    if (r < 0) {
+                        lo = mid + 1;
+                    } else if (r > 0) {
+                        hi = mid - 1;
+                    } else {
+                        return mid;
+                    }
+                }
+                return -(lo + 1);
+            }
+        }
+    }
+
+    /**
+     * The child slot of an inner node for {@code key}: the child holding {@code key} itself, or,
+     * if {@code before}, the child holding the keys just below {@code key}. A null key means the
+     * leftmost child, or the rightmost if {@code before}.
+     */
+    private static int childSlot(Inner n, int cnt, Object key, long kp, boolean before, KeyCodec c) {
+        if (key == null) {
+            return before ? cnt : 0;
+        }
+        int r = search(n, cnt, key, kp, c);
+        if (r >= 0) {
+            return before ? r : r + 1;
+        }
+        return -r - 1;
+    }
+
+    /** Compares a key with a fence; fences are never null here. */
+    private int cmp(Object a, Object b, KeyCodec c) {
+        return c.compare(a, b);
+    }
+
+    // ------------------------------------------------------------------ optimistic descent
+
+    /**
+     * Reads the root and its version consistently.
+     *
+     * @return the root, with its version in {@code at[0]}
+     */
+    private Node readRoot(long[] at) {
+        for (int round = 0; ; round++) {
+            Node r = root;
+            long v = r.optimisticRead();
+            // The root pointer is published before the old root's unlock; re-reading it after the
+            // acquire read of the version detects a root that changed in between.
+            if (v != HybridLatch.RESTART && r == root) {
+                at[0] = v;
+                return r;
+            }
+            HybridLatch.backOff(round);
+        }
+    }
+
+    /** A leaf found by optimistic descent, with the version it was validated at. */
+    static final class Found {
+        Leaf leaf;
+        long v;
+    }
+
+    /**
+     * Descends optimistically to the leaf for {@code key} (see {@link #childSlot}); throws
+     * {@link #RESTART} if a validation fails.
+     */
+    private void descend(Object key, long kp, boolean before, KeyCodec c, Found out, long[] tmp) {
+        Node n = readRoot(tmp);
+        long v = tmp[0];
+        while (n instanceof Inner) {
+            Inner in = (Inner) n;
+            Node child;
+            try {
+                int cnt = in.n;
+                int i = childSlot(in, cnt, key, kp, before, c);
+                child = in.kids[i];
+            } catch (RuntimeException e) {
+                if (in.validate(v)) {
+                    throw e; // a consistent read threw: the comparator's own exception
+                }
+                throw RESTART;
+            }
+            if (child == null) {
+                throw RESTART;
+            }
+            // Never wait on the child before the parent validates: an unvalidated slot may even be a
+            // leaf this thread holds (polls call this while holding leaves), so a latched child
+            // means restart. Validating the parent after reading the child's version proves the
+            // child was the right one when that version was read.
+            long cv = child.tryOptimisticRead();
+            if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                throw RESTART;
+            }
+            n = child;
+            v = cv;
+        }
+        out.leaf = (Leaf) n;
+        out.v = v;
+    }
+
+    // ------------------------------------------------------------------ get
+
+    /**
+     * Returns the value mapped to {@code key}, or {@code null}. Linearizable; writes no shared memory.
+     *
+     * @param key the key
+     * @return the value, or {@code null} if absent
+     * @throws NullPointerException if the key is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public V get(Object key) {
+        KeyCodec c = codec;
+        long kp = prefixOf(key, c);
+        if (c == KeyCodec.UNDECIDED) {
+            return null; // nothing was ever stored
+        }
+        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            Node n = root;
+            long v = n.optimisticRead();
+            if (v == HybridLatch.RESTART || n != root) {
+                continue;
+            }
+            Object result = null;
+            boolean ok = true;
+            try {
+                while (n instanceof Inner) {
+                    Inner in = (Inner) n;
+                    Node child = in.kids[childSlot(in, in.n, key, kp, false, c)];
+                    long cv = child == null ? HybridLatch.RESTART : child.optimisticRead();
+                    if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                        ok = false;
+                        break;
+                    }
+                    n = child;
+                    v = cv;
+                }
+                if (ok) {
+                    Leaf leaf = (Leaf) n;
+                    int i = search(leaf, leaf.n, key, kp, c);
+                    result = i >= 0 ? leaf.vals[i] : null;
+                    ok = leaf.validate(v);
+                }
+            } catch (RuntimeException e) {
+                if (n.validate(v)) {
+                    throw e;
+                }
+                ok = false;
+            }
+            if (ok) {
+                return (V) result;
+            }
+            HybridLatch.backOff(attempt);
+        }
+        return (V) getShared(key, kp, c);
+    }
+
+    /** The pessimistic fallback of {@link #get}: shared latches, coupled top-down. */
+    Object getShared(Object key, long kp, KeyCodec c) {
+        for (;;) {
+            Node n = root;
+            if (!n.lockShared()) {
+                continue;
+            }
+            if (n != root) {
+                n.unlockShared();
+                continue;
+            }
+            try {
+                while (n instanceof Inner) {
+                    Inner in = (Inner) n;
+                    Node child = in.kids[childSlot(in, in.n, key, kp, false, c)];
+                    // The child cannot become obsolete while its parent is share-latched (merges
+                    // need the parent exclusively), so this only waits for a writer of the child;
+                    // that writer cannot be waiting for us, because parents are upgraded with the
+                    // try form, which fails while we share the parent.
+                    if (!child.lockShared()) {
+                        throw new IllegalStateException("child of a share-latched node became obsolete");
+                    }
+                    in.unlockShared();
+                    n = child;
+                }
+                Leaf leaf = (Leaf) n;
+                int i = search(leaf, leaf.n, key, kp, c);
+                return i >= 0 ? leaf.vals[i] : null;
+            } finally {
+                n.unlockShared();
+            }
+        }
+    }
+
+    /**
+     * Whether {@code key} is mapped. Linearizable.
+     *
+     * @param key the key
+     * @return whether a mapping exists
+     * @throws NullPointerException if the key is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public boolean containsKey(Object key) {
+        return get(key) != null;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    private static final int PUT = 0;
+    private static final int PUT_IF_ABSENT = 1;
+    private static final int REPLACE = 2;
+    private static final int REPLACE_IF_EQUAL = 3;
+
+    /**
+     * Maps {@code key} to {@code value}. Linearizable.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the previous value, or {@code null} if there was none
+     * @throws NullPointerException if the key or value is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public V put(K key, V value) {
+        return doPut(key, value, PUT, null);
+    }
+
+    /**
+     * Maps {@code key} to {@code value} unless it is already mapped. Linearizable.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the current value if the key was mapped (and the map is unchanged), else {@code null}
+     * @throws NullPointerException if the key or value is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public V putIfAbsent(K key, V value) {
+        return doPut(key, value, PUT_IF_ABSENT, null);
+    }
+
+    /**
+     * Replaces the value of {@code key} if it is mapped. Linearizable.
+     *
+     * @param key the key
+     * @param value the new value
+     * @return the previous value, or {@code null} if the key was not mapped (nothing changes)
+     * @throws NullPointerException if the key or value is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public V replace(K key, V value) {
+        return doPut(key, value, REPLACE, null);
+    }
+
+    /**
+     * Replaces the value of {@code key} if it is currently mapped to a value equal to
+     * {@code oldValue}. Linearizable.
+     *
+     * @param key the key
+     * @param oldValue the expected value
+     * @param newValue the new value
+     * @return whether the value was replaced
+     * @throws NullPointerException if any argument is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public boolean replace(K key, V oldValue, V newValue) {
+        Objects.requireNonNull(oldValue, "null value");
+        return doPut(key, newValue, REPLACE_IF_EQUAL, oldValue) != null;
+    }
+
+    /**
+     * The one write path: find the leaf optimistically, upgrade it, change it, and split on
+     * overflow. Returns the previous value (for REPLACE_IF_EQUAL: the replaced value, or null).
+     */
+    @SuppressWarnings("unchecked")
+    private V doPut(K key, V value, int mode, Object expected) {
+        if (value == null) {
+            throw new NullPointerException("null value");
+        }
+        KeyCodec c = codecForWrite(Objects.requireNonNull(key, "null key"));
+        long kp = c.prefix(key);
+        long[] tmp = new long[1];
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                HybridLatch.backOff(attempt);
+            }
+            // --- descend, splitting full inner nodes on the way (split step 1)
+            Node n = readRoot(tmp);
+            long v = tmp[0];
+            Inner p = null;
+            long pv = 0;
+            int pi = -1;
+            boolean restart = false;
+            while (n instanceof Inner) {
+                Inner in = (Inner) n;
+                int i;
+                Node child;
+                int cnt;
+                try {
+                    cnt = in.n;
+                    i = childSlot(in, cnt, key, kp, false, c);
+                    child = in.kids[i];
+                } catch (RuntimeException e) {
+                    if (in.validate(v)) {
+                        throw e;
+                    }
+                    restart = true;
+                    break;
+                }
+                if (cnt >= cap) {
+                    if (in.validate(v)) {
+                        splitInner(p, pv, pi, in, v, c);
+                    }
+                    restart = true;
+                    break;
+                }
+                long cv = child == null ? HybridLatch.RESTART : child.optimisticRead();
+                if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                    restart = true;
+                    break;
+                }
+                p = in;
+                pv = v;
+                pi = i;
+                n = child;
+                v = cv;
+            }
+            if (restart) {
+                continue;
+            }
+            Leaf leaf = (Leaf) n;
+            // --- search the leaf optimistically; the result is trusted once the upgrade succeeds
+            int i;
+            Object old;
+            int cnt;
+            try {
+                cnt = leaf.n;
+                i = search(leaf, cnt, key, kp, c);
+                old = i >= 0 ? leaf.vals[i] : null;
+            } catch (RuntimeException e) {
+                if (leaf.validate(v)) {
+                    throw e;
+                }
+                continue;
+            }
+            if (!leaf.validate(v)) {
+                continue;
+            }
+            if (i >= 0) {
+                if (mode == PUT_IF_ABSENT) {
+                    return (V) old;
+                }
+                if (mode == REPLACE_IF_EQUAL && !expected.equals(old)) {
+                    // equals ran on a validated snapshot; re-validate so the answer is current
+                    if (leaf.validate(v)) {
+                        return null;
+                    }
+                    continue;
+                }
+                if (!leaf.tryUpgrade(v)) {
+                    continue;
+                }
+                leaf.vals[i] = value;
+                leaf.unlockExclusive();
+                return (V) old;
+            }
+            if (mode == REPLACE || mode == REPLACE_IF_EQUAL) {
+                return null; // validated absent
+            }
+            int ins = -i - 1;
+            if (cnt < cap) {
+                if (!leaf.tryUpgrade(v)) {
+                    continue;
+                }
+                insertAt(leaf, cnt, ins, key, kp, value, c);
+                leaf.unlockExclusive();
+                count.increment();
+                return null;
+            }
+            // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way
+            if (p != null && !p.tryUpgrade(pv)) {
+                continue;
+            }
+            if (!leaf.tryUpgrade(v)) {
+                if (p != null) {
+                    p.unlockExclusive();
+                }
+                continue;
+            }
+            if (p == null && root != leaf) {
+                leaf.unlockExclusive();
+                continue;
+            }
+            splitLeafAndInsert(p, pi, leaf, ins, key, kp, value, c);
+            leaf.unlockExclusive();
+            if (p != null) {
+                p.unlockExclusive();
+            }
+            count.increment();
+            return null;
+        }
+    }
+
+    /** Inserts into a latched node with room: shift right, then write the slot. */
+    private static void insertAt(Leaf leaf, int cnt, int i, Object key, long kp, Object value, KeyCodec c) {
+        int move = cnt - i;
+        if (leaf.pfx != null) {
+            System.arraycopy(leaf.pfx, i, leaf.pfx, i + 1, move);
+            leaf.pfx[i] = kp;
+        }
+        if (leaf.keys != null) {
+            System.arraycopy(leaf.keys, i, leaf.keys, i + 1, move);
+            leaf.keys[i] = key;
+        }
+        System.arraycopy(leaf.vals, i, leaf.vals, i + 1, move);
+        leaf.vals[i] = value;
+        leaf.n = cnt + 1;
+    }
+
+    /**
+     * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
+     * root) and inserts the new entry into the half it belongs to.
+     */
+    private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, Object key, long kp, Object value,
+                                    KeyCodec c) {
+        int cnt = n.n;
+        // Ascending loads append to the rightmost leaf, descending ones prepend to the leftmost:
+        // moving nothing then leaves full nodes behind. Otherwise split in the middle.
+        int at;
+        if (ins == cnt && n.high == null) {
+            at = cnt;
+        } else if (ins == 0 && n.low == null) {
+            at = 0;
+        } else {
+            at = cnt / 2;
+        }
+        Object sep;
+        long sepPfx;
+        if (at == cnt) {
+            sep = key;
+            sepPfx = kp;
+        } else {
+            sep = keyAt(n, at, c);
+            sepPfx = n.pfx != null ? n.pfx[at] : 0L;
+        }
+        Leaf s = new Leaf(sep, n.high, cap, c);
+        int moved = cnt - at;
+        if (n.pfx != null) {
+            System.arraycopy(n.pfx, at, s.pfx, 0, moved);
+        }
+        if (n.keys != null) {
+            System.arraycopy(n.keys, at, s.keys, 0, moved);
+            java.util.Arrays.fill(n.keys, at, cnt, null);
+        }
+        System.arraycopy(n.vals, at, s.vals, 0, moved);
+        java.util.Arrays.fill(n.vals, at, cnt, null);
+        s.n = moved;
+        n.n = at;
+        n.high = sep;
+        // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
+        // except for an append (at == cnt), where the new key itself is the separator.
+        if (at == cnt) {
+            insertAt(s, 0, 0, key, kp, value, c);
+        } else if (ins <= at) {
+            insertAt(n, at, ins, key, kp, value, c);
+        } else {
+            insertAt(s, moved, ins - at, key, kp, value, c);
+        }
+        linkSibling(p, pi, n, s, sep, sepPfx, c);
+    }
+
+    /** Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or in a new root. */
+    private void linkSibling(Inner p, int pi, Node n, Node s, Object sep, long sepPfx, KeyCodec c) {
+        if (p == null) {
+            Inner r = new Inner(null, null, cap, c);
+            if (r.pfx != null) {
+                r.pfx[0] = sepPfx;
+            }
+            if (r.keys != null) {
+                r.keys[0] = sep;
+            }
+            r.kids[0] = n;
+            r.kids[1] = s;
+            r.n = 1;
+            // Volatile store, before the old root (n) is unlocked: see "Root" in the class notes.
+            root = r;
+            return;
+        }
+        int cnt = p.n;
+        int move = cnt - pi;
+        if (p.pfx != null) {
+            System.arraycopy(p.pfx, pi, p.pfx, pi + 1, move);
+            p.pfx[pi] = sepPfx;
+        }
+        if (p.keys != null) {
+            System.arraycopy(p.keys, pi, p.keys, pi + 1, move);
+            p.keys[pi] = sep;
+        }
+        System.arraycopy(p.kids, pi + 1, p.kids, pi + 2, move);
+        p.kids[pi + 1] = s;
+        p.n = cnt + 1;
+    }
+
+    /** Splits a full inner node met on the way down (split step 1); always followed by a restart. */
+    private void splitInner(Inner p, long pv, int pi, Inner n, long v, KeyCodec c) {
+        if (p != null && !p.tryUpgrade(pv)) {
+            return;
+        }
+        if (!n.tryUpgrade(v)) {
+            if (p != null) {
+                p.unlockExclusive();
+            }
+            return;
+        }
+        if (p == null && root != n) {
+            n.unlockExclusive();
+            return;
+        }
+        int cnt = n.n;
+        int mid = cnt / 2;
+        Object sep = keyAt(n, mid, c);
+        long sepPfx = n.pfx != null ? n.pfx[mid] : 0L;
+        Inner s = new Inner(sep, n.high, cap, c);
+        int moved = cnt - mid - 1;
+        if (n.pfx != null) {
+            System.arraycopy(n.pfx, mid + 1, s.pfx, 0, moved);
+        }
+        if (n.keys != null) {
+            System.arraycopy(n.keys, mid + 1, s.keys, 0, moved);
+            java.util.Arrays.fill(n.keys, mid, cnt, null);
+        }
+        System.arraycopy(n.kids, mid + 1, s.kids, 0, moved + 1);
+        java.util.Arrays.fill(n.kids, mid + 1, cnt + 1, null);
+        s.n = moved;
+        n.n = mid;
+        n.high = sep;
+        linkSibling(p, pi, n, s, sep, sepPfx, c);
+        n.unlockExclusive();
+        if (p != null) {
+            p.unlockExclusive();
+        }
+    }
+
+    // ------------------------------------------------------------------ removal and merging
+
+    /**
+     * Removes the mapping for {@code key}. Linearizable.
+     *
+     * @param key the key
+     * @return the removed value, or {@code null} if the key was not mapped
+     * @throws NullPointerException if the key is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public V remove(Object key) {
+        return doRemove(key, null);
+    }
+
+    /**
+     * Removes the mapping for {@code key} if its value equals {@code value}. Linearizable.
+     *
+     * @param key the key
+     * @param value the expected value; {@code null} never matches
+     * @return whether the mapping was removed
+     * @throws NullPointerException if the key is null
+     * @throws ClassCastException if the key cannot be compared with the map's keys
+     */
+    @Override
+    public boolean remove(Object key, Object value) {
+        if (key == null) {
+            throw new NullPointerException("null key");
+        }
+        return value != null && doRemove(key, value) != null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private V doRemove(Object key, Object expected) {
+        KeyCodec c = codec;
+        long kp = prefixOf(key, c);
+        if (c == KeyCodec.UNDECIDED) {
+            return null;
+        }
+        Found f = new Found();
+        long[] tmp = new long[1];
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                HybridLatch.backOff(attempt);
+            }
+            try {
+                descend(key, kp, false, c, f, tmp);
+            } catch (Restart r) {
+                continue;
+            }
+            Leaf leaf = f.leaf;
+            long v = f.v;
+            int cnt;
+            int i;
+            Object old;
+            try {
+                cnt = leaf.n;
+                i = search(leaf, cnt, key, kp, c);
+                old = i >= 0 ? leaf.vals[i] : null;
+            } catch (RuntimeException e) {
+                if (leaf.validate(v)) {
+                    throw e;
+                }
+                continue;
+            }
+            if (!leaf.validate(v)) {
+                continue;
+            }
+            if (i < 0) {
+                return null; // validated absent
+            }
+            if (expected != null && !expected.equals(old)) {
+                if (leaf.validate(v)) {
+                    return null;
+                }
+                continue;
+            }
+            if (!leaf.tryUpgrade(v)) {
+                continue;
+            }
+            removeAt(leaf, cnt, i);
+            boolean underfull = leaf.n < minKeys && leaf != root;
+            leaf.unlockExclusive();
+            count.decrement();
+            if (underfull) {
+                rebalance(key, c);
+            }
+            return (V) old;
+        }
+    }
+
+    /** Removes slot {@code i} of a latched leaf, clearing the freed slot so the GC can collect it. */
+    private static Object removeAt(Leaf leaf, int cnt, int i) {
+        Object old = leaf.vals[i];
+        int move = cnt - i - 1;
+        if (leaf.pfx != null) {
+            System.arraycopy(leaf.pfx, i + 1, leaf.pfx, i, move);
+        }
+        if (leaf.keys != null) {
+            System.arraycopy(leaf.keys, i + 1, leaf.keys, i, move);
+            leaf.keys[cnt - 1] = null;
+        }
+        System.arraycopy(leaf.vals, i + 1, leaf.vals, i, move);
+        leaf.vals[cnt - 1] = null;
+        leaf.n = cnt - 1;
+        return old;
+    }
+
+    private static final int MAX_DEPTH = 64;
+
+    /**
+     * Descends optimistically to the leaf for {@code key} (leftmost if null), recording every node,
+     * its version and the child slot taken. Returns the depth; throws {@link #RESTART}.
+     */
+    private int descendPath(Object key, long kp, KeyCodec c, Node[] nodes, long[] versions, int[] slots) {
+        long[] tmp = new long[1];
+        Node n = readRoot(tmp);
+        long v = tmp[0];
+        int depth = 0;
+        while (true) {
+            if (depth == MAX_DEPTH) {
+                throw RESTART;
+            }
+            nodes[depth] = n;
+            versions[depth] = v;
+            if (!(n instanceof Inner)) {
+                return depth + 1;
+            }
+            Inner in = (Inner) n;
+            int i;
+            Node child;
+            try {
+                i = childSlot(in, in.n, key, kp, false, c);
+                child = in.kids[i];
+            } catch (RuntimeException e) {
+                if (in.validate(v)) {
+                    throw e;
+                }
+                throw RESTART;
+            }
+            long cv = child == null ? HybridLatch.RESTART : child.tryOptimisticRead();
+            if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                throw RESTART;
+            }
+            slots[depth] = i;
+            n = child;
+            v = cv;
+            depth++;
+        }
+    }
+
+    /**
+     * Merges underfull nodes on the path to {@code key} (merge steps 1 to 4), one level per round,
+     * and collapses a root left with one child. Opportunistic: gives up on the first conflict.
+     */
+    private void rebalance(Object key, KeyCodec c) {
+        long kp = key == null ? 0L : c.prefix(key);
+        Node[] nodes = new Node[MAX_DEPTH];
+        long[] versions = new long[MAX_DEPTH];
+        int[] slots = new int[MAX_DEPTH];
+        int conflicts = 0;
+        for (int round = 0; round < 4 * MAX_DEPTH; round++) {
+            int depth;
+            try {
+                depth = descendPath(key, kp, c, nodes, versions, slots);
+            } catch (Restart r) {
+                if (++conflicts > MAX_MERGE_CONFLICTS) {
+                    return;
+                }
+                continue;
+            }
+            // Root with a single child: the child becomes the root.
+            Node r = nodes[0];
+            if (r instanceof Inner && r.n == 0) {
+                if (!r.tryUpgrade(versions[0])) {
+                    if (++conflicts > MAX_MERGE_CONFLICTS) {
+                        return;
+                    }
+                    continue;
+                }
+                if (root == r && r.n == 0) {
+                    root = ((Inner) r).kids[0]; // volatile store before the old root's unlock
+                    r.unlockExclusiveObsolete();
+                    continue;
+                }
+                r.unlockExclusive();
+                return;
+            }
+            // The deepest underfull non-root node on the path (racy reads, confirmed by the upgrades).
+            int level = -1;
+            for (int d = depth - 1; d >= 1; d--) {
+                if (nodes[d].n < minKeys) {
+                    level = d;
+                    break;
+                }
+            }
+            if (level < 0) {
+                return;
+            }
+            int outcome = mergeWithSibling((Inner) nodes[level - 1], versions[level - 1],
+                    slots[level - 1], nodes[level], versions[level], c);
+            if (outcome == DONE) {
+                return;
+            }
+            if (outcome == CONFLICT) {
+                if (++conflicts > MAX_MERGE_CONFLICTS) {
+                    return;
+                }
+                HybridLatch.backOff(SPIN_ROUNDS_BEFORE_YIELD + conflicts);
+            }
+        }
+    }
+
+    /** Outcomes of {@link #mergeWithSibling}. */
+    private static final int MERGED = 0;
+    private static final int DONE = 1;
+    private static final int CONFLICT = 2;
+    /** Conflicts after which a rebalance gives up, leaving a correct but underfull node. */
+    private static final int MAX_MERGE_CONFLICTS = 16;
+    /** Back-off rounds that are pure spinning in {@link HybridLatch#backOff}. */
+    private static final int SPIN_ROUNDS_BEFORE_YIELD = 128;
+
+    /**
+     * Merge steps 1 to 3 for node {@code n}, child {@code pi} of {@code p}: {@link #MERGED},
+     * {@link #DONE} (nothing to merge, or entries redistributed instead) or {@link #CONFLICT}.
+     */
+    private int mergeWithSibling(Inner p, long pv, int pi, Node n, long v, KeyCodec c) {
+        if (!p.tryUpgrade(pv)) {
+            return CONFLICT;
+        }
+        if (!n.tryUpgrade(v)) {
+            p.unlockExclusive();
+            return CONFLICT;
+        }
+        int pc = p.n;
+        Node s;
+        int ai; // slot in p of the left node of the pair
+        if (pi < pc) {
+            s = p.kids[pi + 1];
+            ai = pi;
+        } else if (pi > 0) {
+            s = p.kids[pi - 1];
+            ai = pi - 1;
+        } else {
+            n.unlockExclusive();
+            p.unlockExclusive();
+            return DONE;
+        }
+        // Right sibling: left-to-right order; left sibling: against it. Try-lock either way.
+        if (!s.tryLockExclusive()) {
+            n.unlockExclusive();
+            p.unlockExclusive();
+            return CONFLICT;
+        }
+        Node a = ai == pi ? n : s;
+        Node b = ai == pi ? s : n;
+        boolean leaves = a instanceof Leaf;
+        int total = a.n + b.n + (leaves ? 0 : 1);
+        if (total > cap) {
+            // Too many for one node: share them evenly instead (merge step 2, alternative).
+            redistribute(p, ai, a, b, c);
+            return DONE;
+        }
+        if (leaves) {
+            Leaf la = (Leaf) a;
+            Leaf lb = (Leaf) b;
+            int an = la.n;
+            int bn = lb.n;
+            if (la.pfx != null) {
+                System.arraycopy(lb.pfx, 0, la.pfx, an, bn);
+            }
+            if (la.keys != null) {
+                System.arraycopy(lb.keys, 0, la.keys, an, bn);
+            }
+            System.arraycopy(lb.vals, 0, la.vals, an, bn);
+            la.n = an + bn;
+        } else {
+            Inner ia = (Inner) a;
+            Inner ib = (Inner) b;
+            int an = ia.n;
+            int bn = ib.n;
+            // The separator between them comes down from p.
+            if (ia.pfx != null) {
+                ia.pfx[an] = p.pfx[ai];
+                System.arraycopy(ib.pfx, 0, ia.pfx, an + 1, bn);
+            }
+            if (ia.keys != null) {
+                ia.keys[an] = p.keys[ai];
+                System.arraycopy(ib.keys, 0, ia.keys, an + 1, bn);
+            }
+            System.arraycopy(ib.kids, 0, ia.kids, an + 1, bn + 1);
+            ia.n = an + 1 + bn;
+        }
+        a.high = b.high;
+        // Remove separator ai and child ai + 1 from p.
+        int move = pc - ai - 1;
+        if (p.pfx != null) {
+            System.arraycopy(p.pfx, ai + 1, p.pfx, ai, move);
+        }
+        if (p.keys != null) {
+            System.arraycopy(p.keys, ai + 1, p.keys, ai, move);
+            p.keys[pc - 1] = null;
+        }
+        System.arraycopy(p.kids, ai + 2, p.kids, ai + 1, move);
+        p.kids[pc] = null;
+        p.n = pc - 1;
+        // b keeps its contents for readers that still hold it: they fail validation (obsolete) and
+        // restart, so they never use them.
+        b.unlockExclusiveObsolete();
+        a.unlockExclusive();
+        p.unlockExclusive();
+        return MERGED;
+    }
+
+    /**
+     * Shares the entries of the latched siblings {@code a} (slot {@code ai} of the latched
+     * {@code p}) and {@code b} evenly. The separator between them moves, and with it {@code b}'s
+     * low fence; since a low fence never changes for the life of a node, {@code b} is replaced by a
+     * fresh node {@code b2} (published through {@code p}, so readers trust it only after
+     * validating {@code p}) and made obsolete. Unlocks all three.
+     */
+    private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c) {
+        int an = a.n;
+        int bn = b.n;
+        Object sep;
+        long sepPfx;
+        Node b2;
+        if (a instanceof Leaf) {
+            Leaf la = (Leaf) a;
+            Leaf lb = (Leaf) b;
+            int total = an + bn;
+            int h = total / 2;
+            long[] pf = la.pfx == null ? null : new long[total];
+            Object[] ks = la.keys == null ? null : new Object[total];
+            Object[] vs = new Object[total];
+            if (pf != null) {
+                System.arraycopy(la.pfx, 0, pf, 0, an);
+                System.arraycopy(lb.pfx, 0, pf, an, bn);
+            }
+            if (ks != null) {
+                System.arraycopy(la.keys, 0, ks, 0, an);
+                System.arraycopy(lb.keys, 0, ks, an, bn);
+            }
+            System.arraycopy(la.vals, 0, vs, 0, an);
+            System.arraycopy(lb.vals, 0, vs, an, bn);
+            sep = ks != null ? ks[h] : c.decode(pf[h]);
+            sepPfx = pf != null ? pf[h] : 0L;
+            Leaf nb = new Leaf(sep, lb.high, cap, c);
+            fillLeaf(la, pf, ks, vs, 0, h);
+            fillLeaf(nb, pf, ks, vs, h, total);
+            b2 = nb;
+        } else {
+            Inner ia = (Inner) a;
+            Inner ib = (Inner) b;
+            int total = an + 1 + bn;
+            int h = total / 2;
+            long[] pf = ia.pfx == null ? null : new long[total];
+            Object[] ks = ia.keys == null ? null : new Object[total];
+            Node[] kids = new Node[total + 1];
+            if (pf != null) {
+                System.arraycopy(ia.pfx, 0, pf, 0, an);
+                pf[an] = p.pfx[ai];
+                System.arraycopy(ib.pfx, 0, pf, an + 1, bn);
+            }
+            if (ks != null) {
+                System.arraycopy(ia.keys, 0, ks, 0, an);
+                ks[an] = p.keys[ai];
+                System.arraycopy(ib.keys, 0, ks, an + 1, bn);
+            }
+            System.arraycopy(ia.kids, 0, kids, 0, an + 1);
+            System.arraycopy(ib.kids, 0, kids, an + 1, bn + 1);
+            sep = ks != null ? ks[h] : c.decode(pf[h]);
+            sepPfx = pf != null ? pf[h] : 0L;
+            Inner nb = new Inner(sep, ib.high, cap, c);
+            fillInner(ia, pf, ks, kids, 0, h);
+            fillInner(nb, pf, ks, kids, h + 1, total);
+            b2 = nb;
+        }
+        a.high = sep;
+        if (p.pfx != null) {
+            p.pfx[ai] = sepPfx;
+        }
+        if (p.keys != null) {
+            p.keys[ai] = sep;
+        }
+        p.kids[ai + 1] = b2;
+        b.unlockExclusiveObsolete();
+        a.unlockExclusive();
+        p.unlockExclusive();
+    }
+
+    /** Makes latched leaf {@code n} hold entries {@code from..to} of the given arrays. */
+    private static void fillLeaf(Leaf n, long[] pf, Object[] ks, Object[] vs, int from, int to) {
+        int m = to - from;
+        if (pf != null) {
+            System.arraycopy(pf, from, n.pfx, 0, m);
+        }
+        if (ks != null) {
+            System.arraycopy(ks, from, n.keys, 0, m);
+            java.util.Arrays.fill(n.keys, m, n.keys.length, null);
+        }
+        System.arraycopy(vs, from, n.vals, 0, m);
+        java.util.Arrays.fill(n.vals, m, n.vals.length, null);
+        n.n = m;
+    }
+
+    /** Makes latched inner {@code n} hold separators {@code from..to} and their children. */
+    private static void fillInner(Inner n, long[] pf, Object[] ks, Node[] kids, int from, int to) {
+        int m = to - from;
+        if (pf != null) {
+            System.arraycopy(pf, from, n.pfx, 0, m);
+        }
+        if (ks != null) {
+            System.arraycopy(ks, from, n.keys, 0, m);
+            java.util.Arrays.fill(n.keys, m, n.keys.length, null);
+        }
+        System.arraycopy(kids, from, n.kids, 0, m + 1);
+        java.util.Arrays.fill(n.kids, m + 1, n.kids.length, null);
+        n.n = m;
+    }
+
+    // ------------------------------------------------------------------ navigation
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected Map.Entry<K, V> findNear(K key, int relation) {
+        KeyCodec c = codec;
+        long kp = key == null ? 0L : prefixOf(key, c);
+        if (c == KeyCodec.UNDECIDED) {
+            return null;
+        }
+        boolean up = relation == GT || relation == GE;
+        boolean inclusive = relation == GE || relation == LE;
+        Found f = new Found();
+        long[] tmp = new long[1];
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                HybridLatch.backOff(attempt);
+            }
+            try {
+                return (Map.Entry<K, V>) findNearOnce(key, kp, up, inclusive, c, f, tmp);
+            } catch (Restart r) {
+                // retry
+            }
+        }
+    }
+
+    /** One optimistic attempt of {@link #findNear}; throws {@link #RESTART}. */
+    private Map.Entry<Object, Object> findNearOnce(Object key, long kp, boolean up, boolean inclusive,
+                                                   KeyCodec c, Found f, long[] tmp) {
+        descend(key, kp, key == null && !up, c, f, tmp);
+        Leaf leaf = f.leaf;
+        long v = f.v;
+        int idx;
+        int cnt;
+        Object fence;
+        try {
+            cnt = leaf.n;
+            if (key == null) {
+                idx = up ? 0 : cnt - 1;
+            } else {
+                int r = search(leaf, cnt, key, kp, c);
+                if (r >= 0) {
+                    idx = inclusive ? r : up ? r + 1 : r - 1;
+                } else {
+                    idx = up ? -r - 1 : -r - 2;
+                }
+            }
+            if (idx >= 0 && idx < cnt) {
+                Object k = keyAt(leaf, idx, c);
+                Object val = leaf.vals[idx];
+                if (!leaf.validate(v) || k == null || val == null) {
+                    throw RESTART;
+                }
+                return new SimpleImmutableEntry<>(k, val);
+            }
+            fence = up ? leaf.high : leaf.low;
+        } catch (Restart r) {
+            throw r;
+        } catch (RuntimeException e) {
+            if (leaf.validate(v)) {
+                throw e;
+            }
+            throw RESTART;
+        }
+        if (!leaf.validate(v)) {
+            throw RESTART;
+        }
+        // Nothing on this side in this leaf: walk to the neighbours, keeping every version read
+        // so they can all be validated together at the end.
+        Leaf[] chain = {leaf};
+        long[] chainV = {v};
+        int held = 1;
+        while (fence != null) {
+            descend(fence, c.prefix(fence), !up, c, f, tmp);
+            Leaf nb = f.leaf;
+            long nv = f.v;
+            Object k;
+            Object val;
+            Object nextFence;
+            try {
+                int nc = nb.n;
+                if (nc > 0) {
+                    int j = up ? 0 : nc - 1;
+                    k = keyAt(nb, j, c);
+                    val = nb.vals[j];
+                    nextFence = null;
+                } else {
+                    k = null;
+                    val = null;
+                    nextFence = up ? nb.high : nb.low;
+                }
+            } catch (RuntimeException e) {
+                throw RESTART; // only plain reads here: any exception is a torn read
+            }
+            if (!nb.validate(nv)) {
+                throw RESTART;
+            }
+            for (int j = held - 1; j >= 0; j--) {
+                if (!chain[j].validate(chainV[j])) {
+                    throw RESTART;
+                }
+            }
+            if (k != null) {
+                if (val == null) {
+                    throw RESTART;
+                }
+                return new SimpleImmutableEntry<>(k, val);
+            }
+            if (held == chain.length) {
+                chain = java.util.Arrays.copyOf(chain, held * 2);
+                chainV = java.util.Arrays.copyOf(chainV, held * 2);
+            }
+            chain[held] = nb;
+            chainV[held] = nv;
+            held++;
+            fence = nextFence;
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ batch scans
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int copyBatch(K from, boolean fromInclusive, K to, boolean toInclusive, boolean descending,
+                         Object[] keys, Object[] values) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(values, "values");
+        if (keys.length == 0 || values.length < keys.length) {
+            throw new IllegalArgumentException("need keys.length > 0 and values.length >= keys.length, were "
+                    + keys.length + " and " + values.length);
+        }
+        KeyCodec c = codec;
+        long fromP = from == null ? 0L : c.prefix(from);
+        long toP = to == null ? 0L : c.prefix(to);
+        if (c == KeyCodec.UNDECIDED) {
+            return 0;
+        }
+        Found f = new Found();
+        long[] tmp = new long[1];
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                HybridLatch.backOff(attempt);
+            }
+            try {
+                return descending
+                        ? copyDown(to, toP, toInclusive, from, fromInclusive, keys, values, c, f, tmp)
+                        : copyUp(from, fromP, fromInclusive, to, toInclusive, keys, values, c, f, tmp);
+            } catch (Restart r) {
+                // retry
+            }
+        }
+    }
+
+    /** Whether key {@code k} lies beyond the upper bound {@code to}. */
+    private static boolean aboveTo(Object k, Object to, boolean toInclusive, KeyCodec c) {
+        if (to == null) {
+            return false;
+        }
+        int r = c.compare(k, to);
+        return r > 0 || (r == 0 && !toInclusive);
+    }
+
+    /** Whether key {@code k} lies below the lower bound {@code from}. */
+    private static boolean belowFrom(Object k, Object from, boolean fromInclusive, KeyCodec c) {
+        if (from == null) {
+            return false;
+        }
+        int r = c.compare(k, from);
+        return r < 0 || (r == 0 && !fromInclusive);
+    }
+
+    private int copyUp(Object from, long fromP, boolean fromInclusive, Object to, boolean toInclusive,
+                       Object[] keys, Object[] values, KeyCodec c, Found f, long[] tmp) {
+        descend(from, fromP, false, c, f, tmp);
+        Leaf leaf = f.leaf;
+        long v = f.v;
+        Leaf[] chain = null;
+        long[] chainV = null;
+        int held = 0;
+        boolean first = true;
+        for (;;) {
+            int m = 0;
+            Object fence;
+            boolean ended = false;
+            try {
+                int cnt = leaf.n;
+                int idx = 0;
+                if (first && from != null) {
+                    int r = search(leaf, cnt, from, fromP, c);
+                    idx = r >= 0 ? (fromInclusive ? r : r + 1) : -r - 1;
+                }
+                for (; idx < cnt && m < keys.length; idx++) {
+                    Object k = keyAt(leaf, idx, c);
+                    if (aboveTo(k, to, toInclusive, c)) {
+                        ended = true;
+                        break;
+                    }
+                    keys[m] = k;
+                    values[m] = leaf.vals[idx];
+                    m++;
+                }
+                fence = leaf.high;
+            } catch (RuntimeException e) {
+                if (leaf.validate(v)) {
+                    throw e;
+                }
+                throw RESTART;
+            }
+            if (!leaf.validate(v)) {
+                throw RESTART;
+            }
+            for (int j = held - 1; j >= 0; j--) {
+                if (!chain[j].validate(chainV[j])) {
+                    throw RESTART;
+                }
+            }
+            for (int j = 0; j < m; j++) {
+                if (keys[j] == null || values[j] == null) {
+                    throw RESTART;
+                }
+            }
+            if (m > 0 || ended || fence == null || aboveTo(fence, to, toInclusive, c)) {
+                return m;
+            }
+            // This leaf held nothing of the range: continue in the next, validating this one again.
+            if (chain == null) {
+                chain = new Leaf[4];
+                chainV = new long[4];
+            } else if (held == chain.length) {
+                chain = java.util.Arrays.copyOf(chain, held * 2);
+                chainV = java.util.Arrays.copyOf(chainV, held * 2);
+            }
+            chain[held] = leaf;
+            chainV[held] = v;
+            held++;
+            descend(fence, c.prefix(fence), false, c, f, tmp);
+            leaf = f.leaf;
+            v = f.v;
+            first = false;
+        }
+    }
+
+    private int copyDown(Object to, long toP, boolean toInclusive, Object from, boolean fromInclusive,
+                         Object[] keys, Object[] values, KeyCodec c, Found f, long[] tmp) {
+        descend(to, toP, to == null, c, f, tmp);
+        Leaf leaf = f.leaf;
+        long v = f.v;
+        Leaf[] chain = null;
+        long[] chainV = null;
+        int held = 0;
+        boolean first = true;
+        for (;;) {
+            int m = 0;
+            Object fence;
+            boolean ended = false;
+            try {
+                int cnt = leaf.n;
+                int idx = cnt - 1;
+                if (first && to != null) {
+                    int r = search(leaf, cnt, to, toP, c);
+                    idx = r >= 0 ? (toInclusive ? r : r - 1) : -r - 2;
+                }
+                for (; idx >= 0 && m < keys.length; idx--) {
+                    Object k = keyAt(leaf, idx, c);
+                    if (belowFrom(k, from, fromInclusive, c)) {
+                        ended = true;
+                        break;
+                    }
+                    keys[m] = k;
+                    values[m] = leaf.vals[idx];
+                    m++;
+                }
+                fence = leaf.low;
+            } catch (RuntimeException e) {
+                if (leaf.validate(v)) {
+                    throw e;
+                }
+                throw RESTART;
+            }
+            if (!leaf.validate(v)) {
+                throw RESTART;
+            }
+            for (int j = held - 1; j >= 0; j--) {
+                if (!chain[j].validate(chainV[j])) {
+                    throw RESTART;
+                }
+            }
+            for (int j = 0; j < m; j++) {
+                if (keys[j] == null || values[j] == null) {
+                    throw RESTART;
+                }
+            }
+            // Keys below the low fence are < fence <= from when fence <= from: nothing more.
+            if (m > 0 || ended || fence == null || (from != null && c.compare(fence, from) <= 0)) {
+                return m;
+            }
+            if (chain == null) {
+                chain = new Leaf[4];
+                chainV = new long[4];
+            } else if (held == chain.length) {
+                chain = java.util.Arrays.copyOf(chain, held * 2);
+                chainV = java.util.Arrays.copyOf(chainV, held * 2);
+            }
+            chain[held] = leaf;
+            chainV[held] = v;
+            held++;
+            descend(fence, c.prefix(fence), true, c, f, tmp);
+            leaf = f.leaf;
+            v = f.v;
+            first = false;
+        }
+    }
+
+    // ------------------------------------------------------------------ polls
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected Map.Entry<K, V> pollInRange(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean highest) {
+        KeyCodec c = codec;
+        long loP = lo == null ? 0L : c.prefix(lo);
+        long hiP = hi == null ? 0L : c.prefix(hi);
+        if (c == KeyCodec.UNDECIDED) {
+            return null;
+        }
+        Found f = new Found();
+        long[] tmp = new long[1];
+        ArrayList<Leaf> held = new ArrayList<>(2);
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                HybridLatch.backOff(attempt);
+            }
+            Object[] removed = null;
+            try {
+                removed = highest
+                        ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
+                        : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
+            } catch (Restart r) {
+                continue;
+            } finally {
+                for (int j = held.size() - 1; j >= 0; j--) {
+                    held.get(j).unlockExclusive();
+                }
+                held.clear();
+            }
+            if (removed == null) {
+                return null;
+            }
+            count.decrement();
+            Object k = removed[0];
+            Leaf from = (Leaf) removed[2];
+            if (from.n < minKeys) {
+                rebalance(k, c);
+            }
+            return new SimpleImmutableEntry<>((K) k, (V) removed[1]);
+        }
+    }
+
+    /**
+     * Latches leaves exclusively from the one holding {@code lo}, left to right (blocking is in
+     * order), until one holds a key of the range; removes it. Returns {key, value, leaf} or null.
+     * The caller unlocks every leaf in {@code held}.
+     */
+    private Object[] pollUp(Object lo, long loP, boolean loInclusive, Object hi, boolean hiInclusive,
+                            KeyCodec c, Found f, long[] tmp, ArrayList<Leaf> held) {
+        descend(lo, loP, false, c, f, tmp);
+        Leaf leaf = f.leaf;
+        if (!leaf.tryUpgrade(f.v)) {
+            throw RESTART;
+        }
+        held.add(leaf);
+        boolean first = true;
+        for (;;) {
+            int cnt = leaf.n;
+            int idx = 0;
+            if (first && lo != null) {
+                int r = search(leaf, cnt, lo, loP, c);
+                idx = r >= 0 ? (loInclusive ? r : r + 1) : -r - 1;
+            }
+            if (idx < cnt) {
+                Object k = keyAt(leaf, idx, c);
+                if (aboveTo(k, hi, hiInclusive, c)) {
+                    return null;
+                }
+                Object val = removeAt(leaf, cnt, idx);
+                return new Object[] {k, val, leaf};
+            }
+            Object fence = leaf.high;
+            if (fence == null || aboveTo(fence, hi, hiInclusive, c)) {
+                return null;
+            }
+            descend(fence, c.prefix(fence), false, c, f, tmp);
+            Leaf next = f.leaf;
+            if (!next.lockExclusive()) {
+                throw RESTART;
+            }
+            if (next.low == null || c.compare(next.low, fence) != 0) {
+                next.unlockExclusive();
+                throw RESTART;
+            }
+            held.add(next);
+            leaf = next;
+            first = false;
+        }
+    }
+
+    /** The mirror of {@link #pollUp}, right to left, with try-locks (against the latch order). */
+    private Object[] pollDown(Object hi, long hiP, boolean hiInclusive, Object lo, boolean loInclusive,
+                              KeyCodec c, Found f, long[] tmp, ArrayList<Leaf> held) {
+        descend(hi, hiP, hi == null, c, f, tmp);
+        Leaf leaf = f.leaf;
+        if (!leaf.tryUpgrade(f.v)) {
+            throw RESTART;
+        }
+        held.add(leaf);
+        boolean first = true;
+        for (;;) {
+            int cnt = leaf.n;
+            int idx = cnt - 1;
+            if (first && hi != null) {
+                int r = search(leaf, cnt, hi, hiP, c);
+                idx = r >= 0 ? (hiInclusive ? r : r - 1) : -r - 2;
+            }
+            if (idx >= 0) {
+                Object k = keyAt(leaf, idx, c);
+                if (belowFrom(k, lo, loInclusive, c)) {
+                    return null;
+                }
+                Object val = removeAt(leaf, cnt, idx);
+                return new Object[] {k, val, leaf};
+            }
+            Object fence = leaf.low;
+            if (fence == null || (lo != null && c.compare(fence, lo) <= 0)) {
+                return null;
+            }
+            descend(fence, c.prefix(fence), true, c, f, tmp);
+            Leaf prev = f.leaf;
+            if (!prev.tryUpgrade(f.v)) {
+                throw RESTART;
+            }
+            if (prev.high == null || c.compare(prev.high, fence) != 0) {
+                prev.unlockExclusive();
+                throw RESTART;
+            }
+            held.add(prev);
+            leaf = prev;
+            first = false;
+        }
+    }
+
+    // ------------------------------------------------------------------ aggregates
+
+    /**
+     * The number of mappings, in O(1). Exact when no write is in flight; under concurrent writes
+     * it is the sum of per-thread counters and may not match any single instant.
+     *
+     * @return the number of mappings, capped at {@link Integer#MAX_VALUE}
+     */
+    @Override
+    public int size() {
+        long s = count.sum();
+        return s < 0 ? 0 : s > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) s;
+    }
+
+    /**
+     * Removes every mapping, one leaf at a time, left to right; each leaf is emptied atomically.
+     * Weakly consistent: a mapping added concurrently to a part already cleared survives.
+     */
+    @Override
+    public void clear() {
+        KeyCodec c = codec;
+        if (c == KeyCodec.UNDECIDED) {
+            return;
+        }
+        Found f = new Found();
+        long[] tmp = new long[1];
+        Object from = null;
+        for (int attempt = 0; ; ) {
+            try {
+                descend(from, from == null ? 0L : c.prefix(from), false, c, f, tmp);
+            } catch (Restart r) {
+                HybridLatch.backOff(++attempt);
+                continue;
+            }
+            Leaf leaf = f.leaf;
+            if (!leaf.tryUpgrade(f.v)) {
+                HybridLatch.backOff(++attempt);
+                continue;
+            }
+            int cnt = leaf.n;
+            if (leaf.pfx != null) {
+                java.util.Arrays.fill(leaf.pfx, 0, cnt, 0L);
+            }
+            if (leaf.keys != null) {
+                java.util.Arrays.fill(leaf.keys, 0, cnt, null);
+            }
+            java.util.Arrays.fill(leaf.vals, 0, cnt, null);
+            leaf.n = 0;
+            Object next = leaf.high;
+            boolean isRoot = leaf == root;
+            leaf.unlockExclusive();
+            count.add(-cnt);
+            if (!isRoot) {
+                rebalance(from, c);
+            }
+            if (next == null) {
+                return;
+            }
+            from = next;
+        }
+    }
+
+    /**
+     * The comparator ordering the keys, or {@code null} for natural ordering.
+     *
+     * @return the comparator, or {@code null}
+     */
+    @Override
+    public Comparator<? super K> comparator() {
+        return comparator;
+    }
+
+    // ------------------------------------------------------------------ diagnostics
+
+    /**
+     * Checks the tree's structure and throws if it is broken: keys strictly ordered inside every
+     * node and inside its fences, child fences equal to the parent's separators, all leaves at one
+     * depth, no node latched or obsolete, no stale references in free slots, and the size counter
+     * equal to the number of entries. Meant for tests and diagnostics, with no write in flight.
+     *
+     * @throws IllegalStateException describing the first violation found
+     */
+    public void checkInvariants() {
+        KeyCodec c = codec;
+        long[] leafDepth = {-1};
+        long entries = checkNode(root, null, null, 0, leafDepth, c, true);
+        long counted = count.sum();
+        if (entries != counted) {
+            throw new IllegalStateException("size counter is " + counted + " but the leaves hold " + entries);
+        }
+    }
+
+    private long checkNode(Node n, Object low, Object high, int depth, long[] leafDepth, KeyCodec c,
+                           boolean isRoot) {
+        String where = (n instanceof Leaf ? "leaf" : "inner node") + " at depth " + depth;
+        if (n.isExclusivelyLatched() || n.isObsolete()) {
+            throw new IllegalStateException(where + " is still latched or is obsolete");
+        }
+        if (!fenceEquals(n.low, low, c) || !fenceEquals(n.high, high, c)) {
+            throw new IllegalStateException(where + " has fences [" + n.low + ", " + n.high
+                    + ") but its parent gives [" + low + ", " + high + ")");
+        }
+        int cnt = n.n;
+        if (cnt < 0 || cnt > cap) {
+            throw new IllegalStateException(where + " has " + cnt + " keys, capacity " + cap);
+        }
+        if (c.storesKeys() != (n.keys != null) && !(isRoot && cnt == 0)) {
+            throw new IllegalStateException(where + " key array does not match the key codec");
+        }
+        Object prev = null;
+        for (int i = 0; i < cnt; i++) {
+            Object k = keyAt(n, i, c);
+            if (k == null) {
+                throw new IllegalStateException(where + " has a null key in slot " + i);
+            }
+            if (c.hasPrefixes() && n.pfx[i] != c.prefix(k)) {
+                throw new IllegalStateException(where + " has a wrong prefix for key " + k);
+            }
+            if (prev != null && c.compare(prev, k) >= 0) {
+                throw new IllegalStateException(where + " keys out of order: " + prev + " then " + k);
+            }
+            if ((low != null && c.compare(k, low) < 0) || (high != null && c.compare(k, high) >= 0)) {
+                throw new IllegalStateException(where + " key " + k + " outside its fences [" + low + ", " + high + ")");
+            }
+            prev = k;
+        }
+        if (n.keys != null) {
+            for (int i = cnt; i < n.keys.length; i++) {
+                if (n.keys[i] != null) {
+                    throw new IllegalStateException(where + " keeps a stale key in free slot " + i);
+                }
+            }
+        }
+        if (n instanceof Leaf) {
+            Leaf leaf = (Leaf) n;
+            for (int i = 0; i < leaf.vals.length; i++) {
+                if ((i < cnt) == (leaf.vals[i] == null)) {
+                    throw new IllegalStateException(where + " has a wrong value slot " + i);
+                }
+            }
+            if (leafDepth[0] < 0) {
+                leafDepth[0] = depth;
+            } else if (leafDepth[0] != depth) {
+                throw new IllegalStateException("leaves at depths " + leafDepth[0] + " and " + depth);
+            }
+            return cnt;
+        }
+        Inner in = (Inner) n;
+        // A non-root inner node with a single child is legal: merges are opportunistic and may
+        // give up under contention. Search through it is still correct.
+        long total = 0;
+        for (int i = 0; i <= cnt; i++) {
+            Node child = in.kids[i];
+            if (child == null) {
+                throw new IllegalStateException(where + " has a null child in slot " + i);
+            }
+            Object cl = i == 0 ? low : keyAt(in, i - 1, c);
+            Object ch = i == cnt ? high : keyAt(in, i, c);
+            total += checkNode(child, cl, ch, depth + 1, leafDepth, c, false);
+        }
+        for (int i = cnt + 1; i < in.kids.length; i++) {
+            if (in.kids[i] != null) {
+                throw new IllegalStateException(where + " keeps a stale child in free slot " + i);
+            }
+        }
+        return total;
+    }
+
+    private static boolean fenceEquals(Object a, Object b, KeyCodec c) {
+        return a == null ? b == null : b != null && c.compare(a, b) == 0;
+    }
+
+    // ------------------------------------------------------------------ serialization
+
+    /** Serialized as its comparator, node capacity and entries in order (a serialization proxy). */
+    private Object writeReplace() {
+        int n = size();
+        ArrayList<Object> entries = new ArrayList<>(Math.max(16, 2 * n));
+        for (Map.Entry<K, V> e : entrySet()) {
+            entries.add(e.getKey());
+            entries.add(e.getValue());
+        }
+        return new SerializedForm(comparator, cap, entries.toArray());
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("ConcurrentBTreeMap is deserialized through its serialization proxy");
+    }
+
+    /** The serialized state of a map. */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Comparator<?> comparator;
+        private final int nodeCapacity;
+        private final Object[] entries;
+
+        SerializedForm(Comparator<?> comparator, int nodeCapacity, Object[] entries) {
+            this.comparator = comparator;
+            this.nodeCapacity = nodeCapacity;
+            this.entries = entries;
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private Object readResolve() throws InvalidObjectException {
+            if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY || entries == null
+                    || entries.length % 2 != 0) {
+                throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: nodeCapacity "
+                        + nodeCapacity + ", " + (entries == null ? "no entries" : entries.length + " entry slots"));
+            }
+            ConcurrentBTreeMap map = new ConcurrentBTreeMap((Comparator) comparator, nodeCapacity);
+            for (int i = 0; i < entries.length; i += 2) {
+                if (entries[i] == null || entries[i + 1] == null) {
+                    throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: null key or value");
+                }
+                map.put(entries[i], entries[i + 1]);
+            }
+            return map;
+        }
+    }
+}
