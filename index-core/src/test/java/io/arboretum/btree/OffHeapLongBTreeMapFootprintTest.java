@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Memory per entry, heap allocation of the hot paths, and a rough timing of {@code get} beside
  * {@code ConcurrentSkipListMap} (a sanity check only; the JMH suite measures properly).
- * Sizes: 1M entries at scale 1, 10M under {@code -Pthorough}.
+ * Sizes: 1M entries at scale 1, 10M under {@code -Pthorough} for memory; see each test.
  */
 class OffHeapLongBTreeMapFootprintTest {
     static final int SCALE = Integer.getInteger("arboretum.test.scale", 1);
@@ -83,15 +83,19 @@ class OffHeapLongBTreeMapFootprintTest {
         }
     }
 
+    /**
+     * Rough single-thread timing of {@code get}: 100k entries at scale 1, 1M under -Pthorough.
+     * Fails only if the tree is not clearly faster than the skip list (a gross regression).
+     */
     @Test
-    void getTimingSanityBesideConcurrentSkipListMap() {
-        int n = 1_000_000;
+    void getIsClearlyFasterThanConcurrentSkipListMap() {
+        int n = 100_000 * SCALE;
         SplittableRandom rnd = new SplittableRandom(9);
         long[] keys = new long[n];
         for (int i = 0; i < n; i++) {
             keys[i] = rnd.nextLong();
         }
-        long[] probes = new long[2_000_000];
+        long[] probes = new long[500_000];
         for (int i = 0; i < probes.length; i++) {
             probes[i] = keys[rnd.nextInt(n)];
         }
@@ -117,8 +121,9 @@ class OffHeapLongBTreeMapFootprintTest {
                 best = Math.min(best, (t1 - t0) / (double) probes.length);
                 bestCslm = Math.min(bestCslm, (t2 - t1) / (double) probes.length);
             }
-            System.out.printf("get at 1M entries (rough, single thread): off-heap %.1f ns, CSLM %.1f ns, ratio %.2f%n",
-                    best, bestCslm, bestCslm / best);
+            System.out.printf("get at %d entries (rough, single thread): off-heap %.1f ns, CSLM %.1f ns, ratio %.2f%n",
+                    n, best, bestCslm, bestCslm / best);
+            assertTrue(bestCslm / best >= 1.5, "off-heap get " + best + " ns vs skip list " + bestCslm + " ns");
             assertTrue(sink != 1);
         }
     }
