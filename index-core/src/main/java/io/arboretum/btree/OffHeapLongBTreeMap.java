@@ -99,9 +99,14 @@ import java.util.concurrent.atomic.LongAdder;
  * Chunks are published through a volatile array reference. Epoch pins and retirements carry their
  * own fences (see {@link EpochManager}).
  *
- * <p><b>Scans.</b> Navigation searches recursively along the path and siblings, validating each
- * node after its children, in reverse order of reading; all the nodes it used were therefore
- * unchanged at the moment of the first of those validations, which is its linearization point.
+ * <p><b>Navigation</b> searches recursively along the path and on into sibling subtrees while
+ * they hold nothing in range. Each node that supplied the answer is validated after its children
+ * (on unwind), and each node that answered "nothing here" is validated again after the last read.
+ * Every node used is thus validated after every read, so all were unchanged at the first of those
+ * validations: that instant is the linearization point. A poll does the same but latches the leaf
+ * holding the key instead of validating it, so the removal takes effect at that instant.
+ *
+ * <p><b>Scans.</b>
  * A cursor copies one leaf's run of entries per refill (one consistent snapshot) into its own
  * arrays and resumes from the key after the last one returned: weakly consistent, in order, each
  * key at most once, no allocation per entry.
@@ -964,7 +969,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             int rc = (int) getLong(rb, ro + META);
             boolean leaf = level == 0;
             int min = leaf ? leafMin : innerMin;
-            boolean fits = leaf ? lc + rc <= cap - cap / 4 : lc + rc + 1 <= innerCap;
+            // Leaves merge into three quarters of a node (hysteresis); an empty one always merges.
+            boolean fits = leaf ? lc + rc <= cap - cap / 4 || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
             if (!fits || (lc > min && rc > min)) {
                 unlock(rb, ro);
                 unlock(lb, lo);
@@ -1018,7 +1024,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
 
     // ------------------------------------------------------------------ navigation
 
-    /** Search state of one navigation call or cursor refill. */
+    /** Search state of one navigation call, poll or cursor refill. */
     static final class Probe {
         long key;
         long value;
@@ -1026,9 +1032,57 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         long[] batchKeys;
         long[] batchValues;
         int batchLength;
-        /** The inclusive end of the batch run (lower end when descending). */
+        /** The inclusive end of the batch run or poll range (the lower end when descending). */
         long batchBound;
+        /** Poll mode: latch the leaf of an in-range key found, instead of validating it. */
+        boolean poll;
+        /** The latched leaf in poll mode, or null. */
+        ByteBuffer latchedBuffer;
+        int latchedOffset;
+        /** Nodes that answered "nothing here", to re-validate after the last read. */
+        ByteBuffer[] skippedBuffers;
+        int[] skippedOffsets;
+        long[] skippedVersions;
+        int skipped;
+
+        /** Remembers a node that answered "nothing here"; false if the list is full. */
+        boolean skip(ByteBuffer b, int o, long v) {
+            if (skippedBuffers == null) {
+                skippedBuffers = new ByteBuffer[MAX_SKIPPED];
+                skippedOffsets = new int[MAX_SKIPPED];
+                skippedVersions = new long[MAX_SKIPPED];
+            }
+            if (skipped == MAX_SKIPPED) {
+                return false;
+            }
+            skippedBuffers[skipped] = b;
+            skippedOffsets[skipped] = o;
+            skippedVersions[skipped++] = v;
+            return true;
+        }
+
+        /** Whether every skipped node is still unchanged. */
+        boolean revalidateSkipped() {
+            for (int i = skipped - 1; i >= 0; i--) {
+                if (!validate(skippedBuffers[i], skippedOffsets[i], skippedVersions[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void reset() {
+            batchLength = 0;
+            latchedBuffer = null;
+            for (int i = 0; i < skipped; i++) {
+                skippedBuffers[i] = null;
+            }
+            skipped = 0;
+        }
     }
+
+    /** The most nodes one search may pass over as empty before it restarts. */
+    static final int MAX_SKIPPED = 64;
 
     /**
      * The least key greater than or equal to {@code key}, or {@code absent} if none.
@@ -1106,7 +1160,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
 
     /**
      * Atomically finds the nearest entry at or above ({@code up}) or at or below {@code key},
-     * into {@code pr}; fills pr's batch when it has one.
+     * into {@code pr}; fills pr's batch when it has one. In poll mode, returns with the found
+     * leaf latched ({@code pr.latchedBuffer}) when the key found is within {@code pr.batchBound}.
      */
     boolean near(long key, boolean up, Probe pr) {
         checkOpen();
@@ -1125,10 +1180,17 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 if (v == RESTART || rootAcquire() != n) {
                     continue;
                 }
-                pr.batchLength = 0;
+                pr.reset();
                 int r = nearIn(b, o, v, key, up, 0, pr);
-                if (r != RESTARTED) {
+                // Every node that said "nothing here" is validated again after the last read:
+                // together with the on-unwind validations, every node used is checked after all
+                // reads, so all were unchanged at the first of these checks.
+                if (r != RESTARTED && pr.revalidateSkipped()) {
                     return r == FOUND;
+                }
+                if (pr.latchedBuffer != null) {
+                    unlock(pr.latchedBuffer, pr.latchedOffset);
+                    pr.latchedBuffer = null;
                 }
             }
         }
@@ -1147,13 +1209,25 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     fillBatch(b, o, cnt, pos, up, pr);
                 }
             }
+            if (found && pr.poll && (up ? pr.key <= pr.batchBound : pr.key >= pr.batchBound)) {
+                // Latch instead of validating: the upgrade succeeds only if the leaf is unchanged.
+                if (!tryUpgrade(b, o, v)) {
+                    return RESTARTED;
+                }
+                pr.latchedBuffer = b;
+                pr.latchedOffset = o;
+                return FOUND;
+            }
             if (!validate(b, o, v)) {
                 return RESTARTED;
             }
             if (poison) {
                 checkNotPoisoned(meta, found ? pr.value : 0);
             }
-            return found ? FOUND : NOT_FOUND;
+            if (found) {
+                return FOUND;
+            }
+            return pr.skip(b, o, v) ? NOT_FOUND : RESTARTED;
         }
         if (depth >= MAX_HEIGHT) {
             return RESTARTED;
@@ -1183,7 +1257,40 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 return validate(b, o, v) ? FOUND : RESTARTED;
             }
         }
-        return validate(b, o, v) ? NOT_FOUND : RESTARTED;
+        if (!validate(b, o, v)) {
+            return RESTARTED;
+        }
+        return pr.skip(b, o, v) ? NOT_FOUND : RESTARTED;
+    }
+
+    /**
+     * Atomically removes the least (or, {@code highest}, the greatest) entry with a key in
+     * {@code [lo, hi]}, into {@code pr}; false if the range is empty.
+     */
+    boolean poll(long lo, long hi, boolean highest, Probe pr) {
+        checkOpen();
+        pr.poll = true;
+        pr.batchBound = highest ? lo : hi;
+        try (EpochManager.Guard guard = epochs.pin()) {
+            if (!near(highest ? hi : lo, !highest, pr)) {
+                return false;
+            }
+            ByteBuffer b = pr.latchedBuffer;
+            if (b == null) {
+                return false; // the nearest key lies outside the range
+            }
+            int o = pr.latchedOffset;
+            pr.latchedBuffer = null;
+            int cnt = (int) getLong(b, o + META);
+            int pos = lowerBound(b, o, cnt, pr.key); // latched: trusted
+            removeFromLeaf(b, o, cnt, pos);
+            unlock(b, o);
+            size.decrement();
+            if (cnt - 1 <= leafMin) {
+                rebalance(pr.key, 0);
+            }
+            return true;
+        }
     }
 
     private void fillBatch(ByteBuffer b, int o, int cnt, int pos, boolean up, Probe pr) {

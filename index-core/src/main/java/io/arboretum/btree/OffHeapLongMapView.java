@@ -149,11 +149,6 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         return found ? new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value) : null;
     }
 
-    /**
-     * Finds the lowest (highest) entry of the range and removes it if it still maps to the value
-     * found, retrying otherwise. The removal is atomic; that no lower (higher) key was inserted
-     * between the find and the removal is not guaranteed.
-     */
     @Override
     protected Map.Entry<Long, Long> pollInRange(Long lo, boolean loInclusive, Long hi, boolean hiInclusive,
                                                 boolean highest) {
@@ -175,17 +170,7 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
             return null;
         }
         OffHeapLongBTreeMap.Probe pr = new OffHeapLongBTreeMap.Probe();
-        for (;;) {
-            if (!m.near(highest ? h : l, !highest, pr)) {
-                return null;
-            }
-            if (pr.key < l || pr.key > h) {
-                return null;
-            }
-            if (m.removeIf(pr.key, pr.value)) {
-                return new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value);
-            }
-        }
+        return m.poll(l, h, highest, pr) ? new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value) : null;
     }
 
     @Override

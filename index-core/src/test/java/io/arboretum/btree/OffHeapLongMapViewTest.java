@@ -106,6 +106,64 @@ class OffHeapLongMapViewTest {
         }
     }
 
+    /** Two threads poll from both ends while a third inserts: every key is taken exactly once. */
+    @Test
+    void concurrentPollsTakeEachKeyOnce() throws Exception {
+        int n = 20_000 * SCALE;
+        try (OffHeapLongBTreeMap m = OffHeapLongBTreeMap.builder().nodeCapacity(4).build()) {
+            ConcurrentNavigableMap<Long, Long> v = m.asMap();
+            for (long k = 0; k < n; k += 2) {
+                v.put(k, -k);
+            }
+            java.util.concurrent.ConcurrentHashMap<Long, Boolean> taken = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread inserter = new Thread(() -> {
+                for (long k = 1; k < n; k += 2) {
+                    v.put(k, -k);
+                }
+            });
+            Thread[] pollers = new Thread[2];
+            for (int t = 0; t < 2; t++) {
+                boolean first = t == 0;
+                pollers[t] = new Thread(() -> {
+                    try {
+                        int misses = 0;
+                        while (misses < 1000) {
+                            Map.Entry<Long, Long> e = first ? v.pollFirstEntry() : v.pollLastEntry();
+                            if (e == null) {
+                                misses++;
+                                Thread.yield();
+                                continue;
+                            }
+                            if (e.getValue() != -e.getKey() || taken.put(e.getKey(), true) != null) {
+                                throw new AssertionError("bad or duplicate poll " + e);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+            }
+            inserter.start();
+            for (Thread t : pollers) {
+                t.start();
+            }
+            inserter.join();
+            for (Thread t : pollers) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            // Whatever the pollers left is still in the map; together they account for every key.
+            assertEquals(n, taken.size() + v.size());
+            for (Long k : taken.keySet()) {
+                assertNull(v.get(k));
+            }
+            m.checkInvariants();
+        }
+    }
+
     @Test
     void rejectsNullsAndForeignKeys() {
         try (OffHeapLongBTreeMap m = new OffHeapLongBTreeMap()) {
