@@ -84,13 +84,17 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Reuse is safe for optimistic readers because of epochs.</b> Every operation pins the
  * thread in the map's {@link EpochManager} for its whole duration. A retired node is handed back
- * to the free list (and, in debug mode, filled with a poison pattern) only when the epoch has
- * advanced twice past its retirement, which requires every thread that was pinned when it was
- * unlinked to have unpinned. So a reader holding a node id, pinned, can read at worst an obsolete
- * or concurrently modified node, which validation rejects; it never reads a slot that has been
- * reused for another node. Without the pin a reader could read a reused slot whose fresh version
- * validates, and return another node's data: that is exactly the failure the poison stress test
- * looks for.
+ * to the free list (and, in debug mode, overwritten with a poison pattern, version word included)
+ * only when the epoch has advanced twice past its retirement, which requires every thread that was
+ * pinned when it was unlinked to have unpinned. So a pinned reader holding a node id can read at
+ * worst an obsolete or concurrently modified node, which validation rejects; it never reads a slot
+ * that has been freed or reused for another node. Validation alone would not be enough once a
+ * freed slot's version word is overwritten (as the poison mode does, and as any allocator that
+ * hands memory to other users would): a later incarnation can show the very version a stale reader
+ * holds, and that reader would validate another node's data. The poison stress test shows this:
+ * with the readers' pins removed it returns wrong answers within seconds; with them it never does.
+ * Outside debug mode the version counter also keeps counting across reuse, a second line of
+ * defence that costs nothing.
  *
  * <p><b>Memory model.</b> Data stores under a latch happen-before the release store that unlocks
  * it; a reader whose acquire read of the word sees that store sees the data. A reader's plain
