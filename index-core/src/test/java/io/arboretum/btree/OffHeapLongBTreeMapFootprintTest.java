@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Memory per entry, heap allocation of the hot paths, and a rough timing of {@code get} beside
- * {@code ConcurrentSkipListMap} (a sanity check only; the JMH suite measures properly).
- * Sizes: 1M entries at scale 1, 10M under {@code -Pthorough} for memory; see each test.
+ * Memory per entry (the node arena's own accounting plus heap growth) and heap allocation of the
+ * hot paths: structural properties, asserted here. Speed is not asserted in tests; the JMH suite
+ * in {@code benchmarks} measures it beside {@code ConcurrentSkipListMap}.
+ * Sizes: 1M entries at scale 1, 10M under {@code -Pthorough}.
  */
 class OffHeapLongBTreeMapFootprintTest {
     static final int SCALE = Integer.getInteger("arboretum.test.scale", 1);
@@ -79,51 +79,6 @@ class OffHeapLongBTreeMapFootprintTest {
                 }
             }
             assertEquals(keys.length, m.size());
-            assertTrue(sink != 1);
-        }
-    }
-
-    /**
-     * Rough single-thread timing of {@code get}: 100k entries at scale 1, 1M under -Pthorough.
-     * Fails only if the tree is not clearly faster than the skip list (a gross regression).
-     */
-    @Test
-    void getIsClearlyFasterThanConcurrentSkipListMap() {
-        int n = 100_000 * SCALE;
-        SplittableRandom rnd = new SplittableRandom(9);
-        long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = rnd.nextLong();
-        }
-        long[] probes = new long[500_000];
-        for (int i = 0; i < probes.length; i++) {
-            probes[i] = keys[rnd.nextInt(n)];
-        }
-        ConcurrentSkipListMap<Long, Long> cslm = new ConcurrentSkipListMap<>();
-        try (OffHeapLongBTreeMap m = new OffHeapLongBTreeMap()) {
-            for (long k : keys) {
-                m.put(k, k, ABSENT);
-                cslm.put(k, k);
-            }
-            double best = Double.MAX_VALUE;
-            double bestCslm = Double.MAX_VALUE;
-            long sink = 0;
-            for (int round = 0; round < 3; round++) {
-                long t0 = System.nanoTime();
-                for (long k : probes) {
-                    sink += m.get(k, ABSENT);
-                }
-                long t1 = System.nanoTime();
-                for (long k : probes) {
-                    sink += cslm.get(k);
-                }
-                long t2 = System.nanoTime();
-                best = Math.min(best, (t1 - t0) / (double) probes.length);
-                bestCslm = Math.min(bestCslm, (t2 - t1) / (double) probes.length);
-            }
-            System.out.printf("get at %d entries (rough, single thread): off-heap %.1f ns, CSLM %.1f ns, ratio %.2f%n",
-                    n, best, bestCslm, bestCslm / best);
-            assertTrue(bestCslm / best >= 1.5, "off-heap get " + best + " ns vs skip list " + bestCslm + " ns");
             assertTrue(sink != 1);
         }
     }
