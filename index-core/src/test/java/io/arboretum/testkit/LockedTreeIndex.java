@@ -191,8 +191,11 @@ public class LockedTreeIndex<K, V> extends AbstractIndexMap<K, V> implements Ser
 
     /** The part of the tree between the bounds, or null if the range is empty by its bounds. */
     private NavigableMap<K, V> range(K lo, boolean loInclusive, K hi, boolean hiInclusive) {
-        if (lo != null && hi != null && compareKeys(lo, hi) > 0) {
-            return null;
+        if (lo != null && hi != null) {
+            int c = compareKeys(lo, hi);
+            if (c > 0 || (c == 0 && !(loInclusive && hiInclusive))) {
+                return null; // TreeMap's views would reject such bounds; the range is empty
+            }
         }
         NavigableMap<K, V> r = tree;
         if (lo != null) {
