@@ -33,5 +33,4 @@ public abstract class GuavaSuiteTests extends IndexContractBase {
         assertTrue(o.failureCount == 0, o.failureCount + " of " + o.runCount + " guava cases failed:" + o.failures);
         System.out.println("guava-testlib: " + o.runCount + " cases passed");
     }
-
 }

@@ -11,7 +11,7 @@ public final class ReversedIntComparator implements Comparator<Integer>, Seriali
 
     private static final long serialVersionUID = 1L;
 
-    /** The comparator's one instance is enough, but equal instances are interchangeable. */
+    /** A shared instance; all instances are equal. */
     public static final ReversedIntComparator INSTANCE = new ReversedIntComparator();
 
     @Override
