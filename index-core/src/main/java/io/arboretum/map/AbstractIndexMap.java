@@ -36,8 +36,9 @@ import java.util.function.Function;
  *   <li>linearizable at the conditional write that ends them: {@link #computeIfAbsent},
  *       {@link #computeIfPresent}, {@link #compute} and {@link #merge}, retry loops over
  *       {@code get}, {@code putIfAbsent}, {@code replace(k, old, new)} and
- *       {@code remove(k, old)}; their function runs outside every latch and may run more than
- *       once under contention;</li>
+ *       {@code remove(k, old)}; their function runs outside every latch and, except for
+ *       {@code computeIfAbsent}'s (at most once per call), may run more than once under
+ *       contention;</li>
  *   <li>weakly consistent: every iterator, {@link #containsValue}, {@code equals},
  *       {@code hashCode}, {@code toString}, and the bulk operations and {@code size()} of
  *       sub-map views, which iterate. They never throw

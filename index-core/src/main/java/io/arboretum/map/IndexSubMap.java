@@ -1,5 +1,6 @@
 package io.arboretum.map;
 
+import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.Collection;
 import java.util.Collections;
@@ -25,10 +26,15 @@ import java.util.function.Function;
  * rejected by writes with {@link IllegalArgumentException}, and are simply absent for reads, as
  * in {@link java.util.concurrent.ConcurrentSkipListMap}'s sub-maps.
  *
+ * <p>Like {@code ConcurrentSkipListMap}'s sub-maps, a view is serializable when its map is: it
+ * serializes the whole map with its bounds.
+ *
  * @param <K> the type of keys
  * @param <V> the type of values
  */
-final class IndexSubMap<K, V> extends AbstractMap<K, V> implements ConcurrentNavigableMap<K, V> {
+final class IndexSubMap<K, V> extends AbstractMap<K, V> implements ConcurrentNavigableMap<K, V>, Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final AbstractIndexMap<K, V> m;
     private final K lo;
@@ -322,31 +328,36 @@ final class IndexSubMap<K, V> extends AbstractMap<K, V> implements ConcurrentNav
             fromInclusive = toInclusive;
             toInclusive = ti;
         }
-        if (lo != null) {
-            if (fromKey == null) {
-                fromKey = lo;
-                fromInclusive = loInclusive;
-            } else {
-                int c = m.cmp(fromKey, lo);
-                if (c < 0 || (c == 0 && !loInclusive && fromInclusive)) {
-                    throw new IllegalArgumentException("key out of range: bound " + fromKey
-                            + " is not in " + rangeString());
-                }
-            }
+        if (fromKey == null) {
+            fromKey = lo;
+            fromInclusive = loInclusive;
+        } else {
+            checkBound(fromKey, fromInclusive);
         }
-        if (hi != null) {
-            if (toKey == null) {
-                toKey = hi;
-                toInclusive = hiInclusive;
-            } else {
-                int c = m.cmp(toKey, hi);
-                if (c > 0 || (c == 0 && !hiInclusive && toInclusive)) {
-                    throw new IllegalArgumentException("key out of range: bound " + toKey
-                            + " is not in " + rangeString());
-                }
-            }
+        if (toKey == null) {
+            toKey = hi;
+            toInclusive = hiInclusive;
+        } else {
+            checkBound(toKey, toInclusive);
         }
         return new IndexSubMap<>(m, fromKey, fromInclusive, toKey, toInclusive, descending);
+    }
+
+    /**
+     * Rejects a new bound outside this view: an inclusive bound must be a key of the range; an
+     * exclusive one may also equal an exclusive end of the range.
+     */
+    private void checkBound(K bound, boolean inclusive) {
+        boolean outside;
+        if (inclusive) {
+            outside = tooLow(bound) || tooHigh(bound);
+        } else {
+            outside = (lo != null && m.cmp(bound, lo) < 0) || (hi != null && m.cmp(bound, hi) > 0);
+        }
+        if (outside) {
+            throw new IllegalArgumentException("key out of range: bound " + bound
+                    + (inclusive ? " (inclusive)" : " (exclusive)") + " is not within " + rangeString());
+        }
     }
 
     @Override
