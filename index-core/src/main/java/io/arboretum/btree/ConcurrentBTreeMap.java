@@ -289,6 +289,13 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /** A leaf: keys and values. */
     static final class Leaf extends Node {
         final Object[] vals;
+        /**
+         * The right neighbour (the leaf whose low fence is this leaf's high fence), or null for the
+         * rightmost leaf. Plain: written only under this leaf's exclusive latch (split, merge and
+         * redistribution of this leaf with its right sibling), read optimistically and trusted
+         * only after this leaf validates.
+         */
+        Leaf next;
 
         Leaf(Object low, Object high, int cap, KeyCodec c) {
             super(low, high, cap, c);
@@ -863,8 +870,10 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         System.arraycopy(n.vals, at, s.vals, 0, moved);
         java.util.Arrays.fill(n.vals, at, cnt, null);
         s.n = moved;
+        s.next = n.next;
         n.n = at;
         n.high = sep;
+        n.next = s;
         // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
         // except for an append (at == cnt), where the new key itself is the separator.
         if (at == cnt) {
@@ -1225,6 +1234,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             System.arraycopy(lb.vals, 0, la.vals, an, bn);
             la.n = an + bn;
+            la.next = lb.next;
         } else {
             Inner ia = (Inner) a;
             Inner ib = (Inner) b;
@@ -1299,6 +1309,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             Leaf nb = new Leaf(sep, lb.high, cap, c);
             fillLeaf(la, pf, ks, vs, 0, h);
             fillLeaf(nb, pf, ks, vs, h, total);
+            nb.next = lb.next;
+            la.next = nb; // b is always the right node of the pair, so a is its only left neighbour
             b2 = nb;
         } else {
             Inner ia = (Inner) a;
@@ -1565,6 +1577,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         for (;;) {
             int copied = m;
             Object fence;
+            Leaf right;
             boolean ended = false;
             try {
                 int cnt = leaf.n;
@@ -1588,6 +1601,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     copied++;
                 }
                 fence = desc ? leaf.low : leaf.high;
+                right = leaf.next;
             } catch (RuntimeException e) {
                 if (leaf.validate(v)) {
                     throw e;
@@ -1597,12 +1611,10 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 }
                 throw RESTART;
             }
+            // A validated copy is consistent: no slot below n is null, so nothing more to check.
             boolean valid = leaf.validate(v);
             for (int j = held - 1; valid && j >= 0; j--) {
                 valid = chain[j].validate(chainV[j]);
-            }
-            for (int j = m; valid && j < copied; j++) {
-                valid = keys[j] != null && values[j] != null;
             }
             if (!valid) {
                 if (m > 0) {
@@ -1635,6 +1647,15 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             start = fence;
             startP = c.prefix(fence);
             startInclusive = !desc;
+            // Ascending: step to the right neighbour by coupling versions (read its version, then
+            // re-validate this leaf, so it was this leaf's neighbour when that version was read).
+            // Descending, or if the neighbour is latched: descend again by the fence.
+            long rv = !desc && right != null ? right.tryOptimisticRead() : HybridLatch.RESTART;
+            if (rv != HybridLatch.RESTART && leaf.validate(v)) {
+                leaf = right;
+                v = rv;
+                continue;
+            }
             try {
                 descend(fence, startP, desc, c, f, tmp);
             } catch (Restart r) {
@@ -1861,7 +1882,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /**
      * Checks the tree's structure and throws if it is broken: keys strictly ordered inside every
      * node and inside its fences, child fences equal to the parent's separators, all leaves at one
-     * depth, no node latched or obsolete, no stale references in free slots, and the size counter
+     * depth and linked left to right, no node latched or obsolete, no stale references in free slots, and the size counter
      * equal to the number of entries. Meant for tests and diagnostics, with no write in flight.
      *
      * @throws IllegalStateException describing the first violation found
@@ -1869,15 +1890,19 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     public void checkInvariants() {
         KeyCodec c = codec;
         long[] leafDepth = {-1};
-        long entries = checkNode(root, null, null, 0, leafDepth, c, true);
+        Leaf[] previousLeaf = {null};
+        long entries = checkNode(root, null, null, 0, leafDepth, previousLeaf, c, true);
+        if (previousLeaf[0] != null && previousLeaf[0].next != null) {
+            throw new IllegalStateException("the rightmost leaf links to another leaf");
+        }
         long counted = count.sum();
         if (entries != counted) {
             throw new IllegalStateException("size counter is " + counted + " but the leaves hold " + entries);
         }
     }
 
-    private long checkNode(Node n, Object low, Object high, int depth, long[] leafDepth, KeyCodec c,
-                           boolean isRoot) {
+    private long checkNode(Node n, Object low, Object high, int depth, long[] leafDepth, Leaf[] previousLeaf,
+                           KeyCodec c, boolean isRoot) {
         String where = (n instanceof Leaf ? "leaf" : "inner node") + " at depth " + depth;
         if (n.isExclusivelyLatched() || n.isObsolete()) {
             throw new IllegalStateException(where + " is still latched or is obsolete");
@@ -1924,6 +1949,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     throw new IllegalStateException(where + " has a wrong value slot " + i);
                 }
             }
+            if (previousLeaf[0] != null && previousLeaf[0].next != leaf) {
+                throw new IllegalStateException("leaf with fences [" + previousLeaf[0].low + ", "
+                        + previousLeaf[0].high + ") does not link to its right neighbour");
+            }
+            previousLeaf[0] = leaf;
             if (leafDepth[0] < 0) {
                 leafDepth[0] = depth;
             } else if (leafDepth[0] != depth) {
@@ -1942,7 +1972,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             Object cl = i == 0 ? low : keyAt(in, i - 1, c);
             Object ch = i == cnt ? high : keyAt(in, i, c);
-            total += checkNode(child, cl, ch, depth + 1, leafDepth, c, false);
+            total += checkNode(child, cl, ch, depth + 1, leafDepth, previousLeaf, c, false);
         }
         for (int i = cnt + 1; i < in.kids.length; i++) {
             if (in.kids[i] != null) {

@@ -27,8 +27,11 @@ final class IndexIterator<K, V, T> implements Iterator<T> {
 
     /** The first batch is small so that short iterations (equals, first match) stay cheap. */
     private static final int FIRST_BATCH = 16;
-    /** Later batches amortize the cost of a descent over more entries. */
-    private static final int LATER_BATCH = 64;
+    /**
+     * Each later batch doubles, up to this size: long iterations amortize each call over more
+     * entries, while a scan of n entries never copies more than about 2n.
+     */
+    private static final int MAX_BATCH = 256;
 
     private final AbstractIndexMap<K, V> map;
     private final K lo;
@@ -100,9 +103,9 @@ final class IndexIterator<K, V, T> implements Iterator<T> {
         if (exhausted) {
             return false;
         }
-        if (resume != null && keys.length < LATER_BATCH) {
-            keys = new Object[LATER_BATCH];
-            values = new Object[LATER_BATCH];
+        if (resume != null && keys.length < MAX_BATCH) {
+            keys = new Object[keys.length * 2];
+            values = new Object[keys.length];
         } else {
             // Drop the references of the previous batch before the copy, so that it holds
             // nothing stale if the copy throws or returns fewer entries.
