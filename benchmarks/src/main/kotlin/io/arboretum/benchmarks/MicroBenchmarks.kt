@@ -21,17 +21,18 @@ import java.util.concurrent.TimeUnit
 
 /** Precomputed random keys shared by the microbenchmarks. */
 internal object MicroKeys {
-    /** [count] distinct pseudo-random non-negative keys, reproducible from [seed]. */
-    fun distinct(count: Int, seed: Long): LongArray {
-        val rnd = SplittableRandom(seed)
-        val seen = HashSet<Long>(count * 2)
-        val out = LongArray(count)
-        var n = 0
-        while (n < count) {
-            val k = rnd.nextLong() ushr 1
-            if (seen.add(k)) out[n++] = k
-        }
-        return out
+    /**
+     * [count] distinct pseudo-random keys, reproducible from [seed]: a bijective 64-bit mix
+     * (SplitMix64's finalizer) of `seed * 2^32 + i`, so no two indexes give the same key.
+     */
+    fun distinct(count: Int, seed: Long): LongArray = LongArray(count) { key(it.toLong(), seed) }
+
+    /** The [i]-th key of the sequence [distinct] draws from. */
+    fun key(i: Long, seed: Long): Long {
+        var z = (seed shl 32) + i
+        z = (z xor (z ushr 30)) * -0x40a7b892e31b1a47L
+        z = (z xor (z ushr 27)) * -0x6b2fb644ecceee15L
+        return z xor (z ushr 31)
     }
 }
 
