@@ -46,6 +46,7 @@ object Compare {
         var iterationMs = -1
         var memory = true
         var childResults: Path? = null
+        var start = 0
 
         init {
             var i = 0
@@ -69,6 +70,8 @@ object Compare {
                         ?: throw IllegalArgumentException("--iteration-ms takes a positive integer")
                     "--no-memory" -> memory = false
                     CHILD -> childResults = Paths.get(value())
+                    "--start" -> start = value().toIntOrNull()?.takeIf { it >= 0 }
+                        ?: throw IllegalArgumentException("--start takes a non-negative integer")
                     else -> throw IllegalArgumentException("unknown option '$a'; try --help")
                 }
                 i++
@@ -159,20 +162,28 @@ object Compare {
     private fun runQuick(s: Settings, started: Long): List<ThroughputResult> {
         val all = mutableListOf<ThroughputResult>()
         val java = File(System.getProperty("java.home"), "bin/java").path
+        val configs = quickConfigs(s).size
         s.impls.forEachIndexed { n, impl ->
             progress(started, "implementation ${n + 1}/${s.impls.size}: $impl (own JVM)")
             val file = Files.createTempFile("arboretum-compare-$impl", ".tsv")
             try {
-                val cmd = listOf(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                    Compare::class.java.name, CHILD, file.toString(), "--impls", impl,
-                    "--threads", s.threads.joinToString(","), "--iteration-ms", s.iteration.toString())
-                val rc = ProcessBuilder(cmd).inheritIO().start().waitFor()
-                val rows = Files.readAllLines(file).filter { it.isNotBlank() }.map { parseRow(it) }
-                all += rows
-                if (rc != 0 && rows.isEmpty()) {
-                    all += ThroughputResult("ycsb-long", "*", "zipfian", 0, impl, Double.NaN, Double.NaN, Double.NaN, 0,
-                        "benchmark JVM exited with status $rc")
+                // A benchmark that throws can leave an unforked JMH unusable, so the child stops at the
+                // first failure and a new child carries on after it.
+                var rows = emptyList<ThroughputResult>()
+                while (rows.size < configs) {
+                    val cmd = listOf(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                        Compare::class.java.name, CHILD, file.toString(), "--start", rows.size.toString(),
+                        "--impls", impl, "--threads", s.threads.joinToString(","),
+                        "--iteration-ms", s.iteration.toString())
+                    val before = rows.size
+                    val rc = ProcessBuilder(cmd).inheritIO().start().waitFor()
+                    rows = Files.readAllLines(file).filter { it.isNotBlank() }.map { parseRow(it) }
+                    if (rows.size == before) {
+                        progress(started, "  $impl: benchmark JVM exited with status $rc without a result; giving up on $impl")
+                        break
+                    }
                 }
+                all += rows
             } finally {
                 Files.deleteIfExists(file)
             }
@@ -184,8 +195,17 @@ object Compare {
     private fun runQuickChild(s: Settings, results: Path) {
         val impl = s.impls.single()
         val started = System.nanoTime()
-        val configs = s.threads.flatMap { t -> YcsbMix.entries.map { it to t } }
-        configs.forEachIndexed { n, (mix, threads) ->
+        val configs = quickConfigs(s)
+        for (n in s.start until configs.size) {
+            val (mix, threads) = configs[n]
+            val unsupported = probe(impl, mix)
+            if (unsupported != null) {
+                val row = ThroughputResult("ycsb-long", mix.name, "zipfian", threads, impl, Double.NaN, Double.NaN,
+                    Double.NaN, 0, "not supported: $unsupported")
+                progress(started, "  $impl ${n + 1}/${configs.size}: YCSB ${mix.name}, $threads thread(s): n/a (${row.note})")
+                Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
+                continue
+            }
             val opts = OptionsBuilder()
                 .include(YcsbLongBenchmark::class.java.name + ".operation")
                 .param("impl", impl)
@@ -211,12 +231,35 @@ object Compare {
             val shown = if (row.ok) ReportWriter.humanOps(row.opsPerSecond) + " ops/s" else "n/a (${row.note})"
             progress(started, "  $impl ${n + 1}/${configs.size}: YCSB ${mix.name} zipfian, $threads thread(s): $shown")
             Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
+            if (!row.ok) System.exit(3)
         }
+    }
+
+    /** The quick profile's runs, in order: every mix at each thread count. */
+    private fun quickConfigs(s: Settings): List<Pair<YcsbMix, Int>> = s.threads.flatMap { t -> YcsbMix.entries.map { it to t } }
+
+    /**
+     * Tries the operations [mix] needs on a small index of [impl]; returns why they fail, or null.
+     * Keeps an unsupported operation (an index whose range views are not there yet) from failing
+     * a JMH run.
+     */
+    internal fun probe(impl: String, mix: YcsbMix): String? = try {
+        Implementations.byName(impl).newLongIndex().use { index ->
+            for (r in 0 until 64L) index.put(Keys.longKey(r), r)
+            index.get(Keys.longKey(3))
+            if (mix.scan > 0) index.scan(Keys.longKey(5), 10)
+        }
+        null
+    } catch (e: RuntimeException) {
+        rootMessage(e)
     }
 
     private fun rootMessage(e: Throwable): String {
         var c: Throwable = e
-        while (c.cause != null && c.cause !== c) c = c.cause!!
+        while (true) {
+            // JMH reports a benchmark's own exception as a cause or as a suppressed exception.
+            c = c.cause?.takeIf { it !== c } ?: c.suppressed.firstOrNull() ?: break
+        }
         return "${c.javaClass.simpleName}: ${c.message ?: ""}".replace('\t', ' ').replace('\n', ' ').take(200)
     }
 

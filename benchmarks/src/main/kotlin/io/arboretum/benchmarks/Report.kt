@@ -159,7 +159,10 @@ object ReportWriter {
                 val cell = when {
                     r == null -> "-"
                     !r.ok -> "n/a"
-                    else -> "${humanOps(r.opsPerSecond)}/s x${num(ratio(r, report.throughput), 2)}"
+                    else -> {
+                        val q = ratio(r, report.throughput)
+                        "${humanOps(r.opsPerSecond)}/s" + if (q.isNaN()) "" else " x${num(q, 2)}"
+                    }
                 }
                 append(" | ").append(cell.padEnd(width))
             }
@@ -258,7 +261,8 @@ object ReportWriter {
                     } else {
                         val q = ratio(r, report.throughput)
                         val cls = if (q.isNaN()) "" else if (q >= 1.05) "better" else if (q <= 0.95) "worse" else ""
-                        append("<td class=\"$cls\">${humanOps(r.opsPerSecond)} (x${num(q, 2)})</td>")
+                        val shown = if (q.isNaN()) "" else " (x${num(q, 2)})"
+                        append("<td class=\"$cls\">${humanOps(r.opsPerSecond)}$shown</td>")
                     }
                 }
                 append("</tr>")
