@@ -35,25 +35,34 @@ import java.util.Vector
 class ArboretumDB : DB() {
     private lateinit var impl: String
 
-    /** Opens (or joins) this JVM's store for `arboretum.impl`, preloading it if asked. */
-    override fun init() {
-        val p = properties
+    /**
+     * Takes the client's properties and, with `arboretum.preload=true`, loads the records. The
+     * YCSB client calls this from its main thread for every client thread's binding before it
+     * starts its clock, so the preload is not counted in the measured run time.
+     */
+    override fun setProperties(p: Properties) {
+        super.setProperties(p)
         impl = p.getProperty(IMPL, "btree")
         try {
             Implementations.byName(impl)
         } catch (e: IllegalArgumentException) {
-            throw DBException("$IMPL: ${e.message}")
+            throw IllegalArgumentException("$IMPL: ${e.message}", e)
         }
         val preload = when (val v = p.getProperty(PRELOAD, "false")) {
             "true" -> true
             "false" -> false
-            else -> throw DBException("$PRELOAD must be true or false, was '$v'")
+            else -> throw IllegalArgumentException("$PRELOAD must be true or false, was '$v'")
         }
-        val loadNow = synchronized(Stores) {
-            Stores.clients++
-            preload && Stores.preloaded.add(impl)
+        // The monitor is held through the load so that no binding reads a half-loaded store.
+        synchronized(Stores) {
+            if (preload && Stores.preloaded.add(impl)) preload(p)
         }
-        if (loadNow) preload(p)
+    }
+
+    /** Joins this JVM's store for `arboretum.impl`. */
+    override fun init() {
+        if (!::impl.isInitialized) throw DBException("setProperties was not called before init")
+        synchronized(Stores) { Stores.clients++ }
     }
 
     /** Runs YCSB's load phase into the store, from this thread, before any transaction. */
@@ -63,7 +72,7 @@ class ArboretumDB : DB() {
         val state = workload.initThread(p, 0, 1)
         val count = p.getProperty("insertcount", p.getProperty("recordcount", "1000")).toLong()
         for (i in 0 until count) {
-            if (!workload.doInsert(this, state)) throw DBException("preload failed at record $i of $count")
+            check(workload.doInsert(this, state)) { "preload failed at record $i of $count" }
         }
     }
 
