@@ -13,7 +13,6 @@ import java.nio.file.Path
 import java.nio.file.Paths
 import java.time.Instant
 import java.util.Locale
-import java.util.concurrent.TimeUnit
 
 /**
  * The comparison job: runs a selection of the JMH benchmarks on every registered implementation,
@@ -47,6 +46,7 @@ object Compare {
         var memory = true
         var childResults: Path? = null
         var start = 0
+        var clock = -1L
 
         init {
             var i = 0
@@ -69,6 +69,8 @@ object Compare {
                     "--iteration-ms" -> iterationMs = value().toIntOrNull()?.takeIf { it > 0 }
                         ?: throw IllegalArgumentException("--iteration-ms takes a positive integer")
                     "--no-memory" -> memory = false
+                    "--clock" -> clock = value().toLongOrNull()
+                        ?: throw IllegalArgumentException("--clock takes epoch milliseconds")
                     CHILD -> childResults = Paths.get(value())
                     "--start" -> start = value().toIntOrNull()?.takeIf { it >= 0 }
                         ?: throw IllegalArgumentException("--start takes a non-negative integer")
@@ -113,35 +115,38 @@ object Compare {
             System.exit(2)
             return
         }
+        if (settings.clock > 0) startedAtMs = settings.clock
         val childFile = settings.childResults
         if (childFile != null) {
             runQuickChild(settings, childFile)
             return
         }
-        val started = System.nanoTime()
         val env = environment(settings)
         println("Arboretum comparison, profile ${settings.profile}: ${settings.impls.joinToString()} " +
             "(baseline ${Implementations.BASELINE}), threads ${settings.threads.joinToString()}")
-        val throughput = if (settings.profile == "quick") runQuick(settings, started) else runFull(settings)
+        val throughput = if (settings.profile == "quick") runQuick(settings) else runFull(settings)
         val memory = mutableListOf<MemoryResult>()
         if (settings.memory) {
             val sizes = if (settings.profile == "quick") listOf(1_000_000L) else listOf(1_000_000L, 10_000_000L)
             for (n in sizes) for (impl in settings.impls) {
-                progress(started, "memory: $impl, $n entries (fresh JVM)")
+                progress("memory: $impl, $n entries (fresh JVM)")
                 memory += MemoryFootprint.measureInFreshJvm(impl, n)
             }
         }
-        val report = ComparisonReport(throughput, memory, env + ("elapsed" to "${elapsed(started)} s"))
+        val report = ComparisonReport(throughput, memory, env + ("elapsed" to "${elapsed()} s"))
         println()
         print(ReportWriter.consoleTable(report))
         val files = ReportWriter.write(report, settings.out)
         println("\nreport: ${files.joinToString { it.toAbsolutePath().normalize().toString() }}")
-        println("done in ${elapsed(started)} s")
+        println("done in ${elapsed()} s")
     }
 
-    private fun elapsed(since: Long) = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since)
+    /** Wall-clock start of the job, shared with child JVMs (`--clock`) so all progress lines use one clock. */
+    private var startedAtMs = System.currentTimeMillis()
 
-    private fun progress(since: Long, line: String) = println(String.format(Locale.ROOT, "[%4ds] %s", elapsed(since), line))
+    private fun elapsed() = (System.currentTimeMillis() - startedAtMs) / 1000
+
+    private fun progress(line: String) = println(String.format(Locale.ROOT, "[%4ds] %s", elapsed(), line))
 
     private fun environment(s: Settings): Map<String, String> {
         val os = ManagementFactory.getOperatingSystemMXBean()
@@ -159,12 +164,15 @@ object Compare {
     // ---------------------------------------------------------------- quick profile
 
     /** Quick profile, parent side: one child JVM per implementation, results read back from a file. */
-    private fun runQuick(s: Settings, started: Long): List<ThroughputResult> {
+    private fun runQuick(s: Settings): List<ThroughputResult> {
         val all = mutableListOf<ThroughputResult>()
         val java = File(System.getProperty("java.home"), "bin/java").path
-        val configs = quickConfigs(s).size
-        s.impls.forEachIndexed { n, impl ->
-            progress(started, "implementation ${n + 1}/${s.impls.size}: $impl (own JVM)")
+        // Thread counts outermost: the implementations of one comparison row run close together
+        // in time, so a change in the machine's load between rows does not tilt their ratios.
+        val rounds = s.threads.flatMap { t -> s.impls.map { t to it } }
+        rounds.forEachIndexed { n, (threads, impl) ->
+            progress("run ${n + 1}/${rounds.size}: $impl, $threads thread(s), own JVM")
+            val configs = YcsbMix.entries.size
             val file = Files.createTempFile("arboretum-compare-$impl", ".tsv")
             try {
                 // A benchmark that throws can leave an unforked JMH unusable, so the child stops at the
@@ -173,13 +181,13 @@ object Compare {
                 while (rows.size < configs) {
                     val cmd = listOf(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                         Compare::class.java.name, CHILD, file.toString(), "--start", rows.size.toString(),
-                        "--impls", impl, "--threads", s.threads.joinToString(","),
-                        "--iteration-ms", s.iteration.toString())
+                        "--impls", impl, "--threads", threads.toString(),
+                        "--iteration-ms", s.iteration.toString(), "--clock", startedAtMs.toString())
                     val before = rows.size
                     val rc = ProcessBuilder(cmd).inheritIO().start().waitFor()
                     rows = Files.readAllLines(file).filter { it.isNotBlank() }.map { parseRow(it) }
                     if (rows.size == before) {
-                        progress(started, "  $impl: benchmark JVM exited with status $rc without a result; giving up on $impl")
+                        progress("  $impl: benchmark JVM exited with status $rc without a result; giving up on it")
                         break
                     }
                 }
@@ -194,7 +202,6 @@ object Compare {
     /** Quick profile, child side: unforked JMH runs of YCSB A–F for one implementation. */
     private fun runQuickChild(s: Settings, results: Path) {
         val impl = s.impls.single()
-        val started = System.nanoTime()
         val configs = quickConfigs(s)
         for (n in s.start until configs.size) {
             val (mix, threads) = configs[n]
@@ -202,7 +209,7 @@ object Compare {
             if (unsupported != null) {
                 val row = ThroughputResult("ycsb-long", mix.name, "zipfian", threads, impl, Double.NaN, Double.NaN,
                     Double.NaN, 0, "not supported: $unsupported")
-                progress(started, "  $impl ${n + 1}/${configs.size}: YCSB ${mix.name}, $threads thread(s): n/a (${row.note})")
+                progress("  $impl ${n + 1}/${configs.size}: YCSB ${mix.name}, $threads thread(s): n/a (${row.note})")
                 Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
                 continue
             }
@@ -229,13 +236,13 @@ object Compare {
                     rootMessage(e))
             }
             val shown = if (row.ok) ReportWriter.humanOps(row.opsPerSecond) + " ops/s" else "n/a (${row.note})"
-            progress(started, "  $impl ${n + 1}/${configs.size}: YCSB ${mix.name} zipfian, $threads thread(s): $shown")
+            progress("  $impl ${n + 1}/${configs.size}: YCSB ${mix.name} zipfian, $threads thread(s): $shown")
             Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
             if (!row.ok) System.exit(3)
         }
     }
 
-    /** The quick profile's runs, in order: every mix at each thread count. */
+    /** A child's runs, in order: every mix at each of its thread counts. */
     private fun quickConfigs(s: Settings): List<Pair<YcsbMix, Int>> = s.threads.flatMap { t -> YcsbMix.entries.map { it to t } }
 
     /**
