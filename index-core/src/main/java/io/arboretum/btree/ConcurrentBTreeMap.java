@@ -1958,7 +1958,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     // ------------------------------------------------------------------ serialization
 
-    /** Serialized as its comparator, node capacity and entries in order (a serialization proxy). */
+    /**
+     * Serialized as its comparator, node capacity and entries in order (a serialization proxy).
+     *
+     * @return the serialization proxy that stands for this map in the stream
+     */
     private Object writeReplace() {
         int n = size();
         ArrayList<Object> entries = new ArrayList<>(Math.max(16, 2 * n));
@@ -1969,6 +1973,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return new SerializedForm(comparator, cap, entries.toArray());
     }
 
+    /**
+     * Refuses a stream that carries the map itself instead of its serialization proxy.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always: maps are read back only through the proxy
+     */
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("ConcurrentBTreeMap is deserialized through its serialization proxy");
     }
