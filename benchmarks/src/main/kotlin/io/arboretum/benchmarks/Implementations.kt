@@ -1,6 +1,8 @@
 package io.arboretum.benchmarks
 
 import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.btree.OffHeapLongCursor
 import org.mapdb.DBMaker
 import org.mapdb.Serializer
 import java.util.concurrent.ConcurrentNavigableMap
@@ -13,8 +15,12 @@ import java.util.concurrent.ConcurrentSkipListMap
 class OpenMap<K : Any, V : Any> internal constructor(
     /** The map under test. */
     val map: ConcurrentNavigableMap<K, V>,
+    private val offHeap: () -> Long = { 0L },
     private val onClose: () -> Unit,
 ) : AutoCloseable {
+    /** Bytes the map holds outside the Java heap. */
+    fun offHeapBytes(): Long = offHeap()
+
     /** Releases the map's resources; the map must not be used afterwards. */
     override fun close() = onClose()
 }
@@ -70,7 +76,36 @@ internal class MapLongIndex(private val open: OpenMap<Long, Long>) : LongIndex {
     }
 
     override fun size(): Long = map.size.toLong()
+    override fun offHeapBytes(): Long = open.offHeapBytes()
     override fun close() = open.close()
+}
+
+/**
+ * [LongIndex] over [OffHeapLongBTreeMap]'s primitive API: no boxing; scans reuse one cursor per
+ * thread.
+ */
+internal class OffHeapLongIndex(private val map: OffHeapLongBTreeMap) : LongIndex {
+    private val cursors = ThreadLocal.withInitial { map.cursor(0, -1) }
+
+    override fun get(key: Long): Long = map.get(key, LongIndex.ABSENT)
+    override fun put(key: Long, value: Long) {
+        map.put(key, value, LongIndex.ABSENT)
+    }
+
+    override fun scan(from: Long, count: Int): Long {
+        val c: OffHeapLongCursor = cursors.get().reset(from, Long.MAX_VALUE)
+        var sum = 0L
+        var n = 0
+        while (n < count && c.next()) {
+            sum += c.value()
+            n++
+        }
+        return sum
+    }
+
+    override fun size(): Long = map.size()
+    override fun offHeapBytes(): Long = map.bytesReserved()
+    override fun close() = map.close()
 }
 
 /**
@@ -83,14 +118,18 @@ class Implementation internal constructor(
     /** One line saying what this is. */
     val description: String,
     private val longs: () -> OpenMap<Long, Long>,
-    private val strings: () -> OpenMap<String, String>,
+    private val strings: (() -> OpenMap<String, String>)?,
     private val primitive: (() -> LongIndex)? = null,
 ) {
+    /** Whether this implementation takes `String` keys (the off-heap map takes `long` keys only). */
+    val supportsStrings: Boolean get() = strings != null
+
     /** A new empty map with `Long` keys and values. */
     fun newLongMap(): OpenMap<Long, Long> = longs()
 
-    /** A new empty map with `String` keys and values. */
-    fun newStringMap(): OpenMap<String, String> = strings()
+    /** A new empty map with `String` keys and values; fails for an index without [supportsStrings]. */
+    fun newStringMap(): OpenMap<String, String> =
+        strings?.invoke() ?: throw UnsupportedOperationException("$name takes long keys only, not String keys")
 
     /** A new empty primitive-long index: the implementation's own if it has one, else its map. */
     fun newLongIndex(): LongIndex = primitive?.invoke() ?: MapLongIndex(longs())
@@ -121,6 +160,17 @@ object Implementations {
             { plain(ConcurrentBTreeMap<String, String>()) },
         ),
         Implementation(
+            "offheap", "io.arboretum.btree.OffHeapLongBTreeMap, primitive long API (Arboretum, off-heap)",
+            { offHeapMap(OffHeapLongBTreeMap()) },
+            null,
+            { OffHeapLongIndex(OffHeapLongBTreeMap()) },
+        ),
+        Implementation(
+            "offheap-map", "io.arboretum.btree.OffHeapLongBTreeMap through asMap() (boxing view)",
+            { offHeapMap(OffHeapLongBTreeMap()) },
+            null,
+        ),
+        Implementation(
             "treemap-rwlock", "java.util.TreeMap behind a ReentrantReadWriteLock",
             { plain(LockedTreeMap<Long, Long>()) },
             { plain(LockedTreeMap<String, String>()) },
@@ -140,6 +190,11 @@ object Implementations {
 
     /** The names of [all], in order. */
     val names: List<String> get() = all.map { it.name }
+
+    /** The names of the implementations that take `String` keys. */
+    val stringNames: List<String> get() = all.filter { it.supportsStrings }.map { it.name }
+
+    private fun offHeapMap(map: OffHeapLongBTreeMap) = OpenMap(map.asMap(), { map.bytesReserved() }) { map.close() }
 
     /** The implementation called [name]; the exception lists the valid names. */
     fun byName(name: String): Implementation =

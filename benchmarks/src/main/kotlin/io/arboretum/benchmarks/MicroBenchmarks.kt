@@ -49,7 +49,7 @@ internal object MicroKeys {
 @Fork(1)
 class ReadMicroBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** Entries in the map. */
@@ -137,7 +137,7 @@ class ReadMicroBenchmark {
 @Fork(1)
 class PutMicroBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** Keys put per invocation. */

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit
 @Fork(1)
 class YcsbLongBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** YCSB mix, `A`..`F`. */
@@ -116,7 +116,7 @@ class YcsbLongBenchmark {
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Fork(1)
 class YcsbStringBenchmark {
-    /** Implementation name from [Implementations]. */
+    /** Implementation name from [Implementations.stringNames] (the off-heap map takes long keys only). */
     @Param("skiplist", "btree", "treemap-rwlock", "mapdb")
     var impl: String = ""
 

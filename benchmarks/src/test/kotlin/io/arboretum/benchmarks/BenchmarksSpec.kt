@@ -64,7 +64,7 @@ class BenchmarksSpec : FunSpec({
             }
         }
         test("${impl.name}: String map and LongIndex face") {
-            impl.newStringMap().use { open ->
+            if (impl.supportsStrings) impl.newStringMap().use { open ->
                 val m = open.map
                 for (r in 0 until 500L) m[Keys.stringKey(r)] = "v$r"
                 m.size shouldBe 500
@@ -74,6 +74,9 @@ class BenchmarksSpec : FunSpec({
             impl.newLongIndex().use { index ->
                 for (k in 10L downTo 1L) index.put(k * 10, k)
                 index.get(30) shouldBe 3L
+                index.put(30, 33)
+                index.get(30) shouldBe 33L
+                index.put(30, 3)
                 index.get(31) shouldBe LongIndex.ABSENT
                 index.size() shouldBe 10L
                 // Values of keys 30, 40, 50: 3 + 4 + 5 (skipped for an index whose views are not there yet).
@@ -104,11 +107,14 @@ class BenchmarksSpec : FunSpec({
     }
 
     test("every benchmark's impl parameter lists exactly the registry") {
-        for (c in listOf(YcsbLongBenchmark::class.java, YcsbStringBenchmark::class.java,
-            ReadMicroBenchmark::class.java, PutMicroBenchmark::class.java)) {
+        for (c in listOf(YcsbLongBenchmark::class.java, ReadMicroBenchmark::class.java, PutMicroBenchmark::class.java)) {
             val f = c.getDeclaredField("impl")
             withClue(c.simpleName) { f.getAnnotation(Param::class.java).value.toList() shouldBe Implementations.names }
         }
+        YcsbStringBenchmark::class.java.getDeclaredField("impl").getAnnotation(Param::class.java).value.toList() shouldBe
+            Implementations.stringNames
+        val e = runCatching { Implementations.byName("offheap").newStringMap() }.exceptionOrNull()!!
+        e.message!! shouldContain "long keys only"
     }
 
     test("op streams follow the mix and stay in range") {

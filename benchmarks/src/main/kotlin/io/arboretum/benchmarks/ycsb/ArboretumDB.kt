@@ -22,7 +22,7 @@ import java.util.Vector
  *   -p arboretum.impl=btree -p arboretum.preload=true -threads 2 -s
  * ```
  *
- * Properties: `arboretum.impl` (an implementation name, default `btree`) and
+ * Properties: `arboretum.impl` (an implementation name that takes `String` keys, default `btree`) and
  * `arboretum.preload` (default `false`): because the data lives in the client's JVM, a separate
  * `-load` run leaves nothing behind for a later `-t` run; with `preload=true` the first client
  * thread loads the records exactly as YCSB's `-load` phase would (it drives YCSB's own
@@ -43,10 +43,13 @@ class ArboretumDB : DB() {
     override fun setProperties(p: Properties) {
         super.setProperties(p)
         impl = p.getProperty(IMPL, "btree")
-        try {
+        val implementation = try {
             Implementations.byName(impl)
         } catch (e: IllegalArgumentException) {
             throw IllegalArgumentException("$IMPL: ${e.message}", e)
+        }
+        require(implementation.supportsStrings) {
+            "$IMPL: $impl takes long keys only; YCSB needs String keys (use one of ${Implementations.stringNames.joinToString()})"
         }
         val preload = when (val v = p.getProperty(PRELOAD, "false")) {
             "true" -> true
