@@ -94,10 +94,20 @@ class ReadMicroBenchmark {
             isPut = BooleanArray(1 shl 16) { rnd.nextDouble() < 0.05 }
         }
 
-        /** The next slot below [bound]. */
+        /** Next position in [hot]. */
+        var hotNext = 0
+
+        /** The next slot of the key array (of length [bound]). */
         fun step(bound: Int): Int {
             val i = next
-            next = if (i + 1 == bound) 0 else i + 1
+            next = if (i + 1 >= bound) 0 else i + 1
+            return i
+        }
+
+        /** The next slot of [hot] (its length is a power of two). */
+        fun stepHot(): Int {
+            val i = hotNext
+            hotNext = (i + 1) and (hot.size - 1)
             return i
         }
     }
@@ -114,7 +124,7 @@ class ReadMicroBenchmark {
     @Benchmark
     @Threads(2)
     fun mixedZipfian(c: Cursor): Long {
-        val i = c.step(c.hot.size)
+        val i = c.stepHot()
         val k = keys[c.hot[i]]
         if (c.isPut[i]) {
             index.put(k, i.toLong())
