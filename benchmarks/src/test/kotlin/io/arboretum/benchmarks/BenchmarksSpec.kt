@@ -1,0 +1,291 @@
+package io.arboretum.benchmarks
+
+import io.arboretum.benchmarks.ycsb.ArboretumDB
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.doubles.shouldBeExactly
+import io.kotest.matchers.nulls.shouldBeNull
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldStartWith
+import org.openjdk.jmh.annotations.Param
+import site.ycsb.ByteIterator
+import site.ycsb.Status
+import site.ycsb.StringByteIterator
+import java.nio.file.Files
+import java.util.Properties
+import java.util.SplittableRandom
+import java.util.TreeMap
+import java.util.Vector
+
+/**
+ * Checks the benchmark plumbing (never timings): the registry's maps behave as sorted maps, the
+ * YCSB binding has YCSB's read/insert/update/scan/delete semantics, the report writer produces
+ * well-formed files, and every benchmark's `impl` parameter lists exactly the registry.
+ */
+class BenchmarksSpec : FunSpec({
+    val scale = System.getProperty("arboretum.test.scale", "1").toInt()
+
+    /** Random, descending and adversarial (alternating ends) key orders. */
+    fun orders(n: Int): Map<String, List<Long>> {
+        val rnd = SplittableRandom(99)
+        val random = List(n) { rnd.nextLong(-1_000_000, 1_000_000) }
+        val descending = (n downTo 1).map { it * 7L }
+        val zigzag = (0 until n).map { if (it % 2 == 0) it.toLong() else (n * 2 - it).toLong() }
+        return mapOf("random" to random, "descending" to descending, "zigzag" to zigzag)
+    }
+
+    for (impl in Implementations.all) {
+        for ((order, keys) in orders(2_000 * scale)) {
+            test("${impl.name}: Long map agrees with TreeMap, $order keys") {
+                impl.newLongMap().use { open ->
+                    val m = open.map
+                    val model = TreeMap<Long, Long>()
+                    keys.forEachIndexed { i, k ->
+                        m.put(k, i.toLong()) shouldBe model.put(k, i.toLong())
+                        if (i % 5 == 0) {
+                            val victim = keys[i / 2]
+                            m.remove(victim) shouldBe model.remove(victim)
+                        }
+                    }
+                    m.size shouldBe model.size
+                    for (k in keys.take(200)) m[k] shouldBe model[k]
+                    m[Long.MAX_VALUE].shouldBeNull()
+                    val from = keys[keys.size / 3]
+                    // Range views are checked once the index has them (ConcurrentBTreeMap's arrive with the views branch).
+                    if (hasViews(impl)) {
+                    val scanned = m.tailMap(from).entries.iterator().asSequence().take(50).map { it.key to it.value }.toList()
+                    scanned shouldContainExactly model.tailMap(from).entries.take(50).map { it.key to it.value }
+                    }
+                    m.firstKey() shouldBe model.firstKey()
+                    m.lastKey() shouldBe model.lastKey()
+                }
+            }
+        }
+        test("${impl.name}: String map and LongIndex face") {
+            if (impl.supportsStrings) impl.newStringMap().use { open ->
+                val m = open.map
+                for (r in 0 until 500L) m[Keys.stringKey(r)] = "v$r"
+                m.size shouldBe 500
+                m[Keys.stringKey(7)] shouldBe "v7"
+                if (hasViews(impl)) m.keys.toList() shouldBe m.keys.toList().sorted()
+            }
+            impl.newLongIndex().use { index ->
+                for (k in 10L downTo 1L) index.put(k * 10, k)
+                index.get(30) shouldBe 3L
+                index.put(30, 33)
+                index.get(30) shouldBe 33L
+                index.put(30, 3)
+                index.get(31) shouldBe LongIndex.ABSENT
+                index.size() shouldBe 10L
+                // Values of keys 30, 40, 50: 3 + 4 + 5 (skipped for an index whose views are not there yet).
+                if (hasViews(impl)) index.scan(25, 3) shouldBe 12L
+            }
+        }
+    }
+
+    test("LockedTreeMap views: descending, bounded, and iteration across batches") {
+        val m = LockedTreeMap<Int, Int>()
+        for (k in 999 downTo 0) m[k] = -k
+        m.entries.map { it.key } shouldBe (0..999).toList()
+        m.descendingMap().firstKey() shouldBe 999
+        m.subMap(10, true, 20, false).keys.toList() shouldBe (10 until 20).toList()
+        m.headMap(5).size shouldBe 5
+        m.tailMap(995, false).keys.toList() shouldBe listOf(996, 997, 998, 999)
+        m.descendingKeySet().take(3) shouldBe listOf(999, 998, 997)
+        m.pollFirstEntry()!!.key shouldBe 0
+        val it = m.entries.iterator()
+        it.next().key shouldBe 1
+        it.remove()
+        m.containsKey(1) shouldBe false
+    }
+
+    test("registry rejects unknown names with the list of known ones") {
+        val e = runCatching { Implementations.byName("nope") }.exceptionOrNull()!!
+        e.message!! shouldContain Implementations.BASELINE
+    }
+
+    test("every benchmark's impl parameter lists exactly the registry") {
+        for (c in listOf(YcsbLongBenchmark::class.java, ReadMicroBenchmark::class.java, PutMicroBenchmark::class.java)) {
+            val f = c.getDeclaredField("impl")
+            withClue(c.simpleName) { f.getAnnotation(Param::class.java).value.toList() shouldBe Implementations.names }
+        }
+        YcsbStringBenchmark::class.java.getDeclaredField("impl").getAnnotation(Param::class.java).value.toList() shouldBe
+            Implementations.stringNames
+        val e = runCatching { Implementations.byName("offheap").newStringMap() }.exceptionOrNull()!!
+        e.message!! shouldContain "long keys only"
+    }
+
+    test("op streams follow the mix and stay in range") {
+        for (mix in YcsbMix.entries) {
+            val s = OpStream(mix, KeyDistribution.ZIPFIAN, 1000, 1, 2, size = 4096)
+            val inserts = s.ops.count { it == Op.INSERT }
+            withClue(mix) {
+                (inserts > 0) shouldBe (mix.insert > 0)
+                (s.ops.count { it == Op.SCAN } > 0) shouldBe (mix.scan > 0)
+                for (i in 0 until s.size) {
+                    if (s.ops[i] != Op.INSERT) (s.records[i] in 0 until 1000 + 2L * inserts) shouldBe true
+                    else (s.records[i] >= 1000 && s.records[i] % 2 == 1L) shouldBe true
+                }
+            }
+        }
+    }
+
+    fun db(impl: String): ArboretumDB = ArboretumDB().apply {
+        setProperties(Properties().apply { setProperty(ArboretumDB.IMPL, impl) })
+        init()
+    }
+
+    fun fields(vararg kv: Pair<String, String>): Map<String, ByteIterator> =
+        kv.associate { it.first to StringByteIterator(it.second) as ByteIterator }
+
+    fun strings(m: Map<String, ByteIterator>) = m.mapValues { it.value.toString() }
+
+    for (impl in listOf("btree", Implementations.BASELINE)) {
+        test("YCSB binding on $impl: insert, read, update, delete") {
+            val db = db(impl)
+            try {
+                db.insert("t", "user2", fields("f0" to "a", "f1" to "b:5:x")) shouldBe Status.OK
+                val out = HashMap<String, ByteIterator>()
+                db.read("t", "user2", null, out) shouldBe Status.OK
+                strings(out) shouldBe mapOf("f0" to "a", "f1" to "b:5:x")
+                out.clear()
+                db.read("t", "user2", setOf("f1"), out) shouldBe Status.OK
+                strings(out) shouldBe mapOf("f1" to "b:5:x")
+                db.update("t", "user2", fields("f1" to "c")) shouldBe Status.OK
+                out.clear()
+                db.read("t", "user2", null, out) shouldBe Status.OK
+                strings(out) shouldBe mapOf("f0" to "a", "f1" to "c")
+                db.update("t", "user9", fields("f1" to "c")) shouldBe Status.NOT_FOUND
+                db.read("other", "user2", null, HashMap()) shouldBe Status.NOT_FOUND
+                db.delete("t", "user2") shouldBe Status.OK
+                db.delete("t", "user2") shouldBe Status.NOT_FOUND
+                db.read("t", "user2", null, HashMap()) shouldBe Status.NOT_FOUND
+            } finally {
+                db.cleanup()
+            }
+        }
+        test("YCSB binding on $impl: scan from a key, in key order") {
+            if (hasViews(Implementations.byName(impl))) {
+                val db = db(impl)
+                try {
+                    for (k in listOf("user5", "user1", "user4", "user3", "user2")) db.insert("t", k, fields("f" to k))
+                    val rows = Vector<HashMap<String, ByteIterator>>()
+                    db.scan("t", "user2", 3, null, rows) shouldBe Status.OK
+                    rows.map { it["f"].toString() } shouldBe listOf("user2", "user3", "user4")
+                } finally {
+                    db.cleanup()
+                }
+            }
+        }
+    }
+
+    test("report writer produces consistent CSV, JSON and HTML from fake results") {
+        val rows = listOf(
+            ThroughputResult("ycsb-long", "A", "zipfian", 1, Implementations.BASELINE, 1_000_000.0, 900_000.0, 1_100_000.0, 3),
+            ThroughputResult("ycsb-long", "A", "zipfian", 1, "btree", 2_000_000.0, 1_900_000.0, 2_100_000.0, 3),
+            ThroughputResult("ycsb-long", "E", "zipfian", 1, "btree", Double.NaN, Double.NaN, Double.NaN, 0, "not supported: \"x\", <y>"),
+        )
+        val memory = listOf(MemoryResult("btree", 1_000_000, 44.0, 0.0), MemoryResult("mapdb", 1_000_000, Double.NaN, Double.NaN, "timed out"))
+        val report = ComparisonReport(rows, memory, mapOf("cores" to "2"))
+        ReportWriter.ratio(rows[1], rows) shouldBeExactly 2.0
+        ReportWriter.ratio(rows[2], rows).isNaN() shouldBe true
+        val dir = Files.createTempDirectory("arboretum-report")
+        val files = ReportWriter.write(report, dir)
+        files.map { it.fileName.toString() } shouldContainExactly listOf("index.html", "results.json", "results.csv")
+
+        val csv = Files.readAllLines(dir.resolve("results.csv"))
+        csv.size shouldBe 1 + rows.size + memory.size
+        val header = csv[0].split(',')
+        // Every line has the header's number of fields once quoted fields are taken as one.
+        for (line in csv.drop(1)) withClue(line) { splitCsv(line).size shouldBe header.size }
+        csv[2] shouldContain ",2.000,"
+
+        val json = Files.readString(dir.resolve("results.json"))
+        checkJson(json)
+        json shouldContain "\"ratioToBaseline\": 2.000"
+        json shouldContain "\"opsPerSecondMedian\": null"
+
+        val html = Files.readString(dir.resolve("index.html"))
+        html shouldStartWith "<!DOCTYPE html>"
+        html shouldContain "<svg"
+        html shouldContain "&lt;y&gt;"
+        (html.indexOf("<script") < 0) shouldBe true
+        Regex("<svg").findAll(html).count() shouldBe 2
+        Regex("</svg>").findAll(html).count() shouldBe 2
+
+        ReportWriter.consoleTable(report) shouldContain "x2.00"
+    }
+})
+
+/** Whether [impl]'s maps have working range views (`tailMap`, `keySet`). */
+private fun hasViews(impl: Implementation): Boolean = impl.newLongMap().use { open ->
+    open.map[1L] = 1L
+    runCatching { open.map.tailMap(0L).entries.iterator().next(); open.map.keys.first() }.isSuccess
+}
+
+/** Splits one CSV line, honouring quoted fields. */
+private fun splitCsv(line: String): List<String> {
+    val out = mutableListOf<String>()
+    val cur = StringBuilder()
+    var quoted = false
+    var i = 0
+    while (i < line.length) {
+        val c = line[i]
+        when {
+            quoted && c == '"' && i + 1 < line.length && line[i + 1] == '"' -> { cur.append('"'); i++ }
+            c == '"' -> quoted = !quoted
+            c == ',' && !quoted -> { out += cur.toString(); cur.clear() }
+            else -> cur.append(c)
+        }
+        i++
+    }
+    out += cur.toString()
+    return out
+}
+
+/** A small JSON syntax check (objects, arrays, strings, numbers, literals); throws on error. */
+private fun checkJson(text: String) {
+    var i = 0
+    fun ws() { while (i < text.length && text[i].isWhitespace()) i++ }
+    fun fail(): Nothing = throw AssertionError("invalid JSON at offset $i: ${text.substring(i, minOf(text.length, i + 30))}")
+    fun value() {
+        ws()
+        if (i >= text.length) fail()
+        when (text[i]) {
+            '{' -> {
+                i++; ws()
+                if (text[i] == '}') { i++; return }
+                while (true) {
+                    ws(); if (text[i] != '"') fail(); value(); ws()
+                    if (text[i] != ':') fail(); i++; value(); ws()
+                    if (text[i] == ',') { i++; continue }
+                    if (text[i] == '}') { i++; return }
+                    fail()
+                }
+            }
+            '[' -> {
+                i++; ws()
+                if (text[i] == ']') { i++; return }
+                while (true) {
+                    value(); ws()
+                    if (text[i] == ',') { i++; continue }
+                    if (text[i] == ']') { i++; return }
+                    fail()
+                }
+            }
+            '"' -> {
+                i++
+                while (text[i] != '"') { if (text[i] == '\\') i++; i++ }
+                i++
+            }
+            else -> {
+                val m = Regex("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?|true|false|null").matchAt(text, i) ?: fail()
+                i += m.value.length
+            }
+        }
+    }
+    value(); ws()
+    if (i != text.length) fail()
+}
