@@ -468,10 +468,41 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
     }
 
-    /** A leaf found by optimistic descent, with the version it was validated at. */
+    /**
+     * A leaf found by optimistic descent, with the version it was validated at; and what
+     * {@link #probeLeaf} read in it.
+     */
     static final class Found {
         Leaf leaf;
         long v;
+        /** Number of keys in the probed leaf. */
+        int cnt;
+        /** The key's slot, or {@code -(insertion point) - 1}. */
+        int slot;
+        /** The value in that slot, or null. */
+        Object old;
+    }
+
+    /**
+     * Probes {@code leaf} for {@code key} under the optimistic version {@code v}, filling
+     * {@code out.cnt}, {@code out.slot} and {@code out.old}. Returns false if the caller must
+     * restart; true means the probe was consistent at the moment of validation. An exception
+     * (a user comparator's) is rethrown only if the leaf still validates.
+     */
+    private static boolean probeLeaf(Leaf leaf, long v, Object key, long kp, KeyCodec c, Found out) {
+        try {
+            int cnt = leaf.n;
+            int i = search(leaf, cnt, key, kp, c);
+            out.cnt = cnt;
+            out.slot = i;
+            out.old = i >= 0 ? leaf.vals[i] : null;
+        } catch (RuntimeException e) {
+            if (leaf.validate(v)) {
+                throw e;
+            }
+            return false;
+        }
+        return leaf.validate(v);
     }
 
     /**
@@ -695,6 +726,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         KeyCodec c = codecForWrite(Objects.requireNonNull(key, "null key"));
         long kp = c.prefix(key);
         long[] tmp = new long[1];
+        Found probe = new Found();
         for (int attempt = 0; ; attempt++) {
             if (attempt > 0) {
                 HybridLatch.backOff(attempt);
@@ -745,22 +777,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             Leaf leaf = (Leaf) n;
             // --- search the leaf optimistically; the result is trusted once the upgrade succeeds
-            int i;
-            Object old;
-            int cnt;
-            try {
-                cnt = leaf.n;
-                i = search(leaf, cnt, key, kp, c);
-                old = i >= 0 ? leaf.vals[i] : null;
-            } catch (RuntimeException e) {
-                if (leaf.validate(v)) {
-                    throw e;
-                }
+            if (!probeLeaf(leaf, v, key, kp, c, probe)) {
                 continue;
             }
-            if (!leaf.validate(v)) {
-                continue;
-            }
+            int cnt = probe.cnt;
+            int i = probe.slot;
+            Object old = probe.old;
             if (i >= 0) {
                 if (mode == PUT_IF_ABSENT) {
                     return (V) old;
@@ -1010,22 +1032,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             Leaf leaf = f.leaf;
             long v = f.v;
-            int cnt;
-            int i;
-            Object old;
-            try {
-                cnt = leaf.n;
-                i = search(leaf, cnt, key, kp, c);
-                old = i >= 0 ? leaf.vals[i] : null;
-            } catch (RuntimeException e) {
-                if (leaf.validate(v)) {
-                    throw e;
-                }
+            if (!probeLeaf(leaf, v, key, kp, c, f)) {
                 continue;
             }
-            if (!leaf.validate(v)) {
-                continue;
-            }
+            int cnt = f.cnt;
+            int i = f.slot;
+            Object old = f.old;
             if (i < 0) {
                 return null; // validated absent
             }
