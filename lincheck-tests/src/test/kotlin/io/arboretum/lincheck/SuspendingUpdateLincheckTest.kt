@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test
 
 /**
  * Linearizability of the suspending read-modify-write `update` of the coroutine layer: suspending
- * increments, decrements that remove a key at zero, and plain reads and writes on three keys, in
+ * increments, decrements that remove a key at zero, and plain reads and writes on two keys, in
  * model checking and stress mode, two threads. The sequential specification is the class itself
  * run on one thread, which for these operations is exactly a sequential map.
  *
@@ -26,9 +26,16 @@ import org.junit.jupiter.api.Test
  *
  * Sizes scale with the system property `arboretum.test.scale` (1 in CI, 10 under `-Pthorough`).
  */
-@Param(name = "key", gen = IntGen::class, conf = "1:3")
+@Param(name = "key", gen = IntGen::class, conf = "1:2")
 @Param(name = "value", gen = IntGen::class, conf = "1:4")
 public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<Int, Int>) {
+
+    init {
+        // Both keys start present, so that most scenarios race two updates of one present key:
+        // the case where a lost update would show.
+        map[1] = 1
+        map[2] = 1
+    }
 
     /** Adds one to the value of [key], inserting 1 when absent; returns the value committed. */
     @Operation
