@@ -154,6 +154,23 @@ public class RangeFlowSpec : FunSpec({
                 }
             }
 
+            test("flows over sub-map, head-map and descending views keep the view's range and order") {
+                runTest {
+                    val map = TestMaps.create<Int, String>(kind)
+                    for (k in (0 until 50).shuffled(Random(5))) map[k] = "v$k"
+                    val sub = map.subMap(10, true, 40, false)
+                    sub.keysFlow(batchSize = 4).toList() shouldBe (10 until 40).toList()
+                    sub.keysFlow(KeyRange.closed(20, 25), descending = true, batchSize = 2).toList() shouldBe
+                        (25 downTo 20).toList()
+                    val desc = map.descendingMap()
+                    desc.keysFlow(limit = 3).toList() shouldBe listOf(49, 48, 47)
+                    desc.keysFlow(KeyRange.closed(30, 27), batchSize = 3).toList() shouldBe listOf(30, 29, 28, 27)
+                    desc.keysFlow(KeyRange.lessThan(3), descending = true).toList() shouldBe (4 until 50).toList()
+                    map.headMap(5).keysFlow(descending = true, batchSize = 2).toList() shouldBe (4 downTo 0).toList()
+                    map.tailMap(45, false).valuesFlow().toList() shouldBe (46 until 50).map { "v$it" }
+                }
+            }
+
             test("bad arguments fail when the flow is made, with a message naming them") {
                 val map = TestMaps.create<Int, String>(kind)
                 shouldThrow<IllegalArgumentException> { map.entriesFlow(batchSize = 0) }
