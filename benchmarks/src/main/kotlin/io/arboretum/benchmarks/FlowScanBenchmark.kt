@@ -1,0 +1,92 @@
+package io.arboretum.benchmarks
+
+import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.coroutines.asFlow
+import io.arboretum.coroutines.keysFlow
+import java.util.SplittableRandom
+import java.util.concurrent.ConcurrentNavigableMap
+import java.util.concurrent.ConcurrentSkipListMap
+import java.util.concurrent.TimeUnit
+import kotlinx.benchmark.Benchmark
+import kotlinx.benchmark.BenchmarkMode
+import kotlinx.benchmark.Blackhole
+import kotlinx.benchmark.Measurement
+import kotlinx.benchmark.Mode
+import kotlinx.benchmark.OutputTimeUnit
+import kotlinx.benchmark.Param
+import kotlinx.benchmark.Scope
+import kotlinx.benchmark.Setup
+import kotlinx.benchmark.State
+import kotlinx.benchmark.Warmup
+import kotlinx.coroutines.runBlocking
+import org.openjdk.jmh.annotations.Fork
+
+/**
+ * Full scans of a map of [size] random `Long` keys: collecting the coroutine layer's range flow
+ * (`asFlow()`, batches of the default size; `keysFlow()`) against iterating `entrySet()` in a
+ * plain loop, on `ConcurrentSkipListMap` ("cslm", whose flow copies batches from sub-map
+ * iterators) and `ConcurrentBTreeMap` ("btree", whose flow copies batches through
+ * `BatchScannable.copyBatch`). One operation is one scan of the whole map; lower is better.
+ *
+ * Goals (issue 6): the flow at least 0.8 times as fast as `entrySet()` iteration of the same map,
+ * and the flow over the B+tree at least 3 times as fast as over the skip list.
+ *
+ * Run: `java -jar benchmarks/target/benchmarks.jar FlowScan -f 1 -wi 2 -i 3`.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
+@Fork(1)
+class FlowScanBenchmark {
+    /** Map implementation: "cslm" (`ConcurrentSkipListMap`) or "btree" (`ConcurrentBTreeMap`). */
+    @Param("cslm", "btree")
+    var impl: String = ""
+
+    /** Entries in the map. */
+    @Param("1000000")
+    var size: Int = 0
+
+    /** The loaded map. */
+    lateinit var map: ConcurrentNavigableMap<Long, Long>
+
+    /** Loads [size] distinct random keys, in random order, before the trial. */
+    @Setup
+    fun load() {
+        map = when (impl) {
+            "cslm" -> ConcurrentSkipListMap()
+            "btree" -> ConcurrentBTreeMap()
+            else -> throw IllegalArgumentException("unknown implementation '$impl', expected cslm or btree")
+        }
+        val random = SplittableRandom(42)
+        while (map.size < size) {
+            val k = random.nextLong()
+            map[k] = k xor 0x5bd1e995L
+        }
+    }
+
+    /** Collects every entry through the range flow. */
+    @Benchmark
+    fun flowEntries(bh: Blackhole): Unit = runBlocking {
+        map.asFlow().collect { e ->
+            bh.consume(e.key)
+            bh.consume(e.value)
+        }
+    }
+
+    /** Collects every key through the key flow (no entry objects emitted). */
+    @Benchmark
+    fun flowKeys(bh: Blackhole): Unit = runBlocking {
+        map.keysFlow().collect { k -> bh.consume(k) }
+    }
+
+    /** The baseline: every entry through the map's own `entrySet()` iterator, in a plain loop. */
+    @Benchmark
+    fun entrySetLoop(bh: Blackhole) {
+        for (e in map.entries) {
+            bh.consume(e.key)
+            bh.consume(e.value)
+        }
+    }
+}

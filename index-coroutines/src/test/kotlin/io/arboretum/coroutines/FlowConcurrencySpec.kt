@@ -1,0 +1,165 @@
+package io.arboretum.coroutines
+
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContainAll
+import io.kotest.matchers.shouldBe
+import java.util.concurrent.ConcurrentNavigableMap
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.concurrent.thread
+import kotlin.random.Random
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.test.runTest
+import kotlinx.coroutines.yield
+
+/** Range flows under cancellation, failing collectors, suspended collectors and concurrent writers. */
+public class FlowConcurrencySpec : FunSpec({
+
+    fun filled(kind: String, keys: Iterable<Int>): ConcurrentNavigableMap<Int, Int> {
+        val map = TestMaps.create<Int, Int>(kind)
+        for (k in keys.shuffled(Random(11))) map[k] = k
+        return map
+    }
+
+    /** Runs writes to every key in [keys] from another thread; true if they finished within 10 s. */
+    fun writerFinishes(map: ConcurrentNavigableMap<Int, Int>, keys: IntRange): Boolean {
+        val done = CountDownLatch(1)
+        val writer = thread(name = "writer") {
+            for (k in keys.reversed()) {
+                map[k] = -k
+                map.remove(k)
+                map.putIfAbsent(k, k)
+                map.replace(k, k, k + 1)
+                map[k] = k
+            }
+            done.countDown()
+        }
+        val finished = done.await(10, TimeUnit.SECONDS)
+        writer.join(10_000)
+        return finished
+    }
+
+    for (kind in TestMaps.kinds) {
+        context(kind) {
+
+            test("cancelling the collector in the middle of a batch stops the flow at once") {
+                runTest {
+                    val map = filled(kind, 0 until 100)
+                    for (descending in listOf(false, true)) {
+                        val seen = ArrayList<Int>()
+                        val job = launch {
+                            map.keysFlow(descending = descending, batchSize = 32).collect { k ->
+                                seen += k
+                                if (seen.size == 37) currentCoroutineContext().cancel()
+                            }
+                        }
+                        job.join()
+                        job.isCancelled shouldBe true
+                        // 37 is 5 entries into the second batch: the rest of that batch was not emitted.
+                        seen shouldBe (if (descending) (99 downTo 63) else (0 until 37)).toList()
+                    }
+                    map.keysFlow().toList() shouldBe (0 until 100).toList()
+                }
+            }
+
+            test("an exception in the collector propagates and leaves the map usable from every thread") {
+                runTest {
+                    val map = filled(kind, 0 until 200)
+                    val thrown = shouldThrow<IllegalStateException> {
+                        var n = 0
+                        map.entriesFlow(KeyRange.closed(10, 150), batchSize = 16).collect {
+                            if (++n == 21) throw IllegalStateException("collector failed at ${it.key}")
+                        }
+                    }
+                    thrown.message shouldBe "collector failed at 30"
+                    writerFinishes(map, 0 until 200) shouldBe true
+                    val readers = (0 until 2).map {
+                        thread { for (k in 0 until 200) check(map[k] == k) { "key $k lost" } }
+                    }
+                    readers.forEach { it.join(10_000) }
+                    TestMaps.checkInvariants(map)
+                    map.keysFlow(descending = true).toList() shouldBe (199 downTo 0).toList()
+                }
+            }
+
+            test("a collector suspended inside collect does not delay writers to the keys being scanned") {
+                runTest {
+                    val map = filled(kind, 0 until 64)
+                    for (descending in listOf(false, true)) {
+                        val inside = CompletableDeferred<Int>()
+                        val collector = launch {
+                            map.keysFlow(descending = descending, batchSize = 16).collect { k ->
+                                // Third entry of the first batch: suspend here until cancelled.
+                                if (k == (if (descending) 61 else 2)) {
+                                    inside.complete(k)
+                                    awaitCancellation()
+                                }
+                            }
+                        }
+                        inside.await()
+                        withClue("descending=$descending") {
+                            // Writes to the batch being emitted, to the next batch and to everything else.
+                            writerFinishes(map, 0 until 64) shouldBe true
+                        }
+                        collector.cancelAndJoin()
+                        TestMaps.checkInvariants(map)
+                    }
+                }
+            }
+
+            test("concurrent writers: order, no duplicates, stable keys always seen, no phantom keys") {
+                runTest {
+                    val n = 400 * TestMaps.scale
+                    // Even keys are stable (their values change, they never leave); odd keys churn.
+                    val map = filled(kind, (0 until n step 2))
+                    val stop = AtomicBoolean(false)
+                    // Writers on their own threads, so that they cannot starve the collector's dispatcher.
+                    val writers = (0 until 2).map { w ->
+                        thread(name = "churn-$w") {
+                            val random = Random(w)
+                            var version = 0
+                            while (!stop.get()) {
+                                val k = random.nextInt(n)
+                                version++
+                                if (k % 2 == 1 && random.nextBoolean()) map.remove(k)
+                                else map[k] = k * 1000 + version % 1000
+                            }
+                        }
+                    }
+                    try {
+                        val random = Random(42)
+                        repeat(12 * TestMaps.scale) { round ->
+                            val descending = round % 2 == 1
+                            val batch = listOf(1, 3, 4, 16, 256)[round % 5]
+                            val keys = ArrayList<Int>()
+                            map.entriesFlow(descending = descending, batchSize = batch).collect { (k, v) ->
+                                keys += k
+                                check(v / 1000 == k || v == k) { "value $v emitted for key $k" }
+                                if (random.nextInt(8) == 0) yield()
+                            }
+                            withClue("round $round descending=$descending batch=$batch") {
+                                val ordered = if (descending) keys.reversed() else keys
+                                ordered.zipWithNext().all { (a, b) -> a < b } shouldBe true
+                                keys.all { it in 0 until n } shouldBe true
+                                keys shouldContainAll (0 until n step 2).toList()
+                            }
+                        }
+                    } finally {
+                        stop.set(true)
+                        writers.forEach { it.join(10_000) }
+                    }
+                    TestMaps.checkInvariants(map)
+                }
+            }
+        }
+    }
+})

@@ -1,0 +1,113 @@
+package io.arboretum.lincheck
+
+import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.coroutines.update
+import java.util.concurrent.ConcurrentMap
+import java.util.concurrent.ConcurrentNavigableMap
+import java.util.concurrent.ConcurrentSkipListMap
+import kotlinx.coroutines.yield
+import org.jetbrains.lincheck.datastructures.IntGen
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
+import org.jetbrains.lincheck.datastructures.Operation
+import org.jetbrains.lincheck.datastructures.Param
+import org.jetbrains.lincheck.datastructures.StressOptions
+import org.jetbrains.lincheck.datastructures.Validate
+import org.junit.jupiter.api.Test
+
+/**
+ * Linearizability of the suspending read-modify-write `update` of the coroutine layer: suspending
+ * increments, decrements that remove a key at zero, and plain reads and writes on two keys, in
+ * model checking and stress mode, two threads. The sequential specification is the class itself
+ * run on one thread, which for these operations is exactly a sequential map.
+ *
+ * The update functions call `yield()`, which is a suspension point of the `update` loop; under
+ * Lincheck there is no dispatcher, so it returns at once, but the interleavings between the read,
+ * the function and the conditional write are all explored by the model checker.
+ *
+ * Sizes scale with the system property `arboretum.test.scale` (1 in CI, 10 under `-Pthorough`).
+ */
+@Param(name = "key", gen = IntGen::class, conf = "1:2")
+@Param(name = "value", gen = IntGen::class, conf = "1:4")
+public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<Int, Int>) {
+
+    init {
+        // Both keys start present, so that most scenarios race two updates of one present key:
+        // the case where a lost update would show.
+        map[1] = 1
+        map[2] = 1
+    }
+
+    /** Adds one to the value of [key], inserting 1 when absent; returns the value committed. */
+    @Operation
+    public suspend fun increment(@Param(name = "key") key: Int): Int? =
+        map.update(key) { current ->
+            yield()
+            (current ?: 0) + 1
+        }
+
+    /** Takes one from the value of [key], removing the key when it would reach zero. */
+    @Operation
+    public suspend fun decrement(@Param(name = "key") key: Int): Int? =
+        map.update(key) { current ->
+            yield()
+            if (current == null || current <= 1) null else current - 1
+        }
+
+    /** Doubles the value of [key] when present; an absent key stays absent. */
+    @Operation
+    public suspend fun double(@Param(name = "key") key: Int): Int? =
+        map.update(key) { current -> current?.let { it * 2 } }
+
+    /** A plain read. */
+    @Operation
+    public fun get(@Param(name = "key") key: Int): Int? = map[key]
+
+    /** A plain write, racing with the updates' conditional writes. */
+    @Operation
+    public fun put(@Param(name = "key") key: Int, @Param(name = "value") value: Int): Int? = map.put(key, value)
+
+    /** A plain removal. */
+    @Operation
+    public fun remove(@Param(name = "key") key: Int): Int? = map.remove(key)
+
+    /** Structure check after each scenario, for maps that can check themselves. */
+    @Validate
+    public fun checkStructure() {
+        (map as? ConcurrentBTreeMap<*, *>)?.checkInvariants()
+    }
+
+    /** Model checking: every interleaving of small scenarios, explored systematically. */
+    @Test
+    public fun modelChecking(): Unit = ModelCheckingOptions()
+        .threads(2)
+        .actorsPerThread(3)
+        .actorsBefore(2)
+        .actorsAfter(1)
+        .iterations(8 * scale)
+        .invocationsPerIteration(200 * scale)
+        .check(this::class)
+
+    /** Stress: the same scenarios on real threads, where missing fences can show. */
+    @Test
+    public fun stress(): Unit = StressOptions()
+        .threads(2)
+        .actorsPerThread(3)
+        .actorsBefore(2)
+        .actorsAfter(1)
+        .iterations(8 * scale)
+        .invocationsPerIteration(150 * scale)
+        .check(this::class)
+
+    private companion object {
+        val scale: Int = (System.getProperty("arboretum.test.scale")?.toIntOrNull() ?: 1).coerceAtLeast(1)
+    }
+}
+
+/** `update` over [ConcurrentBTreeMap] with node capacity 4, so scenarios split and merge leaves. */
+public class SuspendingUpdateLincheckTest : SuspendingUpdateScenarios(bTreeForUpdates())
+
+/** `update` over `ConcurrentSkipListMap`, the JDK baseline. */
+public class SuspendingUpdateSkipListLincheckTest : SuspendingUpdateScenarios(ConcurrentSkipListMap())
+
+private fun bTreeForUpdates(): ConcurrentNavigableMap<Int, Int> =
+    ConcurrentBTreeMap.builder<Int, Int>().nodeCapacity(4).build()
