@@ -6,7 +6,7 @@ import io.arboretum.btree.ConcurrentBTreeMap
  * [ConcurrentBTreeMap] with node capacity 4, prefilled: every operation of [MapOperations] in both
  * modes, with [ConcurrentBTreeMap.checkInvariants] after each scenario.
  */
-class BTreeMapLincheckTest : MapOperations(newBTree()) {
+class BTreeMapLincheckTest : MapLincheckSuite(newBTree()) {
     override fun checkStructure() = (map as ConcurrentBTreeMap<Int, Int>).checkInvariants()
 }
 

@@ -34,7 +34,7 @@ class CoverageTableTest {
         val subclasses = lincheckSubclasses()
         for (row in table.rows.filter { r -> OPERATIONS_CLASSES.any { it.simpleName == r.cls } }) {
             for ((index, cell) in row.cells) {
-                val runs = subclasses.any { (cls, idx) -> idx == index && cls.superclass.simpleName == row.cls }
+                val runs = subclasses.any { (cls, idx) -> idx == index && cls.operationsClass().simpleName == row.cls }
                 when {
                     cell == "MC, stress" -> assertTrue(runs,
                         "the table says ${row.cls}.${row.checkedAs} runs on $index, but no ${row.cls} subclass tests $index")
@@ -77,7 +77,7 @@ class CoverageTableTest {
                 if (f.extension != "class" || '$' in f.nameWithoutExtension || !f.nameWithoutExtension.endsWith("LincheckTest")) continue
                 val cls = Class.forName(MapOperations::class.java.packageName + "." + f.nameWithoutExtension)
                 if (OPERATIONS_CLASSES.none { it.isAssignableFrom(cls) } || java.lang.reflect.Modifier.isAbstract(cls.modifiers)) continue
-                val getter = cls.superclass.getDeclaredMethod("getMap").apply { isAccessible = true }
+                val getter = cls.operationsClass().getDeclaredMethod("getMap").apply { isAccessible = true }
                 val map = getter.invoke(cls.getDeclaredConstructor().newInstance()) as NavigableMap<*, *>
                 val index = if (map.javaClass.enclosingClass == java.util.Collections::class.java) CONTROL else map.javaClass.simpleName
                 found += cls to index
@@ -86,6 +86,9 @@ class CoverageTableTest {
         assertTrue(found.isNotEmpty(), "found no *LincheckTest classes in $dir")
         return found
     }
+
+    /** The operations class ([OPERATIONS_CLASSES]) that this test class extends. */
+    private fun Class<*>.operationsClass(): Class<*> = OPERATIONS_CLASSES.first { it.isAssignableFrom(this) }
 
     /** One row: the operation as documented, its class, its method or scan name, and one cell per index. */
     private class Row(val cls: String, val checkedAs: String, val cells: Map<String, String>)

@@ -3,18 +3,21 @@ package io.arboretum.lincheck
 import java.util.NavigableMap
 import java.util.TreeMap
 import org.jetbrains.lincheck.datastructures.IntGen
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
 import org.jetbrains.lincheck.datastructures.Operation
 import org.jetbrains.lincheck.datastructures.Param
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
 import org.jetbrains.lincheck.datastructures.StressOptions
 import org.jetbrains.lincheck.datastructures.Validate
 import org.junit.jupiter.api.Test
 
 /**
  * Every linearizable operation of the `ConcurrentNavigableMap<Int, Int>` contract, as Lincheck
- * operations, checked in model checking and stress mode against a [TreeMap] (see [MapSpecification]).
+ * operations, checked in model checking and stress mode ([MapLincheckSuite]) against a [TreeMap]
+ * (the same operations, [MapSpecification]).
  *
- * One subclass per index passes the map under test; that subclass is the whole test. The map is
+ * One subclass of [MapLincheckSuite] per index passes the map under test; that subclass is the
+ * whole test. The JUnit tests live in [MapLincheckSuite] so that the specification, which extends
+ * this class, carries none. The map is
  * prefilled with [PREFILL] so that with a node capacity of 4 a scenario's few puts and removes
  * split and merge nodes and replace the root. After each scenario Lincheck calls [validate], which
  * runs the index's own structural check ([checkStructure]).
@@ -157,6 +160,36 @@ abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
     /** The index's own invariant check; throws if the structure is broken. None for plain maps. */
     protected open fun checkStructure() {}
 
+    companion object {
+        /** The key range of every operation: present and absent keys on both sides of [PREFILL]. */
+        const val KEYS = "0:15"
+
+        /** The value range: small, so conditional removes and replaces often succeed. */
+        const val VALUE_RANGE = "1:3"
+
+        private const val VALUES = 3
+
+        /**
+         * The keys every scenario starts from, inserted in this scrambled order. Six keys with
+         * node capacity 4 make a root over two leaves: a few puts split a leaf, a few removes
+         * merge the leaves and collapse the root to a leaf.
+         */
+        val PREFILL = intArrayOf(9, 3, 12, 6, 0, 15)
+
+        /** An entry as `"key=value"`, or null. */
+        fun show(e: Map.Entry<Int, Int>?): String? = e?.let { "${it.key}=${it.value}" }
+    }
+}
+
+/** The sequential specification of [MapOperations]: the same operations on a [TreeMap]. */
+class MapSpecification : MapOperations(TreeMap())
+
+/**
+ * The Lincheck tests of [MapOperations], in both modes; an index's test extends this class.
+ *
+ * @param map the map under test, empty
+ */
+abstract class MapLincheckSuite(map: NavigableMap<Int, Int>) : MapOperations(map) {
     /** Model checking: every interleaving Lincheck explores, under sequential consistency. */
     @Test
     fun modelCheckingTest() = modelCheckingOptions().check(this::class)
@@ -184,27 +217,5 @@ abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
         .actorsBefore(2)
         .actorsAfter(1)
         .sequentialSpecification(MapSpecification::class.java)
-
-    companion object {
-        /** The key range of every operation: present and absent keys on both sides of [PREFILL]. */
-        const val KEYS = "0:15"
-
-        /** The value range: small, so conditional removes and replaces often succeed. */
-        const val VALUE_RANGE = "1:3"
-
-        private const val VALUES = 3
-
-        /**
-         * The keys every scenario starts from, inserted in this scrambled order. Six keys with
-         * node capacity 4 make a root over two leaves: a few puts split a leaf, a few removes
-         * merge the leaves and collapse the root to a leaf.
-         */
-        val PREFILL = intArrayOf(9, 3, 12, 6, 0, 15)
-
-        /** An entry as `"key=value"`, or null. */
-        fun show(e: Map.Entry<Int, Int>?): String? = e?.let { "${it.key}=${it.value}" }
-    }
 }
 
-/** The sequential specification of [MapOperations]: the same operations on a [TreeMap]. */
-class MapSpecification : MapOperations(TreeMap())

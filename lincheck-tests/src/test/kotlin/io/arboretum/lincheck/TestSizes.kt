@@ -6,9 +6,9 @@ package io.arboretum.lincheck
  *
  * Two more properties override the derived Lincheck sizes for one run:
  * `arboretum.lincheck.iterations` (scenarios per check) and `arboretum.lincheck.invocations`
- * (interleavings, or stress runs, per scenario). Each base figure below is the CI size; a thorough
- * run multiplies the scenario count by the scale and the invocation count by its square root, so a
- * scale of 10 does about 30 times the work.
+ * (interleavings, or stress runs, per scenario). Each base figure passed in is the CI size; a
+ * thorough run multiplies the number of scenarios (and of stress rounds) by the scale, so a scale
+ * of 10 explores ten times as many scenarios, each as deeply as in CI.
  */
 internal object TestSizes {
     /** The scale factor, at least 1. */
@@ -20,9 +20,8 @@ internal object TestSizes {
     /** Scenarios per check: [base] times the scale, unless overridden. */
     fun iterations(base: Int): Int = iterationOverride ?: (base * scale)
 
-    /** Invocations per scenario: [base] times the square root of the scale, unless overridden. */
-    fun invocations(base: Int): Int =
-        invocationOverride ?: (base * Math.sqrt(scale.toDouble())).toInt().coerceAtLeast(base)
+    /** Invocations per scenario: [base] at every scale, unless overridden. */
+    fun invocations(base: Int): Int = invocationOverride ?: base
 
     /** A plain count (rounds of a stress test, keys of a workload): [base] times the scale. */
     fun rounds(base: Int): Int = base * scale

@@ -134,6 +134,25 @@ abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
     /** The index's own invariant check; none for plain maps. */
     protected open fun checkStructure() {}
 
+    /** The sub-map's bounds. */
+    companion object {
+        /** Inclusive low bound of the sub-map view. */
+        const val SUB_LO = 4
+
+        /** Exclusive high bound of the sub-map view. */
+        const val SUB_HI = 12
+    }
+}
+
+/** The sequential specification of [ViewOperations]: the same views of a [TreeMap]. */
+class ViewSpecification : ViewOperations(TreeMap())
+
+/**
+ * The Lincheck tests of [ViewOperations], in both modes; an index's view test extends this class.
+ *
+ * @param map the map under test, empty
+ */
+abstract class ViewLincheckSuite(map: NavigableMap<Int, Int>) : ViewOperations(map) {
     /** Model checking of the view operations. */
     @Test
     fun modelCheckingTest() = ModelCheckingOptions()
@@ -157,19 +176,7 @@ abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
         .actorsAfter(1)
         .sequentialSpecification(ViewSpecification::class.java)
         .check(this::class)
-
-    /** The sub-map's bounds. */
-    companion object {
-        /** Inclusive low bound of the sub-map view. */
-        const val SUB_LO = 4
-
-        /** Exclusive high bound of the sub-map view. */
-        const val SUB_HI = 12
-    }
 }
 
-/** The sequential specification of [ViewOperations]: the same views of a [TreeMap]. */
-class ViewSpecification : ViewOperations(TreeMap())
-
 /** Positive control for the views: views of a [TreeMap] behind one lock. */
-class CoarseLockedViewsLincheckTest : ViewOperations(java.util.Collections.synchronizedNavigableMap(TreeMap()))
+class CoarseLockedViewsLincheckTest : ViewLincheckSuite(java.util.Collections.synchronizedNavigableMap(TreeMap()))
