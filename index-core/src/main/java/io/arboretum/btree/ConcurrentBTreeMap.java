@@ -1516,8 +1516,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             try {
                 return descending
-                        ? copyDown(to, toP, toInclusive, from, fromInclusive, keys, values, c, f, tmp)
-                        : copyUp(from, fromP, fromInclusive, to, toInclusive, keys, values, c, f, tmp);
+                        ? copyRange(to, toP, toInclusive, from, fromInclusive, true, keys, values, c, f, tmp)
+                        : copyRange(from, fromP, fromInclusive, to, toInclusive, false, keys, values, c, f, tmp);
             } catch (Restart r) {
                 // retry
             }
@@ -1542,145 +1542,109 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return r < 0 || (r == 0 && !fromInclusive);
     }
 
-    private int copyUp(Object from, long fromP, boolean fromInclusive, Object to, boolean toInclusive,
-                       Object[] keys, Object[] values, KeyCodec c, Found f, long[] tmp) {
-        descend(from, fromP, false, c, f, tmp);
+    /**
+     * One attempt of {@link #copyBatch} in either direction ({@code start} is where the scan
+     * begins: the lower bound ascending, the upper bound descending; {@code end} where it stops).
+     * Copies leaf after leaf until the arrays are full or the range ends. Each leaf's copy is
+     * validated on its own, which is what weak consistency needs: every entry copied was in its
+     * leaf at that leaf's validation, and a continuation starts at the previous leaf's fence, past
+     * every key already copied, so keys stay strictly ordered. While nothing has been copied yet,
+     * the empty leaves passed on the way are validated again together, so that a result of zero
+     * means the range was empty at one instant. Throws {@link #RESTART} only before anything was
+     * copied; after that a failed validation just ends the batch early.
+     */
+    private int copyRange(Object start, long startP, boolean startInclusive, Object end, boolean endInclusive,
+                          boolean desc, Object[] keys, Object[] values, KeyCodec c, Found f, long[] tmp) {
+        descend(start, startP, desc && start == null, c, f, tmp);
         Leaf leaf = f.leaf;
         long v = f.v;
         Leaf[] chain = null;
         long[] chainV = null;
         int held = 0;
-        boolean first = true;
+        int m = 0;
         for (;;) {
-            int m = 0;
+            int copied = m;
             Object fence;
             boolean ended = false;
             try {
                 int cnt = leaf.n;
-                int idx = 0;
-                if (first && from != null) {
-                    int r = search(leaf, cnt, from, fromP, c);
-                    idx = r >= 0 ? (fromInclusive ? r : r + 1) : -r - 1;
+                int idx = desc ? cnt - 1 : 0;
+                if (start != null) {
+                    int r = search(leaf, cnt, start, startP, c);
+                    if (desc) {
+                        idx = r >= 0 ? (startInclusive ? r : r - 1) : -r - 2;
+                    } else {
+                        idx = r >= 0 ? (startInclusive ? r : r + 1) : -r - 1;
+                    }
                 }
-                for (; idx < cnt && m < keys.length; idx++) {
+                for (; idx >= 0 && idx < cnt && copied < keys.length; idx += desc ? -1 : 1) {
                     Object k = keyAt(leaf, idx, c);
-                    if (aboveTo(k, to, toInclusive, c)) {
+                    if (desc ? belowFrom(k, end, endInclusive, c) : aboveTo(k, end, endInclusive, c)) {
                         ended = true;
                         break;
                     }
-                    keys[m] = k;
-                    values[m] = leaf.vals[idx];
-                    m++;
+                    keys[copied] = k;
+                    values[copied] = leaf.vals[idx];
+                    copied++;
                 }
-                fence = leaf.high;
+                fence = desc ? leaf.low : leaf.high;
             } catch (RuntimeException e) {
                 if (leaf.validate(v)) {
                     throw e;
                 }
+                if (m > 0) {
+                    return m;
+                }
                 throw RESTART;
             }
-            if (!leaf.validate(v)) {
+            boolean valid = leaf.validate(v);
+            for (int j = held - 1; valid && j >= 0; j--) {
+                valid = chain[j].validate(chainV[j]);
+            }
+            for (int j = m; valid && j < copied; j++) {
+                valid = keys[j] != null && values[j] != null;
+            }
+            if (!valid) {
+                if (m > 0) {
+                    return m;
+                }
                 throw RESTART;
             }
-            for (int j = held - 1; j >= 0; j--) {
-                if (!chain[j].validate(chainV[j])) {
-                    throw RESTART;
+            if (m == 0 && copied == 0) {
+                if (chain == null) {
+                    chain = new Leaf[4];
+                    chainV = new long[4];
+                } else if (held == chain.length) {
+                    chain = java.util.Arrays.copyOf(chain, held * 2);
+                    chainV = java.util.Arrays.copyOf(chainV, held * 2);
                 }
+                chain[held] = leaf;
+                chainV[held] = v;
+                held++;
+            } else {
+                held = 0; // something was copied: the emptiness claim is no longer needed
             }
-            for (int j = 0; j < m; j++) {
-                if (keys[j] == null || values[j] == null) {
-                    throw RESTART;
-                }
-            }
-            if (m > 0 || ended || fence == null || aboveTo(fence, to, toInclusive, c)) {
+            m = copied;
+            // Ascending, the next leaf holds keys >= fence; descending, keys < fence.
+            boolean rangeEnds = fence == null || (desc
+                    ? end != null && c.compare(fence, end) <= 0
+                    : aboveTo(fence, end, endInclusive, c));
+            if (ended || m == keys.length || rangeEnds) {
                 return m;
             }
-            // This leaf held nothing of the range: continue in the next, validating this one again.
-            if (chain == null) {
-                chain = new Leaf[4];
-                chainV = new long[4];
-            } else if (held == chain.length) {
-                chain = java.util.Arrays.copyOf(chain, held * 2);
-                chainV = java.util.Arrays.copyOf(chainV, held * 2);
-            }
-            chain[held] = leaf;
-            chainV[held] = v;
-            held++;
-            descend(fence, c.prefix(fence), false, c, f, tmp);
-            leaf = f.leaf;
-            v = f.v;
-            first = false;
-        }
-    }
-
-    private int copyDown(Object to, long toP, boolean toInclusive, Object from, boolean fromInclusive,
-                         Object[] keys, Object[] values, KeyCodec c, Found f, long[] tmp) {
-        descend(to, toP, to == null, c, f, tmp);
-        Leaf leaf = f.leaf;
-        long v = f.v;
-        Leaf[] chain = null;
-        long[] chainV = null;
-        int held = 0;
-        boolean first = true;
-        for (;;) {
-            int m = 0;
-            Object fence;
-            boolean ended = false;
+            start = fence;
+            startP = c.prefix(fence);
+            startInclusive = !desc;
             try {
-                int cnt = leaf.n;
-                int idx = cnt - 1;
-                if (first && to != null) {
-                    int r = search(leaf, cnt, to, toP, c);
-                    idx = r >= 0 ? (toInclusive ? r : r - 1) : -r - 2;
+                descend(fence, startP, desc, c, f, tmp);
+            } catch (Restart r) {
+                if (m > 0) {
+                    return m;
                 }
-                for (; idx >= 0 && m < keys.length; idx--) {
-                    Object k = keyAt(leaf, idx, c);
-                    if (belowFrom(k, from, fromInclusive, c)) {
-                        ended = true;
-                        break;
-                    }
-                    keys[m] = k;
-                    values[m] = leaf.vals[idx];
-                    m++;
-                }
-                fence = leaf.low;
-            } catch (RuntimeException e) {
-                if (leaf.validate(v)) {
-                    throw e;
-                }
-                throw RESTART;
+                throw r;
             }
-            if (!leaf.validate(v)) {
-                throw RESTART;
-            }
-            for (int j = held - 1; j >= 0; j--) {
-                if (!chain[j].validate(chainV[j])) {
-                    throw RESTART;
-                }
-            }
-            for (int j = 0; j < m; j++) {
-                if (keys[j] == null || values[j] == null) {
-                    throw RESTART;
-                }
-            }
-            // Keys below the low fence are < fence <= from when fence <= from: nothing more.
-            if (m > 0 || ended || fence == null || (from != null && c.compare(fence, from) <= 0)) {
-                return m;
-            }
-            if (chain == null) {
-                chain = new Leaf[4];
-                chainV = new long[4];
-            } else if (held == chain.length) {
-                chain = java.util.Arrays.copyOf(chain, held * 2);
-                chainV = java.util.Arrays.copyOf(chainV, held * 2);
-            }
-            chain[held] = leaf;
-            chainV[held] = v;
-            held++;
-            descend(fence, c.prefix(fence), true, c, f, tmp);
             leaf = f.leaf;
             v = f.v;
-            first = false;
         }
     }
 
@@ -1994,7 +1958,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     // ------------------------------------------------------------------ serialization
 
-    /** Serialized as its comparator, node capacity and entries in order (a serialization proxy). */
+    /**
+     * Serialized as its comparator, node capacity and entries in order (a serialization proxy).
+     *
+     * @return the serialization proxy that stands for this map in the stream
+     */
     private Object writeReplace() {
         int n = size();
         ArrayList<Object> entries = new ArrayList<>(Math.max(16, 2 * n));
@@ -2005,6 +1973,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return new SerializedForm(comparator, cap, entries.toArray());
     }
 
+    /**
+     * Refuses a stream that carries the map itself instead of its serialization proxy.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always: maps are read back only through the proxy
+     */
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("ConcurrentBTreeMap is deserialized through its serialization proxy");
     }

@@ -1,0 +1,218 @@
+package io.arboretum.btree;
+
+import io.arboretum.map.AbstractIndexMap;
+import java.util.AbstractMap;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The boxed {@link java.util.concurrent.ConcurrentNavigableMap} view of an
+ * {@link OffHeapLongBTreeMap}: implements the primitives of {@link AbstractIndexMap} by
+ * delegating to the primitive map; everything else is derived there. Keys are in natural
+ * {@code Long} order.
+ */
+final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
+    private final OffHeapLongBTreeMap m;
+
+    OffHeapLongMapView(OffHeapLongBTreeMap m) {
+        this.m = m;
+    }
+
+    private static long key(Object k) {
+        if (k == null) {
+            throw new NullPointerException("null key");
+        }
+        if (!(k instanceof Long)) {
+            throw new ClassCastException("key is not a Long: " + k.getClass().getName());
+        }
+        return (Long) k;
+    }
+
+    private static long value(Object v) {
+        if (v == null) {
+            throw new NullPointerException("null value");
+        }
+        return (Long) v;
+    }
+
+    @Override
+    public Long get(Object k) {
+        long key = key(k);
+        long[] present = new long[1];
+        long v = m.lookupPresent(key, present);
+        return present[0] != 0 ? v : null;
+    }
+
+    @Override
+    public boolean containsKey(Object k) {
+        return m.containsKey(key(k));
+    }
+
+    @Override
+    public Long put(Long k, Long v) {
+        long[] present = new long[1];
+        long old = m.update(key(k), value(v), 0, 0, 0, present);
+        return present[0] != 0 ? old : null;
+    }
+
+    @Override
+    public Long putIfAbsent(Long k, Long v) {
+        long[] present = new long[1];
+        long old = m.update(key(k), value(v), 1, 0, 0, present);
+        return present[0] != 0 ? old : null;
+    }
+
+    @Override
+    public Long remove(Object k) {
+        long[] present = new long[1];
+        long old = m.delete(key(k), false, 0, 0, present);
+        return present[0] != 0 ? old : null;
+    }
+
+    @Override
+    public boolean remove(Object k, Object v) {
+        long key = key(k);
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Long)) {
+            return false;
+        }
+        return m.removeIf(key, (Long) v);
+    }
+
+    @Override
+    public Long replace(Long k, Long v) {
+        long[] present = new long[1];
+        long old = m.update(key(k), value(v), 2, 0, 0, present);
+        return present[0] != 0 ? old : null;
+    }
+
+    @Override
+    public boolean replace(Long k, Long oldValue, Long newValue) {
+        long key = key(k);
+        long expected = value(oldValue);
+        return m.replaceIf(key, expected, value(newValue));
+    }
+
+    @Override
+    public int size() {
+        long s = m.size();
+        return s > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) s;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return m.isEmpty();
+    }
+
+    @Override
+    public void clear() {
+        OffHeapLongCursor c = m.cursor(Long.MIN_VALUE, Long.MAX_VALUE);
+        while (c.next()) {
+            m.remove(c.key(), 0);
+        }
+    }
+
+    @Override
+    public Comparator<? super Long> comparator() {
+        return null;
+    }
+
+    @Override
+    protected Map.Entry<Long, Long> findNear(Long k, int relation) {
+        OffHeapLongBTreeMap.Probe pr = new OffHeapLongBTreeMap.Probe();
+        boolean found;
+        if (k == null) {
+            found = m.near(relation == GT || relation == GE ? Long.MIN_VALUE : Long.MAX_VALUE,
+                    relation == GT || relation == GE, pr);
+        } else {
+            long key = key(k);
+            switch (relation) {
+                case GE:
+                    found = m.near(key, true, pr);
+                    break;
+                case GT:
+                    found = key != Long.MAX_VALUE && m.near(key + 1, true, pr);
+                    break;
+                case LE:
+                    found = m.near(key, false, pr);
+                    break;
+                case LT:
+                    found = key != Long.MIN_VALUE && m.near(key - 1, false, pr);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown relation " + relation);
+            }
+        }
+        return found ? new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value) : null;
+    }
+
+    @Override
+    protected Map.Entry<Long, Long> pollInRange(Long lo, boolean loInclusive, Long hi, boolean hiInclusive,
+                                                boolean highest) {
+        long l = lo == null ? Long.MIN_VALUE : key(lo);
+        long h = hi == null ? Long.MAX_VALUE : key(hi);
+        if (lo != null && !loInclusive) {
+            if (l == Long.MAX_VALUE) {
+                return null;
+            }
+            l++;
+        }
+        if (hi != null && !hiInclusive) {
+            if (h == Long.MIN_VALUE) {
+                return null;
+            }
+            h--;
+        }
+        if (l > h) {
+            return null;
+        }
+        OffHeapLongBTreeMap.Probe pr = new OffHeapLongBTreeMap.Probe();
+        return m.poll(l, h, highest, pr) ? new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value) : null;
+    }
+
+    @Override
+    public int copyBatch(Long from, boolean fromInclusive, Long to, boolean toInclusive, boolean descending,
+                         Object[] keys, Object[] values) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(values, "values");
+        if (keys.length == 0) {
+            throw new IllegalArgumentException("keys array is empty");
+        }
+        if (values.length < keys.length) {
+            throw new IllegalArgumentException("values array (" + values.length + ") is shorter than keys ("
+                    + keys.length + ")");
+        }
+        long l = from == null ? Long.MIN_VALUE : key(from);
+        long h = to == null ? Long.MAX_VALUE : key(to);
+        if (from != null && !fromInclusive) {
+            if (l == Long.MAX_VALUE) {
+                return 0;
+            }
+            l++;
+        }
+        if (to != null && !toInclusive) {
+            if (h == Long.MIN_VALUE) {
+                return 0;
+            }
+            h--;
+        }
+        if (l > h) {
+            return 0;
+        }
+        OffHeapLongCursor c = descending ? m.descendingCursor(h, l) : m.cursor(l, h);
+        int n = 0;
+        // One leaf per refill; stop at the first refill so the call stays one short snapshot.
+        while (n < keys.length && c.next()) {
+            keys[n] = c.key();
+            values[n] = c.value();
+            n++;
+            if (!c.hasBuffered()) {
+                break;
+            }
+        }
+        return n;
+    }
+}
