@@ -7,9 +7,18 @@ import io.arboretum.btree.ConcurrentBTreeMap
  * modes, with [ConcurrentBTreeMap.checkInvariants] after each scenario.
  */
 class BTreeMapLincheckTest : MapLincheckSuite(newBTree()) {
-    override fun checkStructure() = (map as ConcurrentBTreeMap<Int, Int>).checkInvariants()
+    override fun checkStructure() = (map as ConcurrentBTreeMap<*, *>).checkInvariants()
 }
 
-/** The map every B+tree Lincheck test starts from: node capacity 4, so scenarios split and merge. */
-internal fun newBTree(): ConcurrentBTreeMap<Int, Int> =
-    ConcurrentBTreeMap.builder<Int, Int>().nodeCapacity(4).build()
+/**
+ * The sub-map and descending views of [ConcurrentBTreeMap] (node capacity 4, prefilled): every
+ * operation of [ViewOperations] in both modes, with [ConcurrentBTreeMap.checkInvariants] after each
+ * scenario.
+ */
+class BTreeViewsLincheckTest : ViewLincheckSuite(newBTree()) {
+    override fun checkStructure() = (map as ConcurrentBTreeMap<*, *>).checkInvariants()
+}
+
+/** The map every B+tree test here starts from: node capacity 4, so scenarios split and merge. */
+internal fun <K, V> newBTree(): ConcurrentBTreeMap<K, V> =
+    ConcurrentBTreeMap.builder<K, V>().nodeCapacity(4).build()

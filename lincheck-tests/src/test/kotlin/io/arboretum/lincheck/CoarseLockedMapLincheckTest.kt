@@ -8,4 +8,6 @@ import java.util.TreeMap
  * linearizable by construction, so both modes must pass. If this test fails, the suite itself (its
  * operations, its specification, its sizes) is wrong, not an index.
  */
-class CoarseLockedMapLincheckTest : MapLincheckSuite(Collections.synchronizedNavigableMap(TreeMap()))
+class CoarseLockedMapLincheckTest : MapLincheckSuite(Collections.synchronizedNavigableMap(TreeMap())) {
+    override val indexName: String get() = "control"
+}

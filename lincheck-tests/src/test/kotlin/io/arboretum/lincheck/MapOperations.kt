@@ -11,7 +11,7 @@ import org.jetbrains.lincheck.datastructures.Validate
 import org.junit.jupiter.api.Test
 
 /**
- * Every linearizable operation of the `ConcurrentNavigableMap<Int, Int>` contract, as Lincheck
+ * Every linearizable operation of the `ConcurrentNavigableMap<Long, Long>` contract, as Lincheck
  * operations, checked in model checking and stress mode ([MapLincheckSuite]) against a [TreeMap]
  * (the same operations, [MapSpecification]).
  *
@@ -28,46 +28,55 @@ import org.junit.jupiter.api.Test
  * contract promises about them (an immutable snapshot of a mapping) and prints readably in a
  * failing interleaving.
  *
- * @param map the map under test, empty; the sequential specification passes a [TreeMap]
+ * @param index the map under test, empty, and its structural check; the sequential specification
+ *     passes a [TreeMap]
  */
-abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
+abstract class MapOperations(index: IndexUnderTest) {
+    /** An index without a structural check of its own. */
+    constructor(map: NavigableMap<Long, Long>) : this(IndexUnderTest(map))
+
+    /** The map under test. */
+    protected val map: NavigableMap<Long, Long> = index.map
+
+    private val structureCheck: () -> Unit = index.check
+
     init {
         for (k in PREFILL) {
-            map[k] = k % VALUES + 1
+            map[k.toLong()] = (k % VALUES + 1).toLong()
         }
     }
 
     /** `get(key)`. */
     @Operation
-    fun get(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map[key]
+    fun get(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map[key.toLong()]
 
     /** `containsKey(key)`. */
     @Operation
-    fun containsKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Boolean = map.containsKey(key)
+    fun containsKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Boolean = map.containsKey(key.toLong())
 
     /** `put(key, value)`. */
     @Operation
-    fun put(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.put(key, value)
+    fun put(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.put(key.toLong(), value.toLong())
 
     /** `putIfAbsent(key, value)`. */
     @Operation
-    fun putIfAbsent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.putIfAbsent(key, value)
+    fun putIfAbsent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.putIfAbsent(key.toLong(), value.toLong())
 
     /** `remove(key)`. */
     @Operation
-    fun remove(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map.remove(key)
+    fun remove(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map.remove(key.toLong())
 
     /** `remove(key, value)`: the conditional form. */
     @Operation
     fun removeMapping(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Boolean =
-        map.remove(key, value)
+        map.remove(key.toLong(), value.toLong())
 
     /** `replace(key, value)`. */
     @Operation
-    fun replace(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.replace(key, value)
+    fun replace(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.replace(key.toLong(), value.toLong())
 
     /** `replace(key, oldValue, newValue)`: the conditional form. */
     @Operation
@@ -75,67 +84,67 @@ abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
         @Param(gen = IntGen::class, conf = KEYS) key: Int,
         @Param(gen = IntGen::class, conf = VALUE_RANGE) oldValue: Int,
         @Param(gen = IntGen::class, conf = VALUE_RANGE) newValue: Int,
-    ): Boolean = map.replace(key, oldValue, newValue)
+    ): Boolean = map.replace(key.toLong(), oldValue.toLong(), newValue.toLong())
 
     /** `compute(key, f)`: inserts [value] if absent, removes the mapping if it equals [value], else adds [value]. */
     @Operation
-    fun compute(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.compute(key) { _, old -> if (old == null) value else if (old == value) null else old + value }
+    fun compute(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.compute(key.toLong()) { _, old -> if (old == null) value.toLong() else if (old == value.toLong()) null else old + value }
 
     /** `computeIfAbsent(key, f)`: maps an absent key to [value]. */
     @Operation
-    fun computeIfAbsent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.computeIfAbsent(key) { value }
+    fun computeIfAbsent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.computeIfAbsent(key.toLong()) { value.toLong() }
 
     /** `computeIfPresent(key, f)`: removes the mapping if it equals [value], else replaces it by [value]. */
     @Operation
-    fun computeIfPresent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.computeIfPresent(key) { _, old -> if (old == value) null else value }
+    fun computeIfPresent(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.computeIfPresent(key.toLong()) { _, old -> if (old == value.toLong()) null else value.toLong() }
 
     /** `merge(key, value, f)`: inserts [value] if absent, removes the mapping if equal, else adds. */
     @Operation
-    fun merge(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Int? =
-        map.merge(key, value) { old, v -> if (old == v) null else old + v }
+    fun merge(@Param(gen = IntGen::class, conf = KEYS) key: Int, @Param(gen = IntGen::class, conf = VALUE_RANGE) value: Int): Long? =
+        map.merge(key.toLong(), value.toLong()) { old, v -> if (old == v) null else old + v }
 
     /** `ceilingKey(key)`. */
     @Operation
-    fun ceilingKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map.ceilingKey(key)
+    fun ceilingKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map.ceilingKey(key.toLong())
 
     /** `floorKey(key)`. */
     @Operation
-    fun floorKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map.floorKey(key)
+    fun floorKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map.floorKey(key.toLong())
 
     /** `higherKey(key)`. */
     @Operation
-    fun higherKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map.higherKey(key)
+    fun higherKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map.higherKey(key.toLong())
 
     /** `lowerKey(key)`. */
     @Operation
-    fun lowerKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Int? = map.lowerKey(key)
+    fun lowerKey(@Param(gen = IntGen::class, conf = KEYS) key: Int): Long? = map.lowerKey(key.toLong())
 
     /** `ceilingEntry(key)`. */
     @Operation
-    fun ceilingEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.ceilingEntry(key))
+    fun ceilingEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.ceilingEntry(key.toLong()))
 
     /** `floorEntry(key)`. */
     @Operation
-    fun floorEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.floorEntry(key))
+    fun floorEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.floorEntry(key.toLong()))
 
     /** `higherEntry(key)`. */
     @Operation
-    fun higherEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.higherEntry(key))
+    fun higherEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.higherEntry(key.toLong()))
 
     /** `lowerEntry(key)`. */
     @Operation
-    fun lowerEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.lowerEntry(key))
+    fun lowerEntry(@Param(gen = IntGen::class, conf = KEYS) key: Int): String? = show(map.lowerEntry(key.toLong()))
 
     /** `firstKey()`; throws `NoSuchElementException` on an empty map, which Lincheck compares too. */
     @Operation
-    fun firstKey(): Int = map.firstKey()
+    fun firstKey(): Long = map.firstKey()
 
     /** `lastKey()`. */
     @Operation
-    fun lastKey(): Int = map.lastKey()
+    fun lastKey(): Long = map.lastKey()
 
     /** `firstEntry()`. */
     @Operation
@@ -157,8 +166,11 @@ abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
     @Validate
     fun validate() = checkStructure()
 
+    /** The index's name, as the columns of `docs/lincheck-coverage.md` call it. */
+    open val indexName: String get() = map.javaClass.simpleName
+
     /** The index's own invariant check; throws if the structure is broken. None for plain maps. */
-    protected open fun checkStructure() {}
+    protected open fun checkStructure() = structureCheck()
 
     companion object {
         /** The key range of every operation: present and absent keys on both sides of [PREFILL]. */
@@ -177,7 +189,7 @@ abstract class MapOperations(protected val map: NavigableMap<Int, Int>) {
         val PREFILL = intArrayOf(9, 3, 12, 6, 0, 15)
 
         /** An entry as `"key=value"`, or null. */
-        fun show(e: Map.Entry<Int, Int>?): String? = e?.let { "${it.key}=${it.value}" }
+        fun show(e: Map.Entry<Long, Long>?): String? = e?.let { "${it.key}=${it.value}" }
     }
 }
 
@@ -187,9 +199,12 @@ class MapSpecification : MapOperations(TreeMap())
 /**
  * The Lincheck tests of [MapOperations], in both modes; an index's test extends this class.
  *
- * @param map the map under test, empty
+ * @param index the map under test, empty, and its structural check
  */
-abstract class MapLincheckSuite(map: NavigableMap<Int, Int>) : MapOperations(map) {
+abstract class MapLincheckSuite(index: IndexUnderTest) : MapOperations(index) {
+    /** An index without a structural check of its own. */
+    constructor(map: NavigableMap<Long, Long>) : this(IndexUnderTest(map))
+
     /** Model checking: every interleaving Lincheck explores, under sequential consistency. */
     @Test
     fun modelCheckingTest() = modelCheckingOptions().check(this::class)
@@ -219,3 +234,12 @@ abstract class MapLincheckSuite(map: NavigableMap<Int, Int>) : MapOperations(map
         .sequentialSpecification(MapSpecification::class.java)
 }
 
+
+/**
+ * A map under test and the structural check to run after each scenario, for indexes whose check
+ * lives on an object other than the map (the off-heap index checks itself, not its `asMap()` view).
+ *
+ * @property map the map under test, empty
+ * @property check throws if the structure is broken
+ */
+class IndexUnderTest(val map: NavigableMap<Long, Long>, val check: () -> Unit = {})

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.assertThrows
  * Lincheck silently ignored would leave every index's invariants unchecked.
  */
 class ValidationHookTest {
+    /** Model checking calls the `@Validate` hook. */
     @Test
     fun `model checking runs the structural check`() {
         val e = assertThrows<LincheckAssertionError> {
@@ -23,6 +24,7 @@ class ValidationHookTest {
         assertTrue(e.message.orEmpty().contains(AlwaysCorruptMap.MESSAGE), e.message)
     }
 
+    /** Stress calls the `@Validate` hook. */
     @Test
     fun `stress runs the structural check`() {
         val e = assertThrows<LincheckAssertionError> {

@@ -18,57 +18,66 @@ import org.junit.jupiter.api.Test
  * Keys outside a view's range reach it too: a write must throw `IllegalArgumentException` and a
  * read must behave as if the key were absent, both of which the [TreeMap] specification does.
  *
- * @param map the map under test, empty; the sequential specification passes a [TreeMap]
+ * @param index the map under test, empty, and its structural check; the sequential specification
+ *     passes a [TreeMap]
  */
-abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
+abstract class ViewOperations(index: IndexUnderTest) {
+    /** An index without a structural check of its own. */
+    constructor(map: NavigableMap<Long, Long>) : this(IndexUnderTest(map))
+
+    /** The map under test. */
+    protected val map: NavigableMap<Long, Long> = index.map
+
+    private val structureCheck: () -> Unit = index.check
+
     init {
         for (k in MapOperations.PREFILL) {
-            map[k] = k % 3 + 1
+            map[k.toLong()] = (k % 3 + 1).toLong()
         }
     }
 
-    private val sub: NavigableMap<Int, Int> = map.subMap(SUB_LO, true, SUB_HI, false)
-    private val desc: NavigableMap<Int, Int> = map.descendingMap()
-    private val subDesc: NavigableMap<Int, Int> = sub.descendingMap()
+    private val sub: NavigableMap<Long, Long> = map.subMap(SUB_LO.toLong(), true, SUB_HI.toLong(), false)
+    private val desc: NavigableMap<Long, Long> = map.descendingMap()
+    private val subDesc: NavigableMap<Long, Long> = sub.descendingMap()
 
     /** Whole map: `put(key, value)`, racing the views. */
     @Operation
-    fun put(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Int? =
-        map.put(key, value)
+    fun put(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Long? =
+        map.put(key.toLong(), value.toLong())
 
     /** Whole map: `remove(key)`, racing the views. */
     @Operation
-    fun remove(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = map.remove(key)
+    fun remove(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = map.remove(key.toLong())
 
     /** Sub-map: `get(key)`. */
     @Operation
-    fun subGet(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub[key]
+    fun subGet(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub[key.toLong()]
 
     /** Sub-map: `containsKey(key)`. */
     @Operation
-    fun subContainsKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Boolean = sub.containsKey(key)
+    fun subContainsKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Boolean = sub.containsKey(key.toLong())
 
     /** Sub-map: `put(key, value)`. */
     @Operation
-    fun subPut(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Int? =
-        sub.put(key, value)
+    fun subPut(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Long? =
+        sub.put(key.toLong(), value.toLong())
 
     /** Sub-map: `putIfAbsent(key, value)`. */
     @Operation
-    fun subPutIfAbsent(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Int? =
-        sub.putIfAbsent(key, value)
+    fun subPutIfAbsent(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Long? =
+        sub.putIfAbsent(key.toLong(), value.toLong())
 
     /** Sub-map: `remove(key)`. */
     @Operation
-    fun subRemove(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub.remove(key)
+    fun subRemove(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub.remove(key.toLong())
 
     /** Sub-map: `firstKey()`. */
     @Operation
-    fun subFirstKey(): Int = sub.firstKey()
+    fun subFirstKey(): Long = sub.firstKey()
 
     /** Sub-map: `lastKey()`. */
     @Operation
-    fun subLastKey(): Int = sub.lastKey()
+    fun subLastKey(): Long = sub.lastKey()
 
     /** Sub-map: `pollFirstEntry()`. */
     @Operation
@@ -80,23 +89,23 @@ abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
 
     /** Sub-map: `ceilingKey(key)`. */
     @Operation
-    fun subCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub.ceilingKey(key)
+    fun subCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub.ceilingKey(key.toLong())
 
     /** Sub-map: `floorKey(key)`. */
     @Operation
-    fun subFloorKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub.floorKey(key)
+    fun subFloorKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub.floorKey(key.toLong())
 
     /** Sub-map: `higherKey(key)`. */
     @Operation
-    fun subHigherKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub.higherKey(key)
+    fun subHigherKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub.higherKey(key.toLong())
 
     /** Sub-map: `lowerKey(key)`. */
     @Operation
-    fun subLowerKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = sub.lowerKey(key)
+    fun subLowerKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = sub.lowerKey(key.toLong())
 
     /** Descending map: `firstKey()` (the greatest key). */
     @Operation
-    fun descFirstKey(): Int = desc.firstKey()
+    fun descFirstKey(): Long = desc.firstKey()
 
     /** Descending map: `pollFirstEntry()` (removes the greatest entry). */
     @Operation
@@ -104,20 +113,20 @@ abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
 
     /** Descending map: `ceilingKey(key)` (the greatest key at most [key]). */
     @Operation
-    fun descCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = desc.ceilingKey(key)
+    fun descCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = desc.ceilingKey(key.toLong())
 
     /** Descending map: `higherKey(key)` (the greatest key below [key]). */
     @Operation
-    fun descHigherKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = desc.higherKey(key)
+    fun descHigherKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = desc.higherKey(key.toLong())
 
     /** Descending map: `put(key, value)`. */
     @Operation
-    fun descPut(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Int? =
-        desc.put(key, value)
+    fun descPut(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int, @Param(gen = IntGen::class, conf = MapOperations.VALUE_RANGE) value: Int): Long? =
+        desc.put(key.toLong(), value.toLong())
 
     /** Descending sub-map: `firstKey()` (the greatest key in range). */
     @Operation
-    fun subDescFirstKey(): Int = subDesc.firstKey()
+    fun subDescFirstKey(): Long = subDesc.firstKey()
 
     /** Descending sub-map: `pollFirstEntry()`. */
     @Operation
@@ -125,14 +134,17 @@ abstract class ViewOperations(protected val map: NavigableMap<Int, Int>) {
 
     /** Descending sub-map: `ceilingKey(key)`. */
     @Operation
-    fun subDescCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Int? = subDesc.ceilingKey(key)
+    fun subDescCeilingKey(@Param(gen = IntGen::class, conf = MapOperations.KEYS) key: Int): Long? = subDesc.ceilingKey(key.toLong())
 
     /** Runs after every scenario (Lincheck's `@Validate`): the index's structural check. */
     @Validate
     fun validate() = checkStructure()
 
+    /** The index's name, as the columns of `docs/lincheck-coverage.md` call it. */
+    open val indexName: String get() = map.javaClass.simpleName
+
     /** The index's own invariant check; none for plain maps. */
-    protected open fun checkStructure() {}
+    protected open fun checkStructure() = structureCheck()
 
     /** The sub-map's bounds. */
     companion object {
@@ -150,9 +162,12 @@ class ViewSpecification : ViewOperations(TreeMap())
 /**
  * The Lincheck tests of [ViewOperations], in both modes; an index's view test extends this class.
  *
- * @param map the map under test, empty
+ * @param index the map under test, empty, and its structural check
  */
-abstract class ViewLincheckSuite(map: NavigableMap<Int, Int>) : ViewOperations(map) {
+abstract class ViewLincheckSuite(index: IndexUnderTest) : ViewOperations(index) {
+    /** An index without a structural check of its own. */
+    constructor(map: NavigableMap<Long, Long>) : this(IndexUnderTest(map))
+
     /** Model checking of the view operations. */
     @Test
     fun modelCheckingTest() = ModelCheckingOptions()
@@ -179,4 +194,6 @@ abstract class ViewLincheckSuite(map: NavigableMap<Int, Int>) : ViewOperations(m
 }
 
 /** Positive control for the views: views of a [TreeMap] behind one lock. */
-class CoarseLockedViewsLincheckTest : ViewLincheckSuite(java.util.Collections.synchronizedNavigableMap(TreeMap()))
+class CoarseLockedViewsLincheckTest : ViewLincheckSuite(java.util.Collections.synchronizedNavigableMap(TreeMap())) {
+    override val indexName: String get() = "control"
+}

@@ -49,17 +49,20 @@ class WeakConsistencyStressTest {
         override fun toString() = name
     }
 
+    /** Every scan of [subject] keeps the weak guarantees while a writer churns keys. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("subjects")
     fun `scans keep the weak guarantees under churn`(subject: Subject) {
         for ((scanName, scan) in subject.scans) {
             race(subject.factory()) { map, own ->
                 val descending = scanName.contains("descending")
-                checkScan("${subject.name} $scanName", scan(map), descending, own)
+                val range = if (scanName.contains("sub-map")) SUB_RANGE else 0 until KEY_SPACE
+                checkScan("${subject.name} $scanName", scan(map), descending, own, range)
             }
         }
     }
 
+    /** `size()` of [subject] stays within its bounds while a writer churns keys. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("subjects")
     fun `size stays between the keys present throughout and the keys ever present`(subject: Subject) {
@@ -144,7 +147,7 @@ class WeakConsistencyStressTest {
         failure.get()?.let { throw AssertionError("writer failed", it) }
     }
 
-    private fun checkScan(what: String, seen: List<Pair<Int, Int>>, descending: Boolean, own: BooleanArray) {
+    private fun checkScan(what: String, seen: List<Pair<Int, Int>>, descending: Boolean, own: BooleanArray, range: IntRange = 0 until KEY_SPACE) {
         for (i in 1 until seen.size) {
             val a = seen[i - 1].first
             val b = seen[i].first
@@ -153,6 +156,7 @@ class WeakConsistencyStressTest {
         val seenKeys = HashSet<Int>()
         for ((k, v) in seen) {
             seenKeys += k
+            assertTrue(k in range, "$what: key $k outside the scanned range $range")
             when (k % 4) {
                 0 -> assertEquals(stableValue(k), v, "$what: stable key $k with value $v")
                 1 -> fail<Unit>("$what: key $k was never inserted but the scan returned it")
@@ -163,11 +167,11 @@ class WeakConsistencyStressTest {
                 }
             }
         }
-        for (k in 0 until KEY_SPACE step 4) {
+        for (k in range.filter { it % 4 == 0 }) {
             assertTrue(k in seenKeys, "$what: stable key $k, present throughout, was not returned")
         }
         for (o in 0 until OWN) {
-            if (own[o]) assertTrue(o * 4 + 3 in seenKeys, "$what: key ${o * 4 + 3}, inserted before the scan began, was not returned")
+            if (own[o] && o * 4 + 3 in range) assertTrue(o * 4 + 3 in seenKeys, "$what: key ${o * 4 + 3}, inserted before the scan began, was not returned")
         }
     }
 
@@ -179,6 +183,9 @@ class WeakConsistencyStressTest {
         private const val OWN = KEY_SPACE / 4
         private const val ROUNDS = 500
         private const val SIZE_PROBES = 50
+
+        /** The keys of the sub-map scans: `subMap(100, true, 300, false)`. */
+        private val SUB_RANGE = 100 until 300
 
         private fun stableValue(k: Int) = k * 10
         private fun churnValue(k: Int, i: Int) = k * 10 + 1 + (i and 1)
@@ -208,9 +215,12 @@ class WeakConsistencyStressTest {
         fun subjects(): List<Subject> = listOf(
             Subject(
                 "ConcurrentBTreeMap",
-                { newBTree() },
+                { newBTree<Int, Int>() },
                 listOf(
                     "entry iterator" to { m -> iterate(m) },
+                    "descending entry iterator" to { m -> iterate(m.descendingMap()) },
+                    "sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false)) },
+                    "descending sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false).descendingMap()) },
                     "copyBatch ascending" to { m -> batchScan(m, false) },
                     "copyBatch descending" to { m -> batchScan(m, true) },
                 ),
@@ -221,6 +231,8 @@ class WeakConsistencyStressTest {
                 listOf(
                     "entry iterator" to { m -> iterate(m) },
                     "descending entry iterator" to { m -> iterate(m.descendingMap()) },
+                    "sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false)) },
+                    "descending sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false).descendingMap()) },
                 ),
             ),
         )

@@ -17,16 +17,19 @@ import org.junit.jupiter.api.assertThrows
  * interleavings shown in `docs/guides/linearizability.md` come from there.
  */
 class TeachingBTreeLincheckTest {
+    /** The correct tree is linearizable in every interleaving explored. */
     @Test
     fun `correct tree passes model checking`() {
         TeachingBTreeOperations.modelChecking(20, 300).check(CorrectTeachingBTree::class)
     }
 
+    /** The correct tree is linearizable on real threads. */
     @Test
     fun `correct tree passes stress`() {
         TeachingBTreeOperations.stress(10, 300).check(CorrectTeachingBTree::class)
     }
 
+    /** Negative control (a): Lincheck reports a lookup that skips validation. */
     @Test
     fun `lookup without validation is reported`() {
         // A reader of leaf [2,4,6,8] racing a removal that shifts 6 and 8 left.
@@ -40,6 +43,7 @@ class TeachingBTreeLincheckTest {
         }
     }
 
+    /** Negative control (b): Lincheck reports a split that publishes its sibling before filling it. */
     @Test
     fun `split publishing an unfilled sibling is reported`() {
         // The first insertion splits the full root leaf; the reader wants a key that moves right.
@@ -53,6 +57,7 @@ class TeachingBTreeLincheckTest {
         }
     }
 
+    /** Negative control (c): Lincheck reports a writer that leaves the version unchanged. */
     @Test
     fun `writer that does not bump the version is reported`() {
         expectFailure("no-version-bump", NoVersionBumpTeachingBTree::class.java) {
