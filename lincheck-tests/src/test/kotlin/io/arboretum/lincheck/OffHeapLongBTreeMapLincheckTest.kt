@@ -50,12 +50,17 @@ class OffHeapLongBTreeViewsLincheckTest : ViewOperations(newOffHeap()) {
 
 private const val OFF_HEAP = "OffHeapLongBTreeMap"
 
+/** Off-heap bytes one tree may reserve. */
+private const val MAX_BYTES = 16L * 1024
+
 /**
  * A fresh tree (Lincheck creates one per invocation) with node capacity 4, so scenarios split and
- * merge. Trees are not closed: their direct buffers are freed when the garbage collector finds
- * them unreachable, and a scenario never outlives its invocation.
+ * merge. Lincheck has no per-invocation teardown, so trees are never closed and their direct
+ * buffers are freed only when collected; Lincheck may keep many instances reachable, so each tree
+ * is capped at [MAX_BYTES] (a scenario's tree needs about 20 nodes of 80 bytes). Without the cap,
+ * each tree reserves a 640 KiB chunk and a `-Pthorough` run exhausts the 2 GiB of direct memory.
  */
 private fun newOffHeap(): IndexUnderTest {
-    val tree = OffHeapLongBTreeMap.builder().nodeCapacity(4).build()
+    val tree = OffHeapLongBTreeMap.builder().nodeCapacity(4).maxOffHeapBytes(MAX_BYTES).build()
     return IndexUnderTest(tree.asMap(), tree::checkInvariants)
 }
