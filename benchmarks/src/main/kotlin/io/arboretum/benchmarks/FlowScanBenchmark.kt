@@ -1,11 +1,9 @@
 package io.arboretum.benchmarks
 
-import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.coroutines.asFlow
 import io.arboretum.coroutines.keysFlow
 import java.util.SplittableRandom
 import java.util.concurrent.ConcurrentNavigableMap
-import java.util.concurrent.ConcurrentSkipListMap
 import java.util.concurrent.TimeUnit
 import kotlinx.benchmark.Benchmark
 import kotlinx.benchmark.BenchmarkMode
@@ -17,6 +15,7 @@ import kotlinx.benchmark.Param
 import kotlinx.benchmark.Scope
 import kotlinx.benchmark.Setup
 import kotlinx.benchmark.State
+import kotlinx.benchmark.TearDown
 import kotlinx.benchmark.Warmup
 import kotlinx.coroutines.runBlocking
 import org.openjdk.jmh.annotations.Fork
@@ -24,14 +23,15 @@ import org.openjdk.jmh.annotations.Fork
 /**
  * Full scans of a map of [size] random `Long` keys: collecting the coroutine layer's range flow
  * (`asFlow()`, batches of the default size; `keysFlow()`) against iterating `entrySet()` in a
- * plain loop, on `ConcurrentSkipListMap` ("cslm", whose flow copies batches from sub-map
- * iterators) and `ConcurrentBTreeMap` ("btree", whose flow copies batches through
- * `BatchScannable.copyBatch`). One operation is one scan of the whole map; lower is better.
+ * plain loop, on implementations of the shared registry ([Implementations]): by default the
+ * skip list (whose flow copies batches from sub-map iterators), `ConcurrentBTreeMap` and the
+ * off-heap map's `asMap()` view (whose flows copy batches through `BatchScannable.copyBatch`).
+ * One operation is one scan of the whole map; lower is better.
  *
  * Goals (issue 6): the flow at least 0.8 times as fast as `entrySet()` iteration of the same map,
  * and the flow over the B+tree at least 3 times as fast as over the skip list.
  *
- * Run: `java -jar benchmarks/target/benchmarks.jar FlowScan -f 1 -wi 2 -i 3`.
+ * Run: `java -jar benchmarks/target/benchmarks.jar FlowScan -i 5`.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,13 +40,16 @@ import org.openjdk.jmh.annotations.Fork
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Fork(1)
 class FlowScanBenchmark {
-    /** Map implementation: "cslm" (`ConcurrentSkipListMap`) or "btree" (`ConcurrentBTreeMap`). */
-    @Param("cslm", "btree")
+    /** Implementation name from [Implementations]. */
+    @Param("skiplist", "btree", "offheap-map")
     var impl: String = ""
 
     /** Entries in the map. */
     @Param("1000000")
     var size: Int = 0
+
+    /** The map under test and its resources. */
+    lateinit var open: OpenMap<Long, Long>
 
     /** The loaded map. */
     lateinit var map: ConcurrentNavigableMap<Long, Long>
@@ -54,17 +57,18 @@ class FlowScanBenchmark {
     /** Loads [size] distinct random keys, in random order, before the trial. */
     @Setup
     fun load() {
-        map = when (impl) {
-            "cslm" -> ConcurrentSkipListMap()
-            "btree" -> ConcurrentBTreeMap()
-            else -> throw IllegalArgumentException("unknown implementation '$impl', expected cslm or btree")
-        }
+        open = Implementations.byName(impl).newLongMap()
+        map = open.map
         val random = SplittableRandom(42)
         while (map.size < size) {
             val k = random.nextLong()
             map[k] = k xor 0x5bd1e995L
         }
     }
+
+    /** Releases the map (the off-heap map's memory). */
+    @TearDown
+    fun close() = open.close()
 
     /** Collects every entry through the range flow. */
     @Benchmark

@@ -44,8 +44,10 @@ import java.util.concurrent.atomic.LongAdder;
  * holding the keys {@code k} with {@code sep[i-1] <= k < sep[i]}. Every node carries immutable-in-
  * practice <em>fence keys</em> {@code low} (never changes for the life of a node) and {@code high}
  * (changes only under the node's exclusive latch, by a split or a merge); {@code null} stands for
- * minus and plus infinity. There are no sibling pointers: to step to a neighbour leaf, a reader
- * descends again from the root with the fence key.
+ * minus and plus infinity. Every leaf has a {@code next} link to its right neighbour (the leaf whose
+ * {@code low} is its {@code high}), written only under that leaf's exclusive latch and trusted only
+ * after the leaf validates. Ascending batch scans follow it; everything else that crosses a leaf
+ * boundary (navigation, polls, descending scans) descends again from the root with the fence key.
  *
  * <p><b>Latch protocol.</b> Readers descend by optimistic lock coupling: read a node's version,
  * read the child slot, read the child's version, then validate the parent. A validated parent
@@ -69,13 +71,14 @@ import java.util.concurrent.atomic.LongAdder;
  *       top-down); any failure releases both and restarts.</li>
  *   <li>Allocate the right sibling {@code s} and copy the upper half of {@code n} into it (on the
  *       rightmost leaf, an append moves nothing, so ascending loads fill nodes completely); set
- *       {@code s.low = sep}, {@code s.high = n.high}, then {@code n.high = sep}.</li>
+ *       {@code s.low = sep}, {@code s.high = n.high}, {@code s.next = n.next}, then
+ *       {@code n.next = s} and {@code n.high = sep}.</li>
  *   <li>Insert {@code sep} and {@code s} into {@code p}, or, if {@code n} was the root, publish a
  *       new root holding {@code n} and {@code s} with a release store.</li>
  *   <li>Unlock {@code n} and {@code p} (each unlock advances the version). {@code s} becomes
- *       reachable only through {@code p}, and a reader trusts what it read of {@code s} only after
- *       validating {@code p}, which happens after {@code p}'s release-unlock: so {@code s} is
- *       never seen half-filled.</li>
+ *       reachable only through {@code p} and {@code n.next}, and a reader trusts what it read of
+ *       {@code s} only after validating {@code p} or {@code n}, which happens after that node's
+ *       release-unlock: so {@code s} is never seen half-filled.</li>
  * </ol>
  *
  * <p><b>Merge</b> (a node {@code n} fell below a quarter full after a removal):
@@ -85,8 +88,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       last child), all with the try forms: merging is opportunistic and gives up on any
  *       conflict, which leaves a correct tree with an underfull node.</li>
  *   <li>If both fit into one node, move the right node's entries (and, for inner nodes, the
- *       separator from {@code p}) into the left node, set its {@code high} to the right node's, and
- *       remove the separator and the right child from {@code p}.</li>
+ *       separator from {@code p}) into the left node, set its {@code high} (and, for leaves, its
+ *       {@code next}) to the right node's, and remove the separator and the right child from
+ *       {@code p}.</li>
  *   <li>Unlock the right node as <em>obsolete</em>: every optimistic reader still holding it
  *       fails validation and restarts from the root, and every later latch attempt on it fails.</li>
  *   <li>If {@code p} is the root and has one child left, that child becomes the root and
