@@ -819,17 +819,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 return null;
             }
             // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way
-            if (p != null && !p.tryUpgrade(pv)) {
-                continue;
-            }
-            if (!leaf.tryUpgrade(v)) {
-                if (p != null) {
-                    p.unlockExclusive();
-                }
-                continue;
-            }
-            if (p == null && root != leaf) {
-                leaf.unlockExclusive();
+            if (!latchForSplit(p, pv, leaf, v)) {
                 continue;
             }
             splitLeafAndInsert(p, pi, leaf, ins, key, kp, value, c);
@@ -944,19 +934,32 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         p.n = cnt + 1;
     }
 
-    /** Splits a full inner node met on the way down (split step 1); always followed by a restart. */
-    private void splitInner(Inner p, long pv, int pi, Inner n, long v, KeyCodec c) {
+    /**
+     * Split step 2: upgrades {@code p} (if any) from {@code pv}, then {@code n} from {@code v}, both
+     * try-forms, top-down; without a parent, {@code n} must still be the root (checked under its
+     * latch, since the root changes only under the old root's latch). Returns true with both
+     * latched, false with neither.
+     */
+    private boolean latchForSplit(Inner p, long pv, Node n, long v) {
         if (p != null && !p.tryUpgrade(pv)) {
-            return;
+            return false;
         }
         if (!n.tryUpgrade(v)) {
             if (p != null) {
                 p.unlockExclusive();
             }
-            return;
+            return false;
         }
         if (p == null && root != n) {
             n.unlockExclusive();
+            return false;
+        }
+        return true;
+    }
+
+    /** Splits a full inner node met on the way down (split step 1); always followed by a restart. */
+    private void splitInner(Inner p, long pv, int pi, Inner n, long v, KeyCodec c) {
+        if (!latchForSplit(p, pv, n, v)) {
             return;
         }
         int cnt = n.n;
