@@ -215,23 +215,11 @@ abstract class MapLincheckSuite(index: IndexUnderTest) : MapOperations(index) {
 
     /** The model-checking configuration; the sizes scale with `arboretum.test.scale`. */
     protected open fun modelCheckingOptions(): ModelCheckingOptions = ModelCheckingOptions()
-        .iterations(TestSizes.iterations(20))
-        .invocationsPerIteration(TestSizes.invocations(200))
-        .threads(2)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(1)
-        .sequentialSpecification(MapSpecification::class.java)
+        .mapScenarios(MapSpecification::class.java, iterations = 20, invocations = 200)
 
     /** The stress configuration; the sizes scale with `arboretum.test.scale`. */
     protected open fun stressOptions(): StressOptions = StressOptions()
-        .iterations(TestSizes.iterations(10))
-        .invocationsPerIteration(TestSizes.invocations(300))
-        .threads(2)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(1)
-        .sequentialSpecification(MapSpecification::class.java)
+        .mapScenarios(MapSpecification::class.java, iterations = 10, invocations = 300)
 }
 
 

@@ -170,27 +170,19 @@ abstract class ViewLincheckSuite(index: IndexUnderTest) : ViewOperations(index) 
 
     /** Model checking of the view operations. */
     @Test
-    fun modelCheckingTest() = ModelCheckingOptions()
-        .iterations(TestSizes.iterations(15))
-        .invocationsPerIteration(TestSizes.invocations(200))
-        .threads(2)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(1)
-        .sequentialSpecification(ViewSpecification::class.java)
-        .check(this::class)
+    fun modelCheckingTest() = modelCheckingOptions().check(this::class)
 
     /** Stress of the view operations. */
     @Test
-    fun stressTest() = StressOptions()
-        .iterations(TestSizes.iterations(8))
-        .invocationsPerIteration(TestSizes.invocations(300))
-        .threads(2)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(1)
-        .sequentialSpecification(ViewSpecification::class.java)
-        .check(this::class)
+    fun stressTest() = stressOptions().check(this::class)
+
+    /** The model-checking configuration; the sizes scale with `arboretum.test.scale`. */
+    protected open fun modelCheckingOptions(): ModelCheckingOptions = ModelCheckingOptions()
+        .mapScenarios(ViewSpecification::class.java, iterations = 15, invocations = 200)
+
+    /** The stress configuration; the sizes scale with `arboretum.test.scale`. */
+    protected open fun stressOptions(): StressOptions = StressOptions()
+        .mapScenarios(ViewSpecification::class.java, iterations = 8, invocations = 300)
 }
 
 /** Positive control for the views: views of a [TreeMap] behind one lock. */
