@@ -1,6 +1,7 @@
 package io.arboretum.btree;
 
 import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.map.BatchCursor;
 import io.arboretum.sync.HybridLatch;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -46,8 +47,9 @@ import java.util.concurrent.atomic.LongAdder;
  * (changes only under the node's exclusive latch, by a split or a merge); {@code null} stands for
  * minus and plus infinity. Every leaf has a {@code next} link to its right neighbour (the leaf whose
  * {@code low} is its {@code high}), written only under that leaf's exclusive latch and trusted only
- * after the leaf validates. Ascending batch scans follow it; everything else that crosses a leaf
- * boundary (navigation, polls, descending scans) descends again from the root with the fence key.
+ * after the leaf validates. Ascending batch scans and iterators ({@code LeafCursor}) follow it;
+ * everything else that crosses a leaf boundary (navigation, polls, descending scans) descends again
+ * from the root with the fence key.
  *
  * <p><b>Latch protocol.</b> Readers descend by optimistic lock coupling: read a node's version,
  * read the child slot, read the child's version, then validate the parent. A validated parent
@@ -1685,6 +1687,282 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             leaf = f.leaf;
             v = f.v;
+        }
+    }
+
+    // ------------------------------------------------------------------ iterator cursor
+
+    /** Entries an ascending iterator's cursor copies at most per batch (one leaf, or part of one). */
+    private static final int CURSOR_BATCH = 64;
+
+    /**
+     * Ascending iterators read the leaves directly through a {@link LeafCursor}; descending ones
+     * copy batches through {@link #copyBatch} (leaves have no links to the left).
+     */
+    @Override
+    protected BatchCursor<K, V> openCursor(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean descending) {
+        KeyCodec c = codec;
+        if (descending || c == KeyCodec.UNDECIDED) {
+            return null;
+        }
+        return new LeafCursor<>(this, c, lo, loInclusive, hi, hiInclusive);
+    }
+
+    /**
+     * The cursor of ascending iterators. Each batch is one validated copy of a stretch of one leaf
+     * (at most {@link #CURSOR_BATCH} entries), made with bulk array copies; keys of exact codecs
+     * are copied as prefixes and rebuilt only when the iterator asks for one. Between batches the
+     * cursor keeps its place, holding no latch, in one of three forms:
+     * <ol>
+     *   <li>the leaf it copied from, the version it copied at and the slot to go on from (when the
+     *       leaf had more entries than a batch holds). Trusted only if the leaf still validates at
+     *       that version, which proves it holds exactly what it held;</li>
+     *   <li>the right neighbour of that leaf, read with the copy. Trusted only if its version,
+     *       read now, is neither latched nor obsolete: then it is a leaf of the tree, and its low
+     *       fence, which never changes, is the high fence of the leaf before, so it holds every
+     *       key from there up to its own high fence (a merge or redistribution that moves those
+     *       keys elsewhere makes it obsolete first);</li>
+     *   <li>otherwise a start key: the last key returned (exclusive) or that fence (inclusive),
+     *       from which it descends again from the root.</li>
+     * </ol>
+     * So a scan descends once, not once per batch, and every batch is consistent on its own: keys
+     * come out strictly ordered, and a key present throughout lies in a leaf the cursor copies.
+     */
+    private static final class LeafCursor<K, V> implements BatchCursor<K, V> {
+        private final ConcurrentBTreeMap<K, V> map;
+        private final KeyCodec c;
+        private final Object hi;
+        private final long hiP;
+        private final boolean hiInclusive;
+        /** Prefixes of the batch's keys (exact codecs), or null. */
+        private final long[] codes;
+        /** The batch's keys (other codecs), or null. */
+        private final Object[] keys;
+        private final Object[] vals;
+        private final Found f = new Found();
+        private final long[] tmp = new long[1];
+
+        /** Where a descent starts: null is the leftmost leaf. */
+        private Object start;
+        private long startP;
+        private boolean startInclusive;
+        /** Form 1: the leaf to go on in, its version and slot; null when not in that form. */
+        private Leaf leaf;
+        private long v;
+        private int pos;
+        /** Form 2: the right neighbour to try next; null when not in that form. */
+        private Leaf right;
+        private boolean done;
+
+        LeafCursor(ConcurrentBTreeMap<K, V> map, KeyCodec c, Object lo, boolean loInclusive,
+                   Object hi, boolean hiInclusive) {
+            this.map = map;
+            this.c = c;
+            this.start = lo;
+            this.startP = lo == null ? 0L : c.prefix(lo);
+            this.startInclusive = loInclusive;
+            this.hi = hi;
+            this.hiP = hi == null ? 0L : c.prefix(hi);
+            this.hiInclusive = hiInclusive;
+            int size = Math.min(map.cap, CURSOR_BATCH);
+            this.codes = c.kind == KeyCodec.EXACT ? new long[size] : null;
+            this.keys = c.kind == KeyCodec.EXACT ? null : new Object[size];
+            this.vals = new Object[size];
+        }
+
+        @Override
+        public int advance() {
+            if (done) {
+                return 0;
+            }
+            for (int attempt = 0; ; ) {
+                Leaf l;
+                long lv;
+                int from; // -1: search the leaf for the start key
+                if (leaf != null) {
+                    l = leaf;
+                    lv = v;
+                    from = pos;
+                    leaf = null; // if this fails to validate, the next round descends
+                } else if (right != null) {
+                    l = right;
+                    right = null;
+                    lv = l.tryOptimisticRead();
+                    if (lv == HybridLatch.RESTART) {
+                        continue; // latched or obsolete: descend by the fence instead
+                    }
+                    from = 0;
+                } else {
+                    try {
+                        map.descend(start, startP, false, c, f, tmp);
+                    } catch (Restart r) {
+                        HybridLatch.backOff(++attempt);
+                        continue;
+                    }
+                    l = f.leaf;
+                    lv = f.v;
+                    from = -1;
+                }
+                int n;
+                int cnt;
+                int end;
+                Object fence;
+                Leaf nx;
+                try {
+                    // Untrusted until l validates: indices are bounds-checked by arraycopy, and
+                    // whatever a torn read throws is caught below.
+                    cnt = l.n;
+                    if (from < 0) {
+                        from = 0;
+                        if (start != null) {
+                            int r = search(l, cnt, start, startP, c);
+                            from = r >= 0 ? (startInclusive ? r : r + 1) : -r - 1;
+                        }
+                    }
+                    end = cnt;
+                    if (hi != null) {
+                        int r = search(l, cnt, hi, hiP, c);
+                        end = r >= 0 ? (hiInclusive ? r + 1 : r) : -r - 1;
+                    }
+                    n = Math.max(0, Math.min(end - from, vals.length));
+                    if (n > 0) {
+                        if (codes != null) {
+                            System.arraycopy(l.pfx, from, codes, 0, n);
+                        } else {
+                            System.arraycopy(l.keys, from, keys, 0, n);
+                        }
+                        System.arraycopy(l.vals, from, vals, 0, n);
+                    }
+                    fence = l.high;
+                    nx = l.next;
+                } catch (RuntimeException e) {
+                    if (l.validate(lv)) {
+                        throw e; // a consistent read threw: the comparator's own exception
+                    }
+                    HybridLatch.backOff(++attempt);
+                    continue;
+                }
+                if (!l.validate(lv)) {
+                    HybridLatch.backOff(++attempt);
+                    continue;
+                }
+                // Slots [from, from + n) of l, as they were at version lv.
+                if (from + n < end) {
+                    leaf = l;
+                    v = lv;
+                    pos = from + n;
+                    startInclusive = false;
+                    if (codes != null) {
+                        startP = codes[n - 1];
+                        start = c.decode(startP);
+                    } else {
+                        start = keys[n - 1];
+                        startP = c.prefix(start);
+                    }
+                } else if (end < cnt || fence == null || (hi != null && aboveTo(fence, hi, hiInclusive, c))) {
+                    done = true;
+                } else {
+                    start = fence;
+                    startP = c.prefix(fence);
+                    startInclusive = true;
+                    right = nx;
+                }
+                if (n > 0) {
+                    return n;
+                }
+                if (done) {
+                    return 0;
+                }
+                // Nothing of the range in this leaf: go on to the next one.
+            }
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public K key(int i) {
+            return (K) (codes != null ? c.decode(codes[i]) : keys[i]);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public V value(int i) {
+            return (V) vals[i];
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Map.Entry<K, V> entry(int i) {
+            return codes != null ? new CodedEntry<>(c, codes[i], (V) vals[i])
+                    : new SimpleImmutableEntry<>((K) keys[i], (V) vals[i]);
+        }
+    }
+
+    /**
+     * An immutable entry snapshot of a map with an exact codec, holding its key as the prefix and
+     * rebuilding the key object on first use: an iteration that reads only values (or is compiled
+     * so that the entry never leaves the loop) builds no key at all. Equal, by the
+     * {@link Map.Entry} contract, to every entry with an equal key and value; serialized as a
+     * {@link SimpleImmutableEntry}.
+     */
+    static final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final transient KeyCodec c;
+        private final long code;
+        private final V value;
+        /** The rebuilt key, once asked for; a race rebuilds an equal key, which is harmless. */
+        private transient K key;
+
+        CodedEntry(KeyCodec c, long code, V value) {
+            this.c = c;
+            this.code = code;
+            this.value = value;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public K getKey() {
+            K k = key;
+            if (k == null) {
+                k = (K) c.decode(code);
+                key = k;
+            }
+            return k;
+        }
+
+        @Override
+        public V getValue() {
+            return value;
+        }
+
+        /**
+         * Always throws: entries handed out by iterators are snapshots.
+         *
+         * @throws UnsupportedOperationException always
+         */
+        @Override
+        public V setValue(V v) {
+            throw new UnsupportedOperationException("entries handed out by iterators are immutable snapshots");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Map.Entry && getKey().equals(((Map.Entry<?, ?>) o).getKey())
+                    && value.equals(((Map.Entry<?, ?>) o).getValue());
+        }
+
+        @Override
+        public int hashCode() {
+            return getKey().hashCode() ^ value.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return getKey() + "=" + value;
+        }
+
+        private Object writeReplace() {
+            return new SimpleImmutableEntry<>(getKey(), value);
         }
     }
 

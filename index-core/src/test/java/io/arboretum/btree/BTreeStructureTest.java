@@ -422,4 +422,48 @@ class BTreeStructureTest {
         assertEquals(Objects.requireNonNull(copy.comparator()).compare(1, 2), 1);
         assertEquals(map.findNear(null, 1), copy.findNear(null, 1));
     }
+
+    /**
+     * Entries of an exact-codec map's iterators rebuild their keys lazily; they must still keep the
+     * Map.Entry contract and serialize as plain entries, at every capacity (256 makes iterators go
+     * on inside a leaf) and from sub-map views.
+     */
+    @ParameterizedTest
+    @MethodSource("capacitiesForEntries")
+    void iteratorEntriesKeepTheEntryContract(int capacity) throws Exception {
+        ConcurrentBTreeMap<Long, String> map = ConcurrentBTreeMap.<Long, String>builder().nodeCapacity(capacity).build();
+        TreeMap<Long, String> expected = new TreeMap<>();
+        Random rnd = new Random(capacity);
+        for (int i = 0; i < 1000; i++) {
+            long k = rnd.nextLong() % 100_000L;
+            map.put(k, "v" + k);
+            expected.put(k, "v" + k);
+        }
+        long lo = expected.firstKey() / 2;
+        long hi = expected.lastKey() / 2;
+        for (Map.Entry<Long, String> e : map.subMap(lo, true, hi, false).entrySet()) {
+            Map.Entry<Long, String> plain = new java.util.AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue());
+            assertEquals(plain, e);
+            assertEquals(e, plain);
+            assertEquals(plain.hashCode(), e.hashCode());
+            assertEquals(plain.toString(), e.toString());
+            assertTrue(e.getKey() == e.getKey(), "a rebuilt key is kept");
+            assertThrows(UnsupportedOperationException.class, () -> e.setValue("x"));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(e);
+            }
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                assertEquals(plain, in.readObject());
+            }
+        }
+        assertEquals(new ArrayList<>(expected.subMap(lo, true, hi, false).entrySet()),
+                new ArrayList<>(map.subMap(lo, true, hi, false).entrySet()));
+        assertEquals(new ArrayList<>(expected.values()), new ArrayList<>(map.values()));
+        map.checkInvariants();
+    }
+
+    static List<Integer> capacitiesForEntries() {
+        return List.of(4, 64, 256);
+    }
 }

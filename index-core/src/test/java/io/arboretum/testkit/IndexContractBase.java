@@ -20,8 +20,11 @@ public abstract class IndexContractBase {
     /** Test sizes are multiplied by the system property {@code arboretum.test.scale} (default 1). */
     protected static final int SCALE = Math.max(1, Integer.getInteger("arboretum.test.scale", 1));
 
-    /** Node capacities every structural test runs with; 0 means the index's default. */
-    protected static final int[] CAPACITIES = {4, 5, 8, 64, 0};
+    /**
+     * Node capacities every structural test runs with; 0 means the index's default. 256 makes
+     * leaves hold more entries than one iterator batch, so iterators go on inside a leaf.
+     */
+    protected static final int[] CAPACITIES = {4, 5, 8, 64, 256, 0};
 
     private final List<ConcurrentNavigableMap<?, ?>> created = new ArrayList<>();
 

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The contract of an Arboretum index, checked against {@link TreeMap} as the reference: every
  * method of {@link ConcurrentNavigableMap}, its views and nested views, with random, monotone and
- * adversarial key orders, node capacities 4, 5, 8, 64 and the default, natural ordering and a
+ * adversarial key orders, node capacities 4, 5, 8, 64, 256 and the default, natural ordering and a
  * custom comparator; bad input (nulls, incomparable keys, keys out of a view's range); exceptions
  * from comparators and remapping functions; iterators, entry snapshots, mass deletes, clear and
  * serialization.

@@ -24,7 +24,7 @@ public abstract class WeakConsistencyStressTests extends IndexContractBase {
     public void iteratorsAreWeaklyConsistentUnderChurn() {
         int i = 0;
         for (boolean reversed : new boolean[] {false, true}) {
-            for (int capacity : new int[] {4, 0}) {
+            for (int capacity : new int[] {4, 256, 0}) {
                 ConcurrentNavigableMap<Integer, Integer> m = create(reversed ? ReversedIntComparator.INSTANCE : null,
                         capacity);
                 long seed = SEED + i++;
@@ -38,7 +38,7 @@ public abstract class WeakConsistencyStressTests extends IndexContractBase {
     /** Concurrent merge, compute and computeIfPresent increments are all counted. */
     @Test
     public void computeFamilyLosesNoUpdateUnderContention() throws InterruptedException {
-        for (int capacity : new int[] {4, 0}) {
+        for (int capacity : new int[] {4, 256, 0}) {
             ConcurrentNavigableMap<Integer, Integer> m = create(null, capacity);
             int keys = 8;
             int perThread = 3000 * SCALE;
