@@ -1903,6 +1903,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * so that the entry never leaves the loop) builds no key at all. Equal, by the
      * {@link Map.Entry} contract, to every entry with an equal key and value; serialized as a
      * {@link SimpleImmutableEntry}.
+     *
+     * @param <K> the type of keys
+     * @param <V> the type of values
      */
     static final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
         private static final long serialVersionUID = 1L;
