@@ -94,7 +94,7 @@ object Compare {
 
     private const val USAGE = """usage: java -cp benchmarks/target/benchmarks.jar io.arboretum.benchmarks.Compare [options]
   --profile quick|full   quick (default): YCSB A-F, Long keys, zipfian, ~2 min on 2 cores
-                         full: every benchmark, forked JMH, memory at 1M and 10M (hours)
+                         full: every benchmark, forked JMH, memory at 1M and 10M (~15 min with --iteration-ms 300)
   --impls a,b,...        implementations (default: all of %s)
   --threads 1,2          thread counts (default 1,2 and the core count if above 2)
   --out DIR              report folder (default reports/comparison)
