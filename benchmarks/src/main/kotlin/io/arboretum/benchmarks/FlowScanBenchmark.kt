@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Fork
  * (`asFlow()`, batches of the default size; `keysFlow()`) against iterating `entrySet()` in a
  * plain loop, on implementations of the shared registry ([Implementations]): by default the
  * skip list (whose flow copies batches from sub-map iterators), `ConcurrentBTreeMap` and the
- * off-heap map's `asMap()` view (whose flows copy batches through `BatchScannable.copyBatch`).
+ * off-heap map's `asMap()` view (whose flows read the index's own cursor,
+ * `BatchScannable.openCursor`).
  * One operation is one scan of the whole map; lower is better.
  *
  * Goals (issue 6): the flow at least 0.8 times as fast as `entrySet()` iteration of the same map,

@@ -1696,20 +1696,28 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private static final int CURSOR_BATCH = 64;
 
     /**
-     * Ascending iterators read the leaves directly through a {@link LeafCursor}; descending ones
-     * copy batches through {@link #copyBatch} (leaves have no links to the left).
+     * Ascending scans (iterators, range flows) read the leaves directly through a
+     * {@link LeafCursor}; descending ones copy batches through {@link #copyBatch} (leaves have no
+     * links to the left).
+     *
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws ClassCastException {@inheritDoc}
      */
     @Override
-    protected BatchCursor<K, V> openCursor(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean descending) {
+    public BatchCursor<K, V> openCursor(K from, boolean fromInclusive, K to, boolean toInclusive,
+                                        boolean descending, int maxBatch) {
         KeyCodec c = codec;
         if (descending || c == KeyCodec.UNDECIDED) {
-            return null;
+            return super.openCursor(from, fromInclusive, to, toInclusive, descending, maxBatch);
         }
-        return new LeafCursor<>(this, c, lo, loInclusive, hi, hiInclusive);
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+        }
+        return new LeafCursor<>(this, c, from, fromInclusive, to, toInclusive, maxBatch);
     }
 
     /**
-     * The cursor of ascending iterators. Each batch is one validated copy of a stretch of one leaf
+     * The cursor of ascending scans (iterators and range flows). Each batch is one validated copy of a stretch of one leaf
      * (at most {@link #CURSOR_BATCH} entries), made with bulk array copies; keys of exact codecs
      * are copied as prefixes and rebuilt only when the iterator asks for one. Between batches the
      * cursor keeps its place, holding no latch, in one of three forms:
@@ -1755,7 +1763,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         private boolean done;
 
         LeafCursor(ConcurrentBTreeMap<K, V> map, KeyCodec c, Object lo, boolean loInclusive,
-                   Object hi, boolean hiInclusive) {
+                   Object hi, boolean hiInclusive, int maxBatch) {
             this.map = map;
             this.c = c;
             this.start = lo;
@@ -1764,7 +1772,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             this.hi = hi;
             this.hiP = hi == null ? 0L : c.prefix(hi);
             this.hiInclusive = hiInclusive;
-            int size = Math.min(map.cap, CURSOR_BATCH);
+            int size = Math.min(Math.min(map.cap, CURSOR_BATCH), maxBatch);
             this.codes = c.kind == KeyCodec.EXACT ? new long[size] : null;
             this.keys = c.kind == KeyCodec.EXACT ? null : new Object[size];
             this.vals = new Object[size];

@@ -1,6 +1,7 @@
 package io.arboretum.btree;
 
 import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.map.BatchCursor;
 import java.util.AbstractMap;
 import java.util.Comparator;
 import java.util.Map;
@@ -185,24 +186,10 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
             throw new IllegalArgumentException("values array (" + values.length + ") is shorter than keys ("
                     + keys.length + ")");
         }
-        long l = from == null ? Long.MIN_VALUE : key(from);
-        long h = to == null ? Long.MAX_VALUE : key(to);
-        if (from != null && !fromInclusive) {
-            if (l == Long.MAX_VALUE) {
-                return 0;
-            }
-            l++;
-        }
-        if (to != null && !toInclusive) {
-            if (h == Long.MIN_VALUE) {
-                return 0;
-            }
-            h--;
-        }
-        if (l > h) {
+        OffHeapLongCursor c = open(from, fromInclusive, to, toInclusive, descending);
+        if (c == null) {
             return 0;
         }
-        OffHeapLongCursor c = descending ? m.descendingCursor(h, l) : m.cursor(l, h);
         int n = 0;
         // One leaf per refill; stop at the first refill so the call stays one short snapshot.
         while (n < keys.length && c.next()) {
@@ -214,5 +201,93 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
             }
         }
         return n;
+    }
+
+    /**
+     * Batches of the primitive map's own cursor, one leaf snapshot (or part of one) each; keys
+     * and values are boxed only when asked for.
+     *
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws ClassCastException {@inheritDoc}
+     * @throws IllegalStateException if the map is closed
+     */
+    @Override
+    public BatchCursor<Long, Long> openCursor(Long from, boolean fromInclusive, Long to, boolean toInclusive,
+                                              boolean descending, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+        }
+        return new LeafBatches(open(from, fromInclusive, to, toInclusive, descending),
+                Math.min(maxBatch, m.leafCapacity()));
+    }
+
+    /**
+     * A primitive cursor over the range, or {@code null} when the range holds no key. Bounds as
+     * for {@link #copyBatch}; exclusive bounds become inclusive ones a step inside.
+     */
+    private OffHeapLongCursor open(Long from, boolean fromInclusive, Long to, boolean toInclusive,
+                                   boolean descending) {
+        long l = from == null ? Long.MIN_VALUE : key(from);
+        long h = to == null ? Long.MAX_VALUE : key(to);
+        if (from != null && !fromInclusive) {
+            if (l == Long.MAX_VALUE) {
+                return null;
+            }
+            l++;
+        }
+        if (to != null && !toInclusive) {
+            if (h == Long.MIN_VALUE) {
+                return null;
+            }
+            h--;
+        }
+        if (l > h) {
+            return null;
+        }
+        return descending ? m.descendingCursor(h, l) : m.cursor(l, h);
+    }
+
+    /**
+     * The view's {@link BatchCursor}: each batch is taken from one leaf copy of an
+     * {@link OffHeapLongCursor}, which keeps its place between batches and holds no latch or pin
+     * between calls; so the batches keep the primitive cursor's guarantees (order, each key at
+     * most once, every entry present throughout returned).
+     */
+    private static final class LeafBatches implements BatchCursor<Long, Long> {
+        /** The primitive cursor, or null for an empty range. */
+        private final OffHeapLongCursor c;
+        private final long[] keys;
+        private final long[] values;
+
+        LeafBatches(OffHeapLongCursor c, int maxBatch) {
+            this.c = c;
+            this.keys = new long[c == null ? 0 : maxBatch];
+            this.values = new long[keys.length];
+        }
+
+        @Override
+        public int advance() {
+            int n = 0;
+            // Stop at the end of the leaf copy, so a batch never waits on a second descent.
+            while (n < keys.length && c.next()) {
+                keys[n] = c.key();
+                values[n] = c.value();
+                n++;
+                if (!c.hasBuffered()) {
+                    break;
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public Long key(int i) {
+            return keys[i];
+        }
+
+        @Override
+        public Long value(int i) {
+            return values[i];
+        }
     }
 }

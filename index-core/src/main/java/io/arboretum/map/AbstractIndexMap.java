@@ -109,23 +109,6 @@ public abstract class AbstractIndexMap<K, V> extends AbstractMap<K, V>
                                                    boolean highest);
 
     /**
-     * Opens a cursor for one iterator of this map or of one of its views, or returns {@code null}
-     * for the default: the iterator then copies batches through {@link #copyBatch}. An index
-     * overrides this when it has a faster scan that keeps {@link BatchCursor}'s guarantees. The
-     * bounds are as for {@code copyBatch} ({@code null} is unbounded).
-     *
-     * @param lo the lower bound, or {@code null}
-     * @param loInclusive whether {@code lo} is in the range
-     * @param hi the upper bound, or {@code null}
-     * @param hiInclusive whether {@code hi} is in the range
-     * @param descending whether the iterator runs from the high end down
-     * @return a cursor positioned before the first batch, or {@code null}
-     */
-    protected BatchCursor<K, V> openCursor(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean descending) {
-        return null;
-    }
-
-    /**
      * Compares two keys with the map's comparator, or by natural ordering when it has none.
      *
      * @param a a key

@@ -4,14 +4,16 @@ import java.util.AbstractMap;
 import java.util.Map;
 
 /**
- * A forward-only cursor over one key range of an index, which the index hands to the iterators of
- * its views through {@link AbstractIndexMap#openCursor} when it can scan faster than repeated
- * {@link BatchScannable#copyBatch} calls (for example by keeping its place between batches, or by
- * rebuilding a key only when it is asked for).
+ * A forward-only cursor over one key range of an index, opened by
+ * {@link BatchScannable#openCursor}: what every view iterator and every range flow reads. An
+ * index whose scan is faster than repeated {@link BatchScannable#copyBatch} calls (for example
+ * because it keeps its place between batches, or rebuilds a key only when it is asked for) gives
+ * its own cursor; the default copies batches.
  *
  * <p>Each {@link #advance()} replaces the current batch with the next one; the entries of a batch
  * are read with {@link #key} and {@link #value} until the next {@code advance()}. The cursor holds
- * no latch or other resource between calls. Its guarantees are those of {@code copyBatch}, across
+ * no latch or other resource between calls, only references to the entries of its current batch;
+ * it is for one thread (or one coroutine) at a time. Its guarantees are those of {@code copyBatch}, across
  * the whole scan: every entry of a batch was present at some instant during the call that copied
  * it, keys come out strictly ordered across batches, and an entry present in the range for the
  * whole scan is returned.
@@ -24,8 +26,9 @@ public interface BatchCursor<K, V> {
     /**
      * Moves to the next batch of the range.
      *
-     * @return the number of entries in the new batch; zero (and zero from every later call) once
-     *     the range has no more entries
+     * @return the number of entries in the new batch, at most the {@code maxBatch} the cursor was
+     *     opened with; zero (and zero from every later call) once the range has no more entries
+     * @throws ClassCastException if a bound of the range cannot be compared with the map's keys
      */
     int advance();
 

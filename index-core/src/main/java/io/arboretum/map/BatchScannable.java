@@ -4,8 +4,11 @@ package io.arboretum.map;
  * An index that can copy a bounded batch of a key range into caller-owned arrays, holding no
  * latch, pin or other resource once the call returns.
  *
- * <p>This is the fast path of the coroutine layer's range flows and of every view iterator: copy a
+ * <p>This is the fast path of every view iterator and of the coroutine layer's range flows: copy a
  * batch, release everything, hand the batch out, and resume strictly after the last key copied.
+ * Both read a range through {@link #openCursor}, whose default does exactly that with
+ * {@code copyBatch}; an index with a faster scan (one that keeps its place between batches, or
+ * builds keys only when asked for) overrides it.
  *
  * <p><b>Consistency.</b> Each call is weakly consistent: every entry it copies was present in the
  * map at some instant during the call, keys come out strictly ordered (ascending, or descending if
@@ -42,4 +45,32 @@ public interface BatchScannable<K, V> {
      */
     int copyBatch(K from, boolean fromInclusive, K to, boolean toInclusive, boolean descending,
                   Object[] keys, Object[] values);
+
+    /**
+     * Opens a forward-only cursor over a key range, for one scan by one thread. The bounds are as
+     * for {@link #copyBatch} ({@code null} is unbounded; a range whose lower bound lies above its
+     * upper bound is empty). Opening a cursor reads nothing; the first
+     * {@link BatchCursor#advance()} copies the first batch.
+     *
+     * <p>The default copies batches through {@link #copyBatch}, each resuming strictly after the
+     * last key of the previous one: the first batch holds at most 16 entries (so that a short scan
+     * stays cheap), and each later one at most twice as many as the one before, up to
+     * {@code maxBatch}. An index overrides this when it can scan faster while keeping
+     * {@link BatchCursor}'s guarantees.
+     *
+     * @param from the lower bound, or {@code null} for none
+     * @param fromInclusive whether {@code from} itself is in the range
+     * @param to the upper bound, or {@code null} for none
+     * @param toInclusive whether {@code to} itself is in the range
+     * @param descending whether to scan from the high end of the range down
+     * @param maxBatch the most entries one batch may hold; at least one
+     * @return a cursor positioned before the first batch
+     * @throws IllegalArgumentException if {@code maxBatch} is less than one
+     * @throws ClassCastException if a bound cannot be compared with the map's keys (at once, or
+     *     from the first {@code advance()})
+     */
+    default BatchCursor<K, V> openCursor(K from, boolean fromInclusive, K to, boolean toInclusive,
+                                         boolean descending, int maxBatch) {
+        return new CopyingCursor<>(this, from, fromInclusive, to, toInclusive, descending, maxBatch);
+    }
 }

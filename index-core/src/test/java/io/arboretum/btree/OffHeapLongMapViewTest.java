@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.arboretum.map.BatchCursor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -95,6 +99,38 @@ class OffHeapLongMapViewTest {
                 to = (Long) ks[n - 1];
             }
             assertEquals(ref, seen);
+            // openCursor: whole map and random ranges, both directions, batches bounded by maxBatch.
+            OffHeapLongMapView view = (OffHeapLongMapView) v;
+            for (int round = 0; round < 200; round++) {
+                Long lo = rnd.nextInt(5) == 0 ? null : (rnd.nextInt(10) == 0 ? Long.MIN_VALUE : 5000L - rnd.nextInt(8000));
+                Long hi = rnd.nextInt(5) == 0 ? null : (rnd.nextInt(10) == 0 ? Long.MAX_VALUE : 5000L - rnd.nextInt(8000));
+                boolean loIncl = rnd.nextBoolean();
+                boolean hiIncl = rnd.nextBoolean();
+                boolean desc = rnd.nextBoolean();
+                int maxBatch = 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 100);
+                NavigableMap<Long, Long> expected;
+                if (lo != null && hi != null && (lo > hi || (lo.equals(hi) && !(loIncl && hiIncl)))) {
+                    expected = new TreeMap<>();
+                } else if (lo != null && hi != null) {
+                    expected = ref.subMap(lo, loIncl, hi, hiIncl);
+                } else if (lo != null) {
+                    expected = ref.tailMap(lo, loIncl);
+                } else {
+                    expected = hi != null ? ref.headMap(hi, hiIncl) : ref;
+                }
+                List<Map.Entry<Long, Long>> got = new ArrayList<>();
+                BatchCursor<Long, Long> c = view.openCursor(lo, loIncl, hi, hiIncl, desc, maxBatch);
+                for (int b; (b = c.advance()) > 0; ) {
+                    assertTrue(b <= maxBatch, "batch of " + b + " > " + maxBatch);
+                    for (int i = 0; i < b; i++) {
+                        got.add(c.entry(i));
+                    }
+                }
+                assertEquals(0, c.advance());
+                assertEquals(new ArrayList<>((desc ? expected.descendingMap() : expected).entrySet()), got,
+                        "range " + lo + (loIncl ? "]" : ")") + " " + hi + (hiIncl ? "]" : ")") + " desc=" + desc);
+            }
+            assertThrows(IllegalArgumentException.class, () -> view.openCursor(null, true, null, true, false, 0));
             Map.Entry<Long, Long> first = ref.firstEntry();
             if (first != null) {
                 assertEquals(ref.headMap(100L, true).size() > 0 ? ref.ceilingKey(Long.MIN_VALUE) : first.getKey(), v.firstKey());

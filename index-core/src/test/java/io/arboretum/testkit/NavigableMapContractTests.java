@@ -1,5 +1,7 @@
 package io.arboretum.testkit;
 
+import io.arboretum.map.BatchCursor;
+import io.arboretum.map.BatchScannable;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -499,6 +501,82 @@ public abstract class NavigableMapContractTests extends IndexContractBase {
                 }
             }
         }
+    }
+
+    /**
+     * {@link BatchScannable#openCursor} returns exactly the range TreeMap holds, in order, in
+     * batches of at most {@code maxBatch} entries, for random bounds (open, closed, absent, crossed),
+     * both directions, batch limits from 1 to more than a leaf, every key order and capacity.
+     */
+    @Test
+    public void batchCursorsMatchTreeMap() {
+        assumeTrue(create(null, 0) instanceof BatchScannable, "the index has no batch cursor");
+        long seed = BASE_SEED + 5000;
+        int n = 150 * SCALE;
+        int[] maxBatches = {1, 2, 7, 16, 64, 300};
+        for (Comparator<? super Integer> cmp : COMPARATORS) {
+            for (int capacity : CAPACITIES) {
+                for (KeyOrder order : KeyOrder.values()) {
+                    Random rnd = new Random(seed++);
+                    TreeMap<Integer, Integer> ref = new TreeMap<>(cmp);
+                    ConcurrentNavigableMap<Integer, Integer> m = create(cmp, capacity);
+                    for (int k : order.keys(n, rnd)) {
+                        m.put(k, -k);
+                        ref.put(k, -k);
+                    }
+                    @SuppressWarnings("unchecked")
+                    BatchScannable<Integer, Integer> scannable = (BatchScannable<Integer, Integer>) m;
+                    for (int round = 0; round < 25; round++) {
+                        Integer lo = rnd.nextInt(6) == 0 ? null : rnd.nextInt(3 * n + 6) - 3;
+                        Integer hi = rnd.nextInt(6) == 0 ? null : rnd.nextInt(3 * n + 6) - 3;
+                        boolean loIncl = rnd.nextBoolean();
+                        boolean hiIncl = rnd.nextBoolean();
+                        boolean desc = rnd.nextBoolean();
+                        int maxBatch = maxBatches[rnd.nextInt(maxBatches.length)];
+                        String what = "seed=" + (seed - 1) + ", order=" + order + ", capacity=" + capacity
+                                + ", comparator=" + cmpName(cmp) + ", range=" + (loIncl ? "[" : "(") + lo + ", "
+                                + hi + (hiIncl ? "]" : ")") + ", descending=" + desc + ", maxBatch=" + maxBatch;
+                        NavigableMap<Integer, Integer> expected = range(ref, lo, loIncl, hi, hiIncl);
+                        if (desc) {
+                            expected = expected.descendingMap();
+                        }
+                        List<Map.Entry<Integer, Integer>> got = new ArrayList<>();
+                        BatchCursor<Integer, Integer> c = scannable.openCursor(lo, loIncl, hi, hiIncl, desc, maxBatch);
+                        for (int b; (b = c.advance()) > 0; ) {
+                            assertTrue(b <= maxBatch, what + ": batch of " + b);
+                            for (int i = 0; i < b; i++) {
+                                Map.Entry<Integer, Integer> e = c.entry(i);
+                                assertEquals(c.key(i), e.getKey(), what);
+                                assertEquals(c.value(i), e.getValue(), what);
+                                assertThrows(UnsupportedOperationException.class, () -> e.setValue(0), what);
+                                got.add(e);
+                            }
+                        }
+                        assertEquals(0, c.advance(), what + ": advance after the end");
+                        assertEquals(new ArrayList<>(expected.entrySet()), got, what);
+                    }
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> scannable.openCursor(null, false, null, false, false, 0));
+                    assertTrue(e.getMessage().contains("maxBatch"), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** TreeMap's entries in a range with optional bounds; empty when the bounds cross. */
+    private static NavigableMap<Integer, Integer> range(TreeMap<Integer, Integer> ref, Integer lo, boolean loIncl,
+                                                        Integer hi, boolean hiIncl) {
+        if (lo != null && hi != null) {
+            int c = ref.comparator() == null ? lo.compareTo(hi) : ref.comparator().compare(lo, hi);
+            if (c > 0 || (c == 0 && !(loIncl && hiIncl))) {
+                return new TreeMap<>(ref.comparator());
+            }
+            return ref.subMap(lo, loIncl, hi, hiIncl);
+        }
+        if (lo != null) {
+            return ref.tailMap(lo, loIncl);
+        }
+        return hi != null ? ref.headMap(hi, hiIncl) : ref;
     }
 
     /** Entries from every source are immutable snapshots. */

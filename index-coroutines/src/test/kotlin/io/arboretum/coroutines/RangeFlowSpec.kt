@@ -9,9 +9,19 @@ import java.util.Comparator
 import java.util.TreeMap
 import java.util.concurrent.ConcurrentNavigableMap
 import kotlin.random.Random
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.flow.buffer
+import kotlinx.coroutines.flow.catch
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.flow.zip
 import kotlinx.coroutines.test.runTest
 
 /** Range flows at every edge, checked against a TreeMap, on every map kind. */
@@ -205,8 +215,33 @@ public class RangeFlowSpec : FunSpec({
                 }
             }
 
+            test("flow operators see a well-behaved flow: take, zip, flowOn, buffer, catch, concurrent collections") {
+                runTest {
+                    val map = TestMaps.create<Int, String>(kind)
+                    for (k in (0 until 300).shuffled(Random(5))) map[k] = "v$k"
+                    // take() stops the flow by throwing from emit: a flow that swallowed it would go on.
+                    map.keysFlow(batchSize = 64).take(70).toList() shouldBe (0 until 70).toList()
+                    map.keysFlow(descending = true).first() shouldBe 299
+                    map.keysFlow(KeyRange.atLeast(100)).zip(map.valuesFlow(KeyRange.atLeast(100))) { k, v -> "v$k" == v }
+                        .toList() shouldBe List(200) { true }
+                    // Collected on another dispatcher, buffered: context preservation holds by construction.
+                    map.keysFlow(batchSize = 16).buffer(8).flowOn(Dispatchers.Default).toList() shouldBe (0 until 300).toList()
+                    // An exception thrown downstream reaches catch{}, and nothing is emitted after it.
+                    val seen = ArrayList<Int>()
+                    map.keysFlow().onEach { if (it == 42) throw IllegalStateException("stop at $it") }
+                        .catch { e -> emit(-1); e.message shouldBe "stop at 42" }
+                        .collect { seen += it }
+                    seen shouldBe (0 until 42).toList() + (-1)
+                    // Each collection has its own cursor.
+                    val all = coroutineScope {
+                        (0 until 4).map { async(Dispatchers.Default) { map.keysFlow(batchSize = 7).toList() } }.awaitAll()
+                    }
+                    all.forEach { it shouldBe (0 until 300).toList() }
+                }
+            }
+
             if (kind != "cslm") {
-                test("a BatchScannable map is scanned through copyBatch") {
+                test("a BatchScannable map is scanned through its cursor (copyBatch by default)") {
                     runTest {
                         val map = TestMaps.create<Int, String>(kind)
                         for (k in 0 until 10) map[k] = "v$k"
