@@ -1351,11 +1351,6 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         return new OffHeapLongCursor(this, cap).reset(from, to, true);
     }
 
-    /** Entries a leaf holds at most (the node capacity): the most one cursor refill copies. */
-    int leafCapacity() {
-        return cap;
-    }
-
     // ------------------------------------------------------------------ whole-map operations
 
     /**

@@ -62,30 +62,70 @@ public final class OffHeapLongCursor {
      * @throws IllegalStateException if the map has been closed
      */
     public boolean next() {
-        if (pos >= probe.batchLength) {
-            if (exhausted) {
-                return false;
-            }
-            probe.batchBound = end;
-            if (!map.near(nextFrom, !descending, probe) || probe.batchLength == 0) {
-                exhausted = true;
-                probe.batchLength = 0;
-                return false;
-            }
-            pos = 0;
-            long last = probe.batchKeys[probe.batchLength - 1];
-            if (descending) {
-                exhausted = last == Long.MIN_VALUE || last <= end;
-                nextFrom = last - 1;
-            } else {
-                exhausted = last == Long.MAX_VALUE || last >= end;
-                nextFrom = last + 1;
-            }
+        if (pos >= probe.batchLength && !refill()) {
+            return false;
         }
         key = probe.batchKeys[pos];
         value = probe.batchValues[pos];
         pos++;
         return true;
+    }
+
+    /**
+     * Copies the next leaf's run of the range into the buffer and moves to its start.
+     *
+     * @return false, and from then on, once the range has no more entries
+     */
+    private boolean refill() {
+        if (exhausted) {
+            return false;
+        }
+        probe.batchBound = end;
+        if (!map.near(nextFrom, !descending, probe) || probe.batchLength == 0) {
+            exhausted = true;
+            probe.batchLength = 0;
+            return false;
+        }
+        pos = 0;
+        long last = probe.batchKeys[probe.batchLength - 1];
+        if (descending) {
+            exhausted = last == Long.MIN_VALUE || last <= end;
+            nextFrom = last - 1;
+        } else {
+            exhausted = last == Long.MAX_VALUE || last >= end;
+            nextFrom = last + 1;
+        }
+        return true;
+    }
+
+    /**
+     * Takes up to {@code max} entries of the current leaf copy at once, refilling it first when
+     * it is used up, for a reader that reads them in place ({@link #bufferedKey},
+     * {@link #bufferedValue}) rather than one {@link #next()} at a time. They stay readable until
+     * the next call that refills.
+     *
+     * @param max the most entries to take; at least one
+     * @return the buffer slot of the first entry taken, in the low 32 bits, and the number taken,
+     *     in the high 32 bits (zero once the range has no more entries)
+     */
+    long take(int max) {
+        if (pos >= probe.batchLength && !refill()) {
+            return 0;
+        }
+        int first = pos;
+        int n = Math.min(max, probe.batchLength - first);
+        pos = first + n;
+        return ((long) n << 32) | first;
+    }
+
+    /** The key in buffer slot {@code slot}, as {@link #take} handed it out. */
+    long bufferedKey(int slot) {
+        return probe.batchKeys[slot];
+    }
+
+    /** The value in buffer slot {@code slot}, as {@link #take} handed it out. */
+    long bufferedValue(int slot) {
+        return probe.batchValues[slot];
     }
 
     /** Whether entries of the current leaf copy remain, so {@link #next()} will not search. */

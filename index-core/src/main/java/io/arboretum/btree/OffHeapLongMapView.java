@@ -217,8 +217,7 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
         }
-        return new LeafBatches(open(from, fromInclusive, to, toInclusive, descending),
-                Math.min(maxBatch, m.leafCapacity()));
+        return new LeafBatches(open(from, fromInclusive, to, toInclusive, descending), maxBatch);
     }
 
     /**
@@ -248,46 +247,42 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
     }
 
     /**
-     * The view's {@link BatchCursor}: each batch is taken from one leaf copy of an
-     * {@link OffHeapLongCursor}, which keeps its place between batches and holds no latch or pin
-     * between calls; so the batches keep the primitive cursor's guarantees (order, each key at
-     * most once, every entry present throughout returned).
+     * The view's {@link BatchCursor}: each batch is a stretch of one leaf copy of an
+     * {@link OffHeapLongCursor}, read in place from the primitive cursor's buffer. The primitive
+     * cursor keeps its place between batches and holds no latch or pin between calls; so the
+     * batches keep its guarantees (order, each key at most once, every entry present throughout
+     * returned).
      */
     private static final class LeafBatches implements BatchCursor<Long, Long> {
         /** The primitive cursor, or null for an empty range. */
         private final OffHeapLongCursor c;
-        private final long[] keys;
-        private final long[] values;
+        private final int maxBatch;
+        /** The buffer slot of entry 0 of the current batch. */
+        private int base;
 
         LeafBatches(OffHeapLongCursor c, int maxBatch) {
             this.c = c;
-            this.keys = new long[c == null ? 0 : maxBatch];
-            this.values = new long[keys.length];
+            this.maxBatch = maxBatch;
         }
 
         @Override
         public int advance() {
-            int n = 0;
-            // Stop at the end of the leaf copy, so a batch never waits on a second descent.
-            while (n < keys.length && c.next()) {
-                keys[n] = c.key();
-                values[n] = c.value();
-                n++;
-                if (!c.hasBuffered()) {
-                    break;
-                }
+            if (c == null) {
+                return 0;
             }
-            return n;
+            long taken = c.take(maxBatch);
+            base = (int) taken;
+            return (int) (taken >>> 32);
         }
 
         @Override
         public Long key(int i) {
-            return keys[i];
+            return c.bufferedKey(base + i);
         }
 
         @Override
         public Long value(int i) {
-            return values[i];
+            return c.bufferedValue(base + i);
         }
     }
 }
