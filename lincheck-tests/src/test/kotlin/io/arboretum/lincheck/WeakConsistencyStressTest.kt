@@ -210,6 +210,21 @@ class WeakConsistencyStressTest {
             }
         }
 
+        /**
+         * A full scan through the index's cursor ([BatchScannable.openCursor]), at most three
+         * entries per batch, so that batches end inside leaves as well as at their ends.
+         */
+        private fun cursorScan(m: ConcurrentNavigableMap<Int, Int>, descending: Boolean): List<Pair<Int, Int>> {
+            @Suppress("UNCHECKED_CAST")
+            val cursor = (m as BatchScannable<Int, Int>).openCursor(null, false, null, false, descending, 3)
+            val out = ArrayList<Pair<Int, Int>>()
+            while (true) {
+                val n = cursor.advance()
+                if (n == 0) return out
+                for (i in 0 until n) out += cursor.key(i) to cursor.value(i)
+            }
+        }
+
         /** The maps under test; a new index adds its line here and in docs/lincheck-coverage.md. */
         @JvmStatic
         fun subjects(): List<Subject> = listOf(
@@ -223,6 +238,8 @@ class WeakConsistencyStressTest {
                     "descending sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false).descendingMap()) },
                     "copyBatch ascending" to { m -> batchScan(m, false) },
                     "copyBatch descending" to { m -> batchScan(m, true) },
+                    "openCursor ascending" to { m -> cursorScan(m, false) },
+                    "openCursor descending" to { m -> cursorScan(m, true) },
                 ),
             ),
             Subject(
