@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.arboretum.map.BatchCursor;
+import io.arboretum.testkit.NavigableMapContractTests;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,16 +109,7 @@ class OffHeapLongMapViewTest {
                 boolean hiIncl = rnd.nextBoolean();
                 boolean desc = rnd.nextBoolean();
                 int maxBatch = 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 100);
-                NavigableMap<Long, Long> expected;
-                if (lo != null && hi != null && (lo > hi || (lo.equals(hi) && !(loIncl && hiIncl)))) {
-                    expected = new TreeMap<>();
-                } else if (lo != null && hi != null) {
-                    expected = ref.subMap(lo, loIncl, hi, hiIncl);
-                } else if (lo != null) {
-                    expected = ref.tailMap(lo, loIncl);
-                } else {
-                    expected = hi != null ? ref.headMap(hi, hiIncl) : ref;
-                }
+                NavigableMap<Long, Long> expected = NavigableMapContractTests.range(ref, lo, loIncl, hi, hiIncl);
                 List<Map.Entry<Long, Long>> got = new ArrayList<>();
                 BatchCursor<Long, Long> c = view.openCursor(lo, loIncl, hi, hiIncl, desc, maxBatch);
                 for (int b; (b = c.advance()) > 0; ) {

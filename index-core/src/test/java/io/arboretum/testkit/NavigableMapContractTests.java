@@ -563,11 +563,23 @@ public abstract class NavigableMapContractTests extends IndexContractBase {
         }
     }
 
-    /** TreeMap's entries in a range with optional bounds; empty when the bounds cross. */
-    private static NavigableMap<Integer, Integer> range(TreeMap<Integer, Integer> ref, Integer lo, boolean loIncl,
-                                                        Integer hi, boolean hiIncl) {
+    /**
+     * The entries of {@code ref} in a range with optional ({@code null}) bounds, as a batch scan
+     * of that range must return them; empty when the bounds cross.
+     *
+     * @param ref the reference map
+     * @param lo the lower bound, or {@code null}
+     * @param loIncl whether {@code lo} is in the range
+     * @param hi the upper bound, or {@code null}
+     * @param hiIncl whether {@code hi} is in the range
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return a view of {@code ref}, or an empty map
+     */
+    public static <K, V> NavigableMap<K, V> range(TreeMap<K, V> ref, K lo, boolean loIncl, K hi, boolean hiIncl) {
         if (lo != null && hi != null) {
-            int c = ref.comparator() == null ? lo.compareTo(hi) : ref.comparator().compare(lo, hi);
+            @SuppressWarnings("unchecked")
+            int c = ref.comparator() == null ? ((Comparable<? super K>) lo).compareTo(hi) : ref.comparator().compare(lo, hi);
             if (c > 0 || (c == 0 && !(loIncl && hiIncl))) {
                 return new TreeMap<>(ref.comparator());
             }

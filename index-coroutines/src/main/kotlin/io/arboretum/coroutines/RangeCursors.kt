@@ -6,9 +6,9 @@ import java.util.concurrent.ConcurrentNavigableMap
 
 /**
  * Opens the cursor one collection of a range flow reads: the index's own
- * ([BatchScannable.openCursor]) when [map] is an Arboretum index, one that copies batches from
- * sub-map views ([ViewCursor]) for any other map, and an empty one when [range] holds no key in
- * [map]'s order.
+ * ([BatchScannable.openCursor]) when [map] is an Arboretum index; for any other map, the default
+ * cursor of [BatchScannable] over [ViewBatches], which copies each batch from a sub-map view; and
+ * an empty one when [range] holds no key in [map]'s order.
  *
  * Every cursor holds no latch, iterator or pin between calls to [BatchCursor.advance], only the
  * entries of its current batch: that is what lets the flow suspend between emissions without
@@ -27,13 +27,8 @@ internal fun <K : Any, V : Any> openRangeCursor(
         return EmptyCursor as BatchCursor<K, V>
     }
     @Suppress("UNCHECKED_CAST")
-    return if (map is BatchScannable<*, *>) {
-        (map as BatchScannable<K, V>).openCursor(
-            range.lower, range.lowerInclusive, range.upper, range.upperInclusive, descending, maxBatch,
-        )
-    } else {
-        ViewCursor(map, range, descending, maxBatch)
-    }
+    val scannable = map as? BatchScannable<K, V> ?: ViewBatches(map)
+    return scannable.openCursor(range.lower, range.lowerInclusive, range.upper, range.upperInclusive, descending, maxBatch)
 }
 
 /** Whether the bounds leave no key at all (lower above upper, or equal and not both inclusive). */
@@ -60,41 +55,21 @@ private object EmptyCursor : BatchCursor<Any, Any> {
 }
 
 /**
- * The cursor for any other [ConcurrentNavigableMap]: each batch comes from a fresh sub-map view
- * strictly beyond the last key copied, whose weakly consistent iterator is read for at most one
- * batch and then dropped (such iterators hold no lock, so dropping one releases everything).
- * Order and "at most once" across batches follow from resuming strictly after the last key;
- * within a batch, from the iterator's own order.
+ * Batch copies for any other [ConcurrentNavigableMap]: each call reads a fresh sub-map view's
+ * weakly consistent iterator for at most one batch and drops it (such iterators hold no lock, so
+ * dropping one releases everything). The default [BatchScannable.openCursor] over it resumes each
+ * batch strictly after the last key copied, which gives order and "at most once" across batches;
+ * within a batch they come from the iterator's own order.
  */
-private class ViewCursor<K : Any, V : Any>(
-    private val map: ConcurrentNavigableMap<K, V>,
-    private val range: KeyRange<K>,
-    private val descending: Boolean,
-    maxBatch: Int,
-) : BatchCursor<K, V> {
-    private val keys = arrayOfNulls<Any>(maxBatch)
-    private val values = arrayOfNulls<Any>(maxBatch)
-    private var count = 0
-
-    /** The last key copied, or `null` before the first batch. */
-    private var resume: K? = null
-    private var exhausted = false
-
-    override fun advance(): Int {
-        if (exhausted) return 0
-        // Drop the previous batch first, so that nothing stale is kept if the copy throws.
-        keys.fill(null, 0, count)
-        values.fill(null, 0, count)
-        count = 0
-        val last = resume
-        val lo = if (!descending && last != null) last else range.lower
-        val loInclusive = if (!descending && last != null) false else range.lowerInclusive
-        val hi = if (descending && last != null) last else range.upper
-        val hiInclusive = if (descending && last != null) false else range.upperInclusive
+private class ViewBatches<K : Any, V : Any>(private val map: ConcurrentNavigableMap<K, V>) : BatchScannable<K, V> {
+    override fun copyBatch(
+        from: K?, fromInclusive: Boolean, to: K?, toInclusive: Boolean, descending: Boolean,
+        keys: Array<Any?>, values: Array<Any?>,
+    ): Int {
         val view = when {
-            lo != null && hi != null -> map.subMap(lo, loInclusive, hi, hiInclusive)
-            lo != null -> map.tailMap(lo, loInclusive)
-            hi != null -> map.headMap(hi, hiInclusive)
+            from != null && to != null -> map.subMap(from, fromInclusive, to, toInclusive)
+            from != null -> map.tailMap(from, fromInclusive)
+            to != null -> map.headMap(to, toInclusive)
             else -> map
         }
         val entries = (if (descending) view.descendingMap() else view).entries.iterator()
@@ -105,19 +80,6 @@ private class ViewCursor<K : Any, V : Any>(
             values[n] = e.value
             n++
         }
-        count = n
-        if (n > 0) {
-            @Suppress("UNCHECKED_CAST")
-            resume = keys[n - 1] as K
-        } else {
-            exhausted = true
-        }
         return n
     }
-
-    @Suppress("UNCHECKED_CAST")
-    override fun key(i: Int): K = keys[i] as K
-
-    @Suppress("UNCHECKED_CAST")
-    override fun value(i: Int): V = values[i] as V
 }
