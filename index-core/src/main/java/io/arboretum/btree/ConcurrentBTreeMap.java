@@ -1735,6 +1735,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * </ol>
      * So a scan descends once, not once per batch, and every batch is consistent on its own: keys
      * come out strictly ordered, and a key present throughout lies in a leaf the cursor copies.
+     * Callers that will read the values ask for them to be loaded together
+     * ({@link #prefetchValues()}).
      */
     private static final class LeafCursor<K, V> implements BatchCursor<K, V> {
         private final ConcurrentBTreeMap<K, V> map;
@@ -1761,6 +1763,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         /** Form 2: the right neighbour to try next; null when not in that form. */
         private Leaf right;
         private boolean done;
+        /** Entries in the current batch. */
+        private int count;
+        /**
+         * Written by {@link #prefetchValues()} so that its loads have a use and stay in the
+         * compiled code; never read.
+         */
+        @SuppressWarnings("unused")
+        private int prefetched;
 
         LeafCursor(ConcurrentBTreeMap<K, V> map, KeyCodec c, Object lo, boolean loInclusive,
                    Object hi, boolean hiInclusive, int maxBatch) {
@@ -1781,7 +1791,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         @Override
         public int advance() {
             if (done) {
-                return 0;
+                return count = 0;
             }
             for (int attempt = 0; ; ) {
                 Leaf l;
@@ -1876,13 +1886,48 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     right = nx;
                 }
                 if (n > 0) {
-                    return n;
+                    return count = n;
                 }
                 if (done) {
-                    return 0;
+                    return count = 0;
                 }
                 // Nothing of the range in this leaf: go on to the next one.
             }
+        }
+
+        /**
+         * Loads the header of every value of the batch, in a loop with nothing else in it, and,
+         * when the batch ended a leaf, the right neighbour the next batch will read. Values are
+         * objects wherever the heap put them, so reading each is a cache miss. Issued here the
+         * misses overlap, as no load depends on another, while a caller's loop, with an
+         * iterator's work between two values, keeps only a few in flight; the neighbour's own
+         * misses (the node, then its two arrays) overlap with them instead of starting when the
+         * next batch does. Measured with {@code ReadMicroBenchmark.scan100} (1M entries, pairs
+         * of runs with and without): the values loop took a 100-entry scan from 237 k to 377 k
+         * and from 326 k to 423 k scans per second; the neighbour added 3 to 13 percent in five
+         * pairs of six. A loop over entries that reads only keys pays for loads it never uses,
+         * which is why key iterators do not call this.
+         *
+         * <p>Nothing read here is trusted or kept, so nothing needs validating: the batch holds
+         * references to objects that stay valid whatever the leaf did since the copy, and the
+         * neighbour's fields are read only to touch their cache lines.
+         */
+        @Override
+        public void prefetchValues() {
+            int t = 0; // a use for every load, so that the JIT keeps them; stored, never read
+            Leaf r = right;
+            if (r != null) {
+                long[] p = r.pfx; // null for codecs without prefixes
+                t += r.n + r.vals.length + (p != null ? p.length : 0);
+            }
+            Object[] a = vals;
+            for (int i = 0, n = count; i < n; i++) {
+                // A class test makes the JIT load the header; a map's values are never null.
+                if (a[i].getClass() == LeafCursor.class) {
+                    t++;
+                }
+            }
+            prefetched = t;
         }
 
         @Override

@@ -33,6 +33,15 @@ public interface BatchCursor<K, V> {
     int advance();
 
     /**
+     * Tells the cursor that the caller will read every value of the current batch, so that it can
+     * bring them into the processor's cache at once, their cache misses overlapping, rather than
+     * one at a time as the caller reads them. A hint only: it changes nothing the cursor returns,
+     * and callers that read only keys should not call it. The default does nothing.
+     */
+    default void prefetchValues() {
+    }
+
+    /**
      * The key of entry {@code i} of the current batch.
      *
      * @param i the entry, from zero to the count the last {@link #advance()} returned, exclusive

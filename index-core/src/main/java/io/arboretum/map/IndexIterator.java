@@ -111,6 +111,10 @@ final class IndexIterator<K, V, T> implements Iterator<T> {
             exhausted = true;
             return false;
         }
+        if (kind != KEYS) {
+            // Entry and value loops read every value: let the cursor load them together.
+            cursor.prefetchValues();
+        }
         return true;
     }
 }

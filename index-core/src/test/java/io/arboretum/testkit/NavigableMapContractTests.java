@@ -506,7 +506,8 @@ public abstract class NavigableMapContractTests extends IndexContractBase {
     /**
      * {@link BatchScannable#openCursor} returns exactly the range TreeMap holds, in order, in
      * batches of at most {@code maxBatch} entries, for random bounds (open, closed, absent, crossed),
-     * both directions, batch limits from 1 to more than a leaf, every key order and capacity.
+     * both directions, batch limits from 1 to more than a leaf, every key order and capacity, with
+     * and without {@link BatchCursor#prefetchValues()} hints.
      */
     @Test
     public void batchCursorsMatchTreeMap() {
@@ -542,8 +543,17 @@ public abstract class NavigableMapContractTests extends IndexContractBase {
                         }
                         List<Map.Entry<Integer, Integer>> got = new ArrayList<>();
                         BatchCursor<Integer, Integer> c = scannable.openCursor(lo, loIncl, hi, hiIncl, desc, maxBatch);
+                        // prefetchValues() is a hint: before the first batch, on some batches
+                        // and after the end, it must change nothing the cursor returns.
+                        boolean prefetch = rnd.nextBoolean();
+                        if (prefetch) {
+                            c.prefetchValues();
+                        }
                         for (int b; (b = c.advance()) > 0; ) {
                             assertTrue(b <= maxBatch, what + ": batch of " + b);
+                            if (prefetch && rnd.nextInt(4) != 0) {
+                                c.prefetchValues();
+                            }
                             for (int i = 0; i < b; i++) {
                                 Map.Entry<Integer, Integer> e = c.entry(i);
                                 assertEquals(c.key(i), e.getKey(), what);
@@ -553,6 +563,9 @@ public abstract class NavigableMapContractTests extends IndexContractBase {
                             }
                         }
                         assertEquals(0, c.advance(), what + ": advance after the end");
+                        if (prefetch) {
+                            c.prefetchValues();
+                        }
                         assertEquals(new ArrayList<>(expected.entrySet()), got, what);
                     }
                     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

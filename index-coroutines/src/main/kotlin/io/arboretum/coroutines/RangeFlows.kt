@@ -243,6 +243,8 @@ private class Items<K : Any, V : Any, T>(
         count = if (n <= remaining) n else remaining.toInt()
         remaining -= count
         pos = 0
+        // Every value of the batch is about to be emitted: let the cursor load them together.
+        if (what != KEYS) cursor.prefetchValues()
         return true
     }
 
