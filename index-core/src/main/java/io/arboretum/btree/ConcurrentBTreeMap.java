@@ -1790,8 +1790,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
         @Override
         public int advance() {
+            count = 0; // until a batch validates: a failed or throwing call leaves no batch
             if (done) {
-                return count = 0;
+                return 0;
             }
             for (int attempt = 0; ; ) {
                 Leaf l;
@@ -1889,7 +1890,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     return count = n;
                 }
                 if (done) {
-                    return count = 0;
+                    return 0;
                 }
                 // Nothing of the range in this leaf: go on to the next one.
             }
@@ -1902,10 +1903,10 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
          * misses overlap, as no load depends on another, while a caller's loop, with an
          * iterator's work between two values, keeps only a few in flight; the neighbour's own
          * misses (the node, then its two arrays) overlap with them instead of starting when the
-         * next batch does. Measured with {@code ReadMicroBenchmark.scan100} (1M entries, pairs
-         * of runs with and without): the values loop took a 100-entry scan from 237 k to 377 k
-         * and from 326 k to 423 k scans per second; the neighbour added 3 to 13 percent in five
-         * pairs of six. A loop over entries that reads only keys pays for loads it never uses,
+         * next batch does. Measured on 100-entry scans of a 1M-entry map (the loop of
+         * {@code ReadMicroBenchmark.scan100}, in pairs of runs with and without): the values loop
+         * took them from 237 k to 377 k and from 326 k to 423 k scans per second; the neighbour
+         * added 3 to 13 percent in five pairs of six. A loop over entries that reads only keys pays for loads it never uses,
          * which is why key iterators do not call this.
          *
          * <p>Nothing read here is trusted or kept, so nothing needs validating: the batch holds
