@@ -29,6 +29,13 @@ import java.util.concurrent.atomic.LongAdder;
  * may reserve, a shared {@link EpochManager}, and a debug mode that poisons freed nodes.
  * {@link #close()} gives all memory back; every later use throws {@link IllegalStateException}.
  *
+ * <p><b>Unclosed maps.</b> A map that is dropped without {@link #close()} gives its memory back
+ * too, once the garbage collector finds it unreachable, so no {@link java.lang.ref.Cleaner} of its
+ * own is needed: every chunk is a direct buffer, which the JDK frees through the buffer's own
+ * cleaner, and nothing that outlives the map refers to it strongly (its epoch manager's per-thread
+ * records do not refer to the manager, and the retired nodes queued in a shared manager refer to
+ * the map weakly). Either way the memory returns at a collection, not at once.
+ *
  * <h2>Implementation essay</h2>
  *
  * <p><b>Memory.</b> Nodes are fixed-size slots ({@code 16 + 16 * capacity} bytes, 8-aligned)
@@ -171,7 +178,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     private final long maxBytes;
     private final EpochManager epochs;
     private final boolean poison;
-    private final EpochManager.RangeReclaimer reclaimer = this::reclaimNode;
+    /** Refers to the map weakly: a shared manager's queue must not keep a dropped map alive. */
+    private final EpochManager.RangeReclaimer reclaimer = new NodeReclaimer(this);
     private final LongAdder size = new LongAdder();
     private final Object allocLock = new Object();
 
@@ -217,6 +225,27 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         this.poison = b.poisonFreedNodes;
         int r = allocNode(0);
         setRootRelease(r);
+    }
+
+    /**
+     * The free action of retired nodes. It holds the map weakly, so that nodes still queued in a
+     * (shared, long-lived) epoch manager do not keep a dropped map and its chunks reachable; once
+     * the map is gone, its nodes have nowhere to return to and the action does nothing.
+     */
+    private static final class NodeReclaimer implements EpochManager.RangeReclaimer {
+        private final java.lang.ref.WeakReference<OffHeapLongBTreeMap> map;
+
+        NodeReclaimer(OffHeapLongBTreeMap map) {
+            this.map = new java.lang.ref.WeakReference<>(map);
+        }
+
+        @Override
+        public void reclaim(long id, long length) {
+            OffHeapLongBTreeMap m = map.get();
+            if (m != null) {
+                m.reclaimNode(id, length);
+            }
+        }
     }
 
     /**

@@ -68,6 +68,26 @@ import java.util.function.Consumer;
  * while pinned is unaffected by the interrupt: pinning never waits, and the back-pressure wait
  * happens before pinning, keeps the interrupt status and ends at the stall timeout at the latest.
  *
+ * <h2>Reachability</h2>
+ * <p>A manager, and everything its retired items refer to (for an off-heap map: the map and its
+ * memory), must become garbage once the program drops it, even while the threads that pinned it
+ * live on. The per-thread record ({@link Guard}) lives in a {@link ThreadLocal}: the thread's map
+ * refers to the manager's {@code ThreadLocal} only weakly (the entry's key) but to the guard
+ * strongly (the entry's value) until a later thread-local operation of that thread expunges the
+ * stale entry. A guard that referred to its manager would therefore keep the manager reachable
+ * from every thread that ever pinned it, and through the manager's {@code ThreadLocal} field keep
+ * the weak key itself alive, so the entry would never even go stale. Hence a guard refers to
+ * nothing of its manager: it holds its slot, its nesting depth, a pin counter and a weak reference
+ * to its thread; the references run from the manager to the guards (the participant array), never
+ * back. Nothing in the protocol needs the reverse edge: unpinning is the release store to the
+ * guard's own slot (so {@link Guard#close()} works without the manager, and a guard closed after
+ * its manager was dropped only writes its own slot), and the opportunistic collection that must
+ * reach the manager runs on every 64th outermost {@link #pin()}, before the
+ * slot is announced, where the manager is the receiver. The hot path is unchanged: one
+ * thread-local lookup, one counter, no weak dereference and no allocation. A dropped manager
+ * leaves one small stale guard per thread that used it, which the thread's next thread-local
+ * insertions and rehashes expunge.
+ *
  * <p>Instances are thread-safe. One manager may be shared by several structures.
  */
 public final class EpochManager {
@@ -95,7 +115,7 @@ public final class EpochManager {
 
     /** Slot value of a thread that is not pinned. */
     static final long UNPINNED = -1L;
-    /** Outermost unpins between two opportunistic collections by the same thread. */
+    /** Outermost pins between two opportunistic collections by the same thread (the essay says 64). */
     private static final int COLLECT_EVERY = 64;
 
     private final long garbageLimitBytes;
@@ -167,6 +187,13 @@ public final class EpochManager {
         if (g.depth == 0) {
             if (pendingBytes > garbageLimitBytes) {
                 applyBackPressure();
+            } else if (++g.pins >= COLLECT_EVERY) {
+                // Here, not at unpin: the guard does not refer to its manager (see "Reachability").
+                // Still unpinned, so this thread's own slot holds nothing back.
+                g.pins = 0;
+                if (count > 0) { // racy read of a heuristic: collect() itself reads under the lock
+                    collect();
+                }
             }
             long e = epoch;
             g.setEpochVolatile(e);
@@ -175,22 +202,6 @@ public final class EpochManager {
         }
         g.depth++;
         return g;
-    }
-
-    private void unpin(Guard g) {
-        if (g.depth <= 0) {
-            throw new IllegalStateException("guard closed more often than the thread pinned");
-        }
-        if (--g.depth == 0) {
-            // Release: every read made while pinned happens-before a reclaimer that sees this.
-            g.setEpochRelease(UNPINNED);
-            if (++g.unpins >= COLLECT_EVERY) {
-                g.unpins = 0;
-                if (count > 0) { // racy read of a heuristic: collect() itself reads under the lock
-                    collect();
-                }
-            }
-        }
     }
 
     /**
@@ -341,7 +352,7 @@ public final class EpochManager {
         for (Guard p : participants) {
             long e = p.epochVolatile();
             if (e != UNPINNED && e != g) {
-                if (!p.isOwnerAlive()) {
+                if (!p.isThreadAlive()) {
                     // A terminated thread reads nothing any more; its pin is void.
                     p.setEpochVolatile(UNPINNED);
                     sawDead = true;
@@ -358,7 +369,7 @@ public final class EpochManager {
 
     /**
      * Advances the epoch if possible and runs every retired action whose epoch no pinned thread
-     * can still observe. Called automatically by retire, unpin and back-pressure; callable
+     * can still observe. Called automatically by retire, pin and back-pressure; callable
      * directly (for example before measuring memory).
      *
      * @return how many retired items this call freed
@@ -476,19 +487,19 @@ public final class EpochManager {
     // ------------------------------------------------------------------ registry
 
     private Guard register() {
-        Guard g = new Guard(this, Thread.currentThread());
+        Guard g = new Guard(Thread.currentThread());
         synchronized (registryLock) {
             Guard[] old = participants;
             int live = 0;
             for (Guard p : old) {
-                if (p.epochVolatile() != UNPINNED || p.isOwnerAlive()) {
+                if (p.epochVolatile() != UNPINNED || p.isThreadAlive()) {
                     live++;
                 }
             }
             Guard[] next = new Guard[live + 1];
             int k = 0;
             for (Guard p : old) {
-                if (p.epochVolatile() != UNPINNED || p.isOwnerAlive()) {
+                if (p.epochVolatile() != UNPINNED || p.isThreadAlive()) {
                     next[k++] = p;
                 }
             }
@@ -503,7 +514,7 @@ public final class EpochManager {
             Guard[] old = participants;
             int live = 0;
             for (Guard p : old) {
-                if (p.isOwnerAlive()) {
+                if (p.isThreadAlive()) {
                     live++;
                 }
             }
@@ -513,7 +524,7 @@ public final class EpochManager {
             Guard[] next = new Guard[live];
             int k = 0;
             for (Guard p : old) {
-                if (p.isOwnerAlive()) {
+                if (p.isThreadAlive()) {
                     next[k++] = p;
                 }
             }
@@ -524,20 +535,19 @@ public final class EpochManager {
     /**
      * One thread's pin: returned by {@link #pin()}, closed to unpin. Each thread has exactly one
      * guard per manager, reused for every pin, so pinning allocates nothing. Not for sharing
-     * between threads.
+     * between threads. A guard refers to nothing of its manager, so the guards a thread keeps
+     * never keep a dropped manager reachable (see "Reachability" in {@link EpochManager}).
      */
     public static final class Guard implements AutoCloseable {
-        private final EpochManager owner;
         private final WeakReference<Thread> thread;
-        /** The announced epoch, or {@link #UNPINNED}; written by the owner (and for dead owners). */
+        /** The announced epoch, or {@link #UNPINNED}; written by its thread (and for a dead one). */
         private volatile long slot = UNPINNED;
-        /** Nesting depth; touched only by the owning thread. */
+        /** Nesting depth; touched only by the guard's thread. */
         int depth;
-        /** Outermost unpins since the last opportunistic collection; owner only. */
-        int unpins;
+        /** Outermost pins since the last opportunistic collection; the guard's thread only. */
+        int pins;
 
-        Guard(EpochManager owner, Thread thread) {
-            this.owner = owner;
+        Guard(Thread thread) {
             this.thread = new WeakReference<>(thread);
         }
 
@@ -548,10 +558,16 @@ public final class EpochManager {
          */
         @Override
         public void close() {
-            owner.unpin(this);
+            if (depth <= 0) {
+                throw new IllegalStateException("guard closed more often than the thread pinned");
+            }
+            if (--depth == 0) {
+                // Release: every read made while pinned happens-before a reclaimer that sees this.
+                setEpochRelease(UNPINNED);
+            }
         }
 
-        boolean isOwnerAlive() {
+        boolean isThreadAlive() {
             Thread t = thread.get();
             return t != null && t.isAlive();
         }
