@@ -104,7 +104,11 @@ public class KeyRange<out K : Any> private constructor(
 
 /**
  * The same keys as this closed range: `start <= k <= endInclusive`.
- * Example: `("ann".."bob").toKeyRange()`.
+ * Example: `("ann".."bob").toKeyRange()`, `(1.0..2.0).toKeyRange()`.
+ *
+ * The standard ranges of integral types ([IntRange], [LongRange], [CharRange], [UIntRange],
+ * [ULongRange]) are both a [ClosedRange] and an [OpenEndRange], so each has its own overload
+ * below; a type of your own that implements both needs a cast to say which one it means.
  */
 public fun <K : Comparable<K>> ClosedRange<K>.toKeyRange(): KeyRange<K> = KeyRange.closed(start, endInclusive)
 
@@ -127,3 +131,24 @@ public fun LongRange.toKeyRange(): KeyRange<Long> = KeyRange.closed(first, last)
  * that `a..b` and `a..<b` already agree on. Example: `(0..<10).toKeyRange()`.
  */
 public fun IntRange.toKeyRange(): KeyRange<Int> = KeyRange.closed(first, last)
+
+/**
+ * The same keys as this range of chars, `first <= k <= last` (empty when the range is empty).
+ * A [CharRange] is both a [ClosedRange] and an [OpenEndRange]; `'a'..'c'` and `'a'..<'d'` are the
+ * same range and convert alike. Example: `('a'..<'n').toKeyRange()` holds `'a'` to `'m'`.
+ */
+public fun CharRange.toKeyRange(): KeyRange<Char> = KeyRange.closed(first, last)
+
+/**
+ * The same keys as this range of unsigned ints, `first <= k <= last` (empty when the range is
+ * empty), in unsigned order as [UInt] compares. A [UIntRange] is both a [ClosedRange] and an
+ * [OpenEndRange]. Example: `(1u..<10u).toKeyRange()` holds 1 to 9.
+ */
+public fun UIntRange.toKeyRange(): KeyRange<UInt> = KeyRange.closed(first, last)
+
+/**
+ * The same keys as this range of unsigned longs, `first <= k <= last` (empty when the range is
+ * empty), in unsigned order as [ULong] compares. A [ULongRange] is both a [ClosedRange] and an
+ * [OpenEndRange]. Example: `(1uL..<10uL).toKeyRange()` holds 1 to 9.
+ */
+public fun ULongRange.toKeyRange(): KeyRange<ULong> = KeyRange.closed(first, last)

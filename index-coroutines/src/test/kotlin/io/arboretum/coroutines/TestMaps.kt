@@ -1,6 +1,7 @@
 package io.arboretum.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.map.BatchScannable
 import java.util.Comparator
 import java.util.concurrent.ConcurrentNavigableMap
@@ -65,6 +66,9 @@ internal object TestMaps {
             else -> throw IllegalArgumentException("unknown map kind $kind")
         }
 
+    /** [kinds] and the off-heap map's boxed view: the kinds a spec with `Long` keys and values runs on. */
+    val longKinds: List<String> = kinds + "offheap"
+
     /** Checks the structure of maps that can check themselves. */
     fun checkInvariants(map: ConcurrentNavigableMap<*, *>) {
         if (map is ConcurrentBTreeMap<*, *>) map.checkInvariants()
@@ -84,5 +88,39 @@ internal object TestMaps {
             if (lo <= hi) zigzag += sorted[hi--]
         }
         return mapOf("random" to keys.shuffled(random), "descending" to sorted.reversed(), "zigzag" to zigzag)
+    }
+}
+
+/**
+ * Makes maps with `Long` keys and values of every kind in [TestMaps.longKinds] and remembers the
+ * off-heap maps behind the `offheap` views, so that a spec can check their invariants and close
+ * them after each test (`afterTest { maps.close() }`).
+ */
+internal class LongMaps : AutoCloseable {
+    private val offHeap = java.util.IdentityHashMap<ConcurrentNavigableMap<Long, Long>, OffHeapLongBTreeMap>()
+
+    /** A new empty map of [kind]; `offheap` is [OffHeapLongBTreeMap.asMap] over a map of node capacity 4. */
+    fun create(kind: String): ConcurrentNavigableMap<Long, Long> {
+        if (kind != "offheap") return TestMaps.create(kind)
+        // Node capacity 4, as for "btree": every batch of a few entries crosses leaves.
+        val map = OffHeapLongBTreeMap.builder().nodeCapacity(4).build()
+        val view = map.asMap()
+        synchronized(offHeap) { offHeap[view] = map }
+        return view
+    }
+
+    /** Checks the structure of [map], including an off-heap map behind a view made here. */
+    fun checkInvariants(map: ConcurrentNavigableMap<Long, Long>) {
+        TestMaps.checkInvariants(map)
+        synchronized(offHeap) { offHeap[map] }?.checkInvariants()
+    }
+
+    /** Closes every off-heap map made since the last call. */
+    override fun close() {
+        val maps = synchronized(offHeap) { offHeap.values.toList().also { offHeap.clear() } }
+        for (m in maps) {
+            m.checkInvariants()
+            m.close()
+        }
     }
 }
