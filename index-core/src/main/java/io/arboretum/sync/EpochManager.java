@@ -82,9 +82,9 @@ import java.util.function.Consumer;
  * back. Nothing in the protocol needs the reverse edge: unpinning is the release store to the
  * guard's own slot (so {@link Guard#close()} works without the manager, and a guard closed after
  * its manager was dropped only writes its own slot), and the opportunistic collection that must
- * reach the manager runs on every 64th outermost {@link #pin()}, before the
- * slot is announced, where the manager is the receiver. The hot path is unchanged: one
- * thread-local lookup, one counter, no weak dereference and no allocation. A dropped manager
+ * reach the manager runs on every 64th outermost {@link #pin()}, before the slot is announced,
+ * where the manager is the receiver. The hot path keeps its shape: one thread-local lookup, one
+ * counter, no weak dereference and no allocation. A dropped manager
  * leaves one small stale guard per thread that used it, which the thread's next thread-local
  * insertions and rehashes expunge.
  *
@@ -115,7 +115,7 @@ public final class EpochManager {
 
     /** Slot value of a thread that is not pinned. */
     static final long UNPINNED = -1L;
-    /** Outermost pins between two opportunistic collections by the same thread (the essay says 64). */
+    /** Outermost pins between two opportunistic collections by the same thread (64, as the essay says). */
     private static final int COLLECT_EVERY = 64;
 
     private final long garbageLimitBytes;
