@@ -107,9 +107,9 @@ class DocSnippetsTest {
 
     private fun docFiles(): List<Path> {
         val files = ArrayList<Path>()
-        files += root.resolve("README.md")
+        files.add(root.resolve("README.md"))
         Files.walk(docs).use { s ->
-            s.filter { it.extension == "md" && !it.startsWith(docs.resolve("target")) }.sorted().forEach { files += it }
+            s.filter { it.extension == "md" && !it.startsWith(docs.resolve("target")) }.sorted().forEach { files.add(it) }
         }
         return files
     }

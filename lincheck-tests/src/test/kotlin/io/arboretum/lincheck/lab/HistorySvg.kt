@@ -17,7 +17,7 @@ object HistorySvg {
     private const val LEFT = 96
     private const val RIGHT = 24
     private const val TOP = 56
-    private const val LANE = 64
+    private const val LANE = 80
     private const val BAR = 22
 
     /**
@@ -51,9 +51,10 @@ object HistorySvg {
         sb.append("""<text x="16" y="${TOP + LANE * lanes.size + 20}" fill="#555">initial map: ${esc(history.initial.toSortedMap().toString())}; time runs left to right, each bar from call to return</text>""").append('\n')
         for ((li, lane) in lanes.withIndex()) {
             val y = TOP + LANE * li
-            sb.append("""<line x1="$LEFT" y1="${y + LANE - 8}" x2="${WIDTH - RIGHT}" y2="${y + LANE - 8}" stroke="#ddd"/>""").append('\n')
+            sb.append("""<line x1="$LEFT" y1="${y + LANE - 4}" x2="${WIDTH - RIGHT}" y2="${y + LANE - 4}" stroke="#ddd"/>""").append('\n')
             sb.append("""<text x="16" y="${y + 36}" font-weight="bold">Thread ${lane + 1}</text>""").append('\n')
-            for (op in ops.filter { it.thread == lane }.sortedBy { it.call }) {
+            // Labels alternate above and below the bars, so that short operations in a row stay legible.
+            for ((k, op) in ops.filter { it.thread == lane }.sortedBy { it.call }.withIndex()) {
                 val x0 = x(op.call)
                 val w = (x(op.ret) - x0).coerceAtLeast(4.0)
                 val isStuck = op == verdict.stuck
@@ -70,7 +71,8 @@ object HistorySvg {
                 }
                 sb.append("""<rect x="${f(x0)}" y="${y + 26}" width="${f(w)}" height="$BAR" rx="3" fill="$fill" stroke="$stroke" stroke-width="${if (isStuck) 2 else 1}"/>""").append('\n')
                 val tag = if (pos != null) "#$pos " else ""
-                sb.append("""<text x="${f(x0 + 2)}" y="${y + 20}">${esc(tag + op.labelWithResult)}</text>""").append('\n')
+                val ly = if (k % 2 == 0) y + 20 else y + 26 + BAR + 15
+                sb.append("""<text x="${f(x0 + 2)}" y="$ly">${esc(tag + op.labelWithResult)}</text>""").append('\n')
             }
         }
         val stuck = verdict.stuck

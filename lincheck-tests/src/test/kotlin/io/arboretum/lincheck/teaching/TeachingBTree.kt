@@ -146,6 +146,7 @@ class TeachingBTree(private val fault: Fault = Fault.NONE, private val pause: Pa
             pause?.at("get:found")
             if (fault == Fault.EXERCISE_1) {
                 if (!n.validate(v)) continue
+                pause?.at("get:validated")
                 return if (i >= 0) n.values[i] else null
             }
             // Untrusted until validated: i, and the value at i, may come from a half-done write.
