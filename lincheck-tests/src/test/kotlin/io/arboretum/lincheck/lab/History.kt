@@ -10,7 +10,7 @@ import java.util.TreeMap
  * `put(key, value)`, `remove(key)` (each returns the value, or null) and `pollFirst()` (removes the
  * least key and returns it, or null).
  *
- * @property thread the lane the call is drawn in: 0, 1, ... (the recorder puts set-up calls in 0)
+ * @property thread the lane the call is drawn in: 0, 1, ... (drawn as thread 1, 2, ...)
  * @property name the operation: `get`, `put`, `remove` or `pollFirst`
  * @property key the key argument (ignored by `pollFirst`)
  * @property value the value argument of `put`, else null

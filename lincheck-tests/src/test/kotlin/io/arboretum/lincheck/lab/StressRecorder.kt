@@ -50,8 +50,9 @@ object StressRecorder {
      * Records one run.
      *
      * @param fault the variant of the tree
-     * @param setup calls made first, on the calling thread (lane 0)
-     * @param threads the calls of each thread (lanes 1, 2, ...)
+     * @param setup calls made first, on the calling thread; drawn in lane 0, before thread 1's
+     *     calls, as Lincheck shows its initial operations in thread 1's column
+     * @param threads the calls of each thread (lanes 0, 1, ...)
      * @param title the title of the history
      * @return the history of that run
      */
@@ -67,7 +68,7 @@ object StressRecorder {
             Thread {
                 try {
                     while (!go.get()) Thread.onSpinWait()
-                    for (c in calls) recorded[i] += timed(i + 1, c, tree)
+                    for (c in calls) recorded[i] += timed(i, c, tree)
                 } catch (t: Throwable) {
                     failures[i] = t
                 }
