@@ -32,9 +32,25 @@ import io.arboretum.sync.HybridLatch
  *
  * Notation: `n` node, `p` parent, `c` child, `s` sibling, `v` a version (`pv` the parent's).
  *
+ * Pause points: at the few places where a race changes the outcome the tree calls [Pause.at] on
+ * the [pause] it was given (none in the Lincheck tests, so their traces are unchanged). The lab's
+ * stress recorder (`io.arboretum.lincheck.lab.StressRecorder`) passes one that sometimes parks the
+ * thread for a few microseconds, which widens the race windows enough for real threads to hit them.
+ *
  * @param fault the bug this instance carries; [Fault.NONE] for the correct tree
+ * @param pause called at the pause points, or null (the default) for no pauses
  */
-class TeachingBTree(private val fault: Fault = Fault.NONE) {
+class TeachingBTree(private val fault: Fault = Fault.NONE, private val pause: Pause? = null) {
+
+    /** A callback at the tree's pause points; see the class comment. */
+    fun interface Pause {
+        /**
+         * Called at a pause point.
+         *
+         * @param point the name of the point, for example `"get:found"`
+         */
+        fun at(point: String)
+    }
 
     /** One deliberate bug per value, for the negative controls; [NONE] is the correct tree. */
     enum class Fault {
@@ -53,6 +69,21 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
          * own version word, the one optimistic readers and upgrades check, never moves.
          */
         NO_VERSION_BUMP,
+
+        /**
+         * Lab exercise 1: a lookup validates the leaf, then reads the value. The solution is in
+         * `docs/guides/linearizability-lab-solutions.md`; do not read it before predicting.
+         */
+        EXERCISE_1,
+
+        /** Lab exercise 2: a descent moves to a child without validating the parent afterwards. */
+        EXERCISE_2,
+
+        /** Lab exercise 3: a split unlocks the node it split before linking the new sibling. */
+        EXERCISE_3,
+
+        /** Lab exercise 4: `remove` latches its leaf with a blocking lock instead of an upgrade. */
+        EXERCISE_4,
     }
 
     /** A node: its latch (by inheritance), its keys and how many there are. */
@@ -112,6 +143,12 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
             val n = leaf.first
             val v = leaf.second
             val i = n.find(key)
+            pause?.at("get:found")
+            if (fault == Fault.EXERCISE_1) {
+                if (!n.validate(v)) continue
+                pause?.at("get:validated")
+                return if (i >= 0) n.values[i] else null
+            }
             // Untrusted until validated: i, and the value at i, may come from a half-done write.
             val value = if (i >= 0) n.values[i] else null
             if (fault != Fault.UNVALIDATED_LOOKUP && !n.validate(v)) continue
@@ -130,6 +167,7 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
         while (true) {
             val leaf = descendForInsert(key) ?: continue
             val n = leaf.first
+            pause?.at("put:descended")
             if (!tryLock(n, leaf.second)) continue
             // Latched at the version the descent validated: n still holds key's range, and has room.
             val i = n.find(key)
@@ -164,7 +202,12 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
         while (true) {
             val leaf = descend(key) ?: continue
             val n = leaf.first
-            if (!tryLock(n, leaf.second)) continue
+            pause?.at("remove:descended")
+            if (fault == Fault.EXERCISE_4) {
+                n.lockExclusive()
+            } else if (!tryLock(n, leaf.second)) {
+                continue
+            }
             val i = n.find(key)
             if (i < 0) {
                 unlock(n)
@@ -189,7 +232,14 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
         if (v == HybridLatch.RESTART || n !== root) return null
         while (n is Inner) {
             val c = n.kids.getOrNull(n.childIndex(key))
+            pause?.at("descend:child")
             val cv = c?.tryOptimisticRead() ?: HybridLatch.RESTART
+            if (fault == Fault.EXERCISE_2) {
+                if (c == null || cv == HybridLatch.RESTART) return null
+                n = c
+                v = cv
+                continue
+            }
             // Lock coupling: n unchanged since v proves c was key's child when cv was read.
             if (!n.validate(v) || c == null || cv == HybridLatch.RESTART) return null
             n = c
@@ -238,13 +288,15 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
             unlock(n)
             return
         }
-        split(p, n)
-        unlock(n)
+        if (!split(p, n)) unlock(n)
         if (p != null) unlock(p)
     }
 
-    /** Splits the latched, full [n] into itself and a new right sibling linked into [p] or a new root. */
-    private fun split(p: Inner?, n: Node) {
+    /**
+     * Splits the latched, full [n] into itself and a new right sibling linked into [p] or a new
+     * root. Returns whether it already unlocked [n] (only the [Fault.EXERCISE_3] variant does).
+     */
+    private fun split(p: Inner?, n: Node): Boolean {
         val mid = CAPACITY / 2
         val s: Node
         val sep: Int
@@ -275,9 +327,17 @@ class TeachingBTree(private val fault: Fault = Fault.NONE) {
             a.count = b.count - mid - 1
         }
         n.count = mid
+        if (fault == Fault.EXERCISE_3) {
+            unlock(n)
+            pause?.at("split:unlocked")
+            publish(p, n, s, sep)
+            return true
+        }
+        pause?.at("split:filled")
         if (fault != Fault.EARLY_SIBLING_PUBLISH) {
             publish(p, n, s, sep)
         }
+        return false
     }
 
     /** Links [s] right of [n] under the separator [sep]: into the latched [p], or as a new root. */
