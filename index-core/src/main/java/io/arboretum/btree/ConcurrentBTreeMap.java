@@ -134,6 +134,13 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /** Optimistic restarts before a reader falls back to shared latches. */
     static final int OPTIMISTIC_ATTEMPTS = 16;
 
+    /**
+     * This map's optimistic attempts before a reader falls back to latches:
+     * {@link #OPTIMISTIC_ATTEMPTS}, or 0 in tests that drive every reader path through its
+     * pessimistic fallback ({@link Builder#optimisticAttempts}, package-private).
+     */
+    final transient int optimisticAttempts;
+
     // ------------------------------------------------------------------ seeded faults (tests only)
     // Each is a realistic mistake compiled into the real code path behind
     // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
@@ -180,14 +187,32 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private final Comparator<? super K> comparator;
     /** Keys per node. */
     private final int cap;
-    /** Nodes with fewer keys than this are merged with a sibling when possible. */
+    /** Nodes with fewer keys than this (the merge threshold) are merged with a sibling when possible. */
     private final transient int minKeys;
+    /**
+     * Two siblings, one of them at most half full, are coalesced into one node when they hold at
+     * most this many keys together (three quarters of the capacity), even when neither is
+     * underfull: so a tree thinned by random removals keeps its nodes at least about half full on
+     * average, and a coalesced node has room for a quarter of a node of inserts before it splits.
+     */
+    private final transient int coalesceLimit;
+    /**
+     * A key whose rebalance gave up under contention, or null: the next removal that does not
+     * rebalance itself retries it, so underfull and empty nodes are revisited. Racy by design (a
+     * newer key overwrites an older one); a hint, never trusted for correctness.
+     */
+    private transient volatile Object pendingRebalance;
     /** The root; changes only under the old root's exclusive latch. */
     private transient volatile Node root;
     /** How keys become prefixes; set once, from UNDECIDED, for natural-order maps. */
     transient volatile KeyCodec codec;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
+    /**
+     * Serializes the choice of a natural-order map's codec. Private, so that code synchronizing on
+     * the map object itself cannot block it or be blocked by it.
+     */
+    private final transient Object codecLock = new Object();
 
     // ------------------------------------------------------------------ construction
 
@@ -233,6 +258,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity, int mergeThreshold) {
+        this(comparator, nodeCapacity, mergeThreshold, OPTIMISTIC_ATTEMPTS);
+    }
+
+    private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity, int mergeThreshold,
+                               int optimisticAttempts) {
         if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY) {
             throw new IllegalArgumentException("nodeCapacity must be between " + MIN_NODE_CAPACITY
                     + " and " + MAX_NODE_CAPACITY + ", was " + nodeCapacity);
@@ -241,6 +271,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         this.comparator = comparator;
         this.cap = nodeCapacity;
         this.minKeys = mergeThreshold;
+        this.optimisticAttempts = optimisticAttempts;
+        this.coalesceLimit = nodeCapacity * 3 / 4;
         this.codec = KeyCodec.forComparator(comparator);
         this.root = new Leaf(null, null, cap, codec);
     }
@@ -291,6 +323,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         private int nodeCapacity = DEFAULT_NODE_CAPACITY;
         /** The merge threshold, or 0 for the default of the capacity chosen. */
         private int mergeThreshold;
+        private int optimisticAttempts = OPTIMISTIC_ATTEMPTS;
 
         private Builder() {
         }
@@ -353,7 +386,19 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
          */
         public ConcurrentBTreeMap<K, V> build() {
             int t = mergeThreshold == 0 ? defaultMergeThreshold(nodeCapacity) : mergeThreshold;
-            return new ConcurrentBTreeMap<>(comparator, nodeCapacity, t);
+            return new ConcurrentBTreeMap<>(comparator, nodeCapacity, t, optimisticAttempts);
+        }
+
+        /**
+         * Test-only (package-private): optimistic attempts before a reader falls back to latches;
+         * 0 sends every reader through its pessimistic path.
+         */
+        Builder<K, V> optimisticAttempts(int attempts) {
+            if (attempts < 0) {
+                throw new IllegalArgumentException("optimisticAttempts must be >= 0, was " + attempts);
+            }
+            this.optimisticAttempts = attempts;
+            return this;
         }
     }
 
@@ -418,6 +463,38 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     private static final Restart RESTART = new Restart();
 
+    // ------------------------------------------------------------------ error injection (tests only)
+
+    /** Error site: inside a leaf split, with the leaf (and parent) latched, before the first write. */
+    static final String ERROR_IN_LEAF_SPLIT = "leafSplit";
+    /** Error site: inside an inner split, with the node (and parent) latched, before the first write. */
+    static final String ERROR_IN_INNER_SPLIT = "innerSplit";
+    /** Error site: inside a merge or redistribution, with all three nodes latched, before the first write. */
+    static final String ERROR_IN_MERGE = "merge";
+    /** Error site: inside {@code codecForWrite}, with the first root latched, before the first write. */
+    static final String ERROR_IN_CODEC = "codec";
+
+    /**
+     * Test-only: the site at which the next {@link #injectError} call throws an
+     * {@link OutOfMemoryError}, or null. Consulted only when {@link TestHooks#ENABLED}, so it
+     * costs nothing in production; one-shot (cleared when it fires).
+     */
+    static volatile String injectErrorAt;
+
+    /**
+     * Throws the injected error if a test armed {@link #injectErrorAt} for {@code site}; a no-op,
+     * folded away by the JIT, in production.
+     */
+    private static void injectError(String site) {
+        if (TestHooks.ENABLED) {
+            String armed = injectErrorAt;
+            if (site.equals(armed)) {
+                injectErrorAt = null;
+                throw new OutOfMemoryError("injected by a test at " + site);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ keys
 
     /** Checks a key and returns its prefix, choosing the codec on a natural-order map's first key. */
@@ -434,20 +511,27 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (c != KeyCodec.UNDECIDED) {
             return c;
         }
-        synchronized (this) {
+        synchronized (codecLock) {
             c = codec;
             if (c == KeyCodec.UNDECIDED) {
-                c = KeyCodec.forFirstKey(key);
+                c = KeyCodec.forFirstKey(key); // may throw (a key that is not Comparable): nothing latched yet
+                // Allocate before latching, so that an OutOfMemoryError leaves nothing latched.
+                long[] pfx = c.hasPrefixes() ? new long[cap] : null;
+                Object[] keys = c.storesKeys() ? new Object[cap] : null;
                 // Only the first root exists and it holds no key: give it arrays of the new codec
                 // under its exclusive latch, so optimistic readers restart rather than see the swap.
                 Node r = root;
                 if (r.lockExclusive()) {
-                    if (r.n == 0 && r instanceof Leaf) {
-                        r.pfx = c.hasPrefixes() ? new long[cap] : null;
-                        r.keys = c.storesKeys() ? new Object[cap] : null;
+                    try {
+                        injectError(ERROR_IN_CODEC);
+                        if (r.n == 0 && r instanceof Leaf) {
+                            r.pfx = pfx;
+                            r.keys = keys;
+                        }
+                        codec = c;
+                    } finally {
+                        r.unlockExclusive();
                     }
-                    codec = c;
-                    r.unlockExclusive();
                 } else {
                     codec = c;
                 }
@@ -575,6 +659,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         int slot;
         /** The value in that slot, or null. */
         Object old;
+        /** The leaf's parent on the way down (null for a root leaf) and the leaf's slot in it: hints only. */
+        Inner parent;
+        int parentSlot;
     }
 
     /**
@@ -606,12 +693,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private void descend(Object key, long kp, boolean before, KeyCodec c, Found out, long[] tmp) {
         Node n = readRoot(tmp);
         long v = tmp[0];
+        out.parent = null;
         while (n instanceof Inner) {
             Inner in = (Inner) n;
             Node child;
+            int i;
             try {
                 int cnt = in.n;
-                int i = childSlot(in, cnt, key, kp, before, c);
+                i = childSlot(in, cnt, key, kp, before, c);
                 child = in.kids[i];
             } catch (RuntimeException e) {
                 if (in.validate(v)) {
@@ -630,6 +719,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             if (cv == HybridLatch.RESTART || !parentValidates(in, v)) {
                 throw RESTART;
             }
+            out.parent = in;
+            out.parentSlot = i;
             n = child;
             v = cv;
         }
@@ -666,7 +757,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (c == KeyCodec.UNDECIDED) {
             return null; // nothing was ever stored
         }
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             Node n = root;
             long v = n.optimisticRead();
             if (v == HybridLatch.RESTART || n != root) {
@@ -920,11 +1011,29 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 count.increment();
                 return null;
             }
-            // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way
+            // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way.
+            // Everything the split needs is allocated first, before any latch (an OutOfMemoryError
+            // then leaves nothing latched), from this optimistic read of the split point; the
+            // upgrade in latchForSplit succeeds only at version v, which proves the read.
+            int at;
+            Object sep;
+            long sepPfx;
+            try {
+                at = splitPoint(leaf, cnt, ins);
+                sep = at == cnt ? key : keyAt(leaf, at, c);
+                sepPfx = at == cnt ? kp : leaf.pfx != null ? leaf.pfx[at] : 0L;
+            } catch (RuntimeException e) {
+                continue; // a torn read: the upgrade would fail anyway
+            }
+            if (sep == null) {
+                continue;
+            }
+            Leaf s = new Leaf(sep, null, cap, c);
+            Inner newRoot = p == null ? new Inner(null, null, cap, c) : null;
             if (!latchForSplit(p, pv, leaf, v)) {
                 continue;
             }
-            splitLeafAndInsert(p, pi, leaf, ins, key, kp, value, c);
+            splitLeafAndInsert(p, pi, leaf, ins, at, sep, sepPfx, s, newRoot, key, kp, value, c);
             count.increment();
             return null;
         }
@@ -947,92 +1056,100 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     /**
-     * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
-     * root), inserts the new entry into the half it belongs to, and unlocks both.
+     * Where a full leaf of {@code cnt} keys splits for an insert at slot {@code ins}: the first
+     * slot that moves to the new right sibling. Ascending loads append to the rightmost leaf,
+     * descending ones prepend to the leftmost: moving nothing then leaves full nodes behind.
+     * Otherwise split in the middle.
      */
-    private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, Object key, long kp, Object value,
-                                    KeyCodec c) {
-        int cnt = n.n;
-        // Ascending loads append to the rightmost leaf, descending ones prepend to the leftmost:
-        // moving nothing then leaves full nodes behind. Otherwise split in the middle.
-        int at;
+    private static int splitPoint(Leaf n, int cnt, int ins) {
         if (ins == cnt && n.high == null) {
-            at = cnt;
+            return cnt;
         } else if (ins == 0 && n.low == null) {
-            at = 0;
-        } else {
-            at = cnt / 2;
+            return 0;
         }
-        Object sep;
-        long sepPfx;
-        if (at == cnt) {
-            sep = key;
-            sepPfx = kp;
-        } else {
-            sep = keyAt(n, at, c);
-            sepPfx = n.pfx != null ? n.pfx[at] : 0L;
-        }
-        Leaf s = new Leaf(sep, n.high, cap, c);
-        boolean linked = false;
-        if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
-            // The fault: s is reachable, unlatched and empty, before it gets its entries.
-            s.next = n.next;
-            n.next = s;
-            linkSibling(p, pi, n, s, sep, sepPfx, c);
-            if (p != null) {
-                p.unlockExclusive();
-                p = null;
+        return cnt / 2;
+    }
+
+    /**
+     * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
+     * root) at slot {@code at} into the preallocated sibling {@code s} (low fence {@code sep}),
+     * publishing it in {@code p} or in the preallocated {@code newRoot}; inserts the new entry into
+     * the half it belongs to; and unlocks both, whatever is thrown. Allocates nothing.
+     */
+    private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, int at, Object sep, long sepPfx, Leaf s,
+                                    Inner newRoot, Object key, long kp, Object value, KeyCodec c) {
+        boolean nHeld = true;
+        boolean pHeld = p != null;
+        try {
+            injectError(ERROR_IN_LEAF_SPLIT);
+            int cnt = n.n;
+            s.high = n.high;
+            boolean linked = false;
+            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
+                // The fault: s is reachable, unlatched and empty, before it gets its entries.
+                s.next = n.next;
+                n.next = s;
+                linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+                if (p != null) {
+                    pHeld = false;
+                    p.unlockExclusive();
+                }
+                linked = true;
             }
-            linked = true;
-        }
-        int moved = cnt - at;
-        if (n.pfx != null) {
-            System.arraycopy(n.pfx, at, s.pfx, 0, moved);
-        }
-        if (n.keys != null) {
-            System.arraycopy(n.keys, at, s.keys, 0, moved);
-            java.util.Arrays.fill(n.keys, at, cnt, null);
-        }
-        System.arraycopy(n.vals, at, s.vals, 0, moved);
-        java.util.Arrays.fill(n.vals, at, cnt, null);
-        s.n = moved;
-        n.n = at;
-        n.high = sep;
-        // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
-        // except for an append (at == cnt), where the new key itself is the separator.
-        if (at == cnt) {
-            insertAt(s, 0, 0, key, kp, value, c);
-        } else if (ins <= at) {
-            insertAt(n, at, ins, key, kp, value, c);
-        } else {
-            insertAt(s, moved, ins - at, key, kp, value, c);
-        }
-        boolean unlocked = false;
-        if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
-            // The fault: n is released holding only the lower half, with no link to s anywhere yet.
-            n.unlockExclusive();
-            unlocked = true;
-        }
-        if (!linked) {
-            s.next = n.next;
-            n.next = s;
-            linkSibling(p, pi, n, s, sep, sepPfx, c);
-        }
-        if (TestHooks.ENABLED) {
-            TestHooks.recordEvent(TestHooks.SPLIT);
-        }
-        if (!unlocked) {
-            n.unlockExclusive();
-        }
-        if (p != null) {
-            p.unlockExclusive();
+            int moved = cnt - at;
+            if (n.pfx != null) {
+                System.arraycopy(n.pfx, at, s.pfx, 0, moved);
+            }
+            if (n.keys != null) {
+                System.arraycopy(n.keys, at, s.keys, 0, moved);
+                java.util.Arrays.fill(n.keys, at, cnt, null);
+            }
+            System.arraycopy(n.vals, at, s.vals, 0, moved);
+            java.util.Arrays.fill(n.vals, at, cnt, null);
+            s.n = moved;
+            n.n = at;
+            n.high = sep;
+            // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
+            // except for an append (at == cnt), where the new key itself is the separator.
+            if (at == cnt) {
+                insertAt(s, 0, 0, key, kp, value, c);
+            } else if (ins <= at) {
+                insertAt(n, at, ins, key, kp, value, c);
+            } else {
+                insertAt(s, moved, ins - at, key, kp, value, c);
+            }
+            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
+                // The fault: n is released holding only the lower half, with no link to s anywhere yet.
+                nHeld = false;
+                n.unlockExclusive();
+            }
+            if (!linked) {
+                s.next = n.next;
+                n.next = s;
+                linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+            }
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.SPLIT);
+            }
+        } finally {
+            // An Error before the first write above leaves the tree unchanged; either way nothing
+            // stays latched. (Nothing above allocates, so only a test's injected error or a stack
+            // overflow can get here early.)
+            if (nHeld) {
+                n.unlockExclusive();
+            }
+            if (pHeld) {
+                p.unlockExclusive();
+            }
         }
     }
 
-    /** Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or in a new root. */
-    private void linkSibling(Inner p, int pi, Node n, Node s, Object sep, long sepPfx, KeyCodec c) {
+    /**
+     * Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or, if there is
+     * none, in the preallocated {@code r}, which becomes the root.
+     */
+    private void linkSibling(Inner p, int pi, Node n, Node s, Object sep, long sepPfx, Inner r, KeyCodec c) {
         if (p == null) {
-            Inner r = new Inner(null, null, cap, c);
             if (r.pfx != null) {
                 r.pfx[0] = sepPfx;
             }
@@ -1084,36 +1201,57 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return true;
     }
 
-    /** Splits a full inner node met on the way down (split step 1); always followed by a restart. */
+    /**
+     * Splits a full inner node met on the way down (split step 1); always followed by a restart.
+     * Allocates the sibling (and a new root) before latching, from an optimistic read of the
+     * separator that the upgrade in {@link #latchForSplit} proves; unlocks whatever is thrown.
+     */
     private void splitInner(Inner p, long pv, int pi, Inner n, long v, KeyCodec c) {
+        int cnt;
+        int mid;
+        Object sep;
+        long sepPfx;
+        try {
+            cnt = n.n;
+            mid = cnt / 2;
+            sep = keyAt(n, mid, c);
+            sepPfx = n.pfx != null ? n.pfx[mid] : 0L;
+        } catch (RuntimeException e) {
+            return; // a torn read: the upgrade would fail anyway
+        }
+        if (sep == null) {
+            return;
+        }
+        Inner s = new Inner(sep, null, cap, c);
+        Inner newRoot = p == null ? new Inner(null, null, cap, c) : null;
         if (!latchForSplit(p, pv, n, v)) {
             return;
         }
-        int cnt = n.n;
-        int mid = cnt / 2;
-        Object sep = keyAt(n, mid, c);
-        long sepPfx = n.pfx != null ? n.pfx[mid] : 0L;
-        Inner s = new Inner(sep, n.high, cap, c);
-        int moved = cnt - mid - 1;
-        if (n.pfx != null) {
-            System.arraycopy(n.pfx, mid + 1, s.pfx, 0, moved);
-        }
-        if (n.keys != null) {
-            System.arraycopy(n.keys, mid + 1, s.keys, 0, moved);
-            java.util.Arrays.fill(n.keys, mid, cnt, null);
-        }
-        System.arraycopy(n.kids, mid + 1, s.kids, 0, moved + 1);
-        java.util.Arrays.fill(n.kids, mid + 1, cnt + 1, null);
-        s.n = moved;
-        n.n = mid;
-        n.high = sep;
-        linkSibling(p, pi, n, s, sep, sepPfx, c);
-        if (TestHooks.ENABLED) {
-            TestHooks.recordEvent(TestHooks.SPLIT);
-        }
-        n.unlockExclusive();
-        if (p != null) {
-            p.unlockExclusive();
+        try {
+            injectError(ERROR_IN_INNER_SPLIT);
+            s.high = n.high;
+            int moved = cnt - mid - 1;
+            if (n.pfx != null) {
+                System.arraycopy(n.pfx, mid + 1, s.pfx, 0, moved);
+            }
+            if (n.keys != null) {
+                System.arraycopy(n.keys, mid + 1, s.keys, 0, moved);
+                java.util.Arrays.fill(n.keys, mid, cnt, null);
+            }
+            System.arraycopy(n.kids, mid + 1, s.kids, 0, moved + 1);
+            java.util.Arrays.fill(n.kids, mid + 1, cnt + 1, null);
+            s.n = moved;
+            n.n = mid;
+            n.high = sep;
+            linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.SPLIT);
+            }
+        } finally {
+            n.unlockExclusive();
+            if (p != null) {
+                p.unlockExclusive();
+            }
         }
     }
 
@@ -1188,11 +1326,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 continue;
             }
             removeAt(leaf, cnt, i);
-            boolean underfull = leaf.n < minKeys && leaf != root;
+            int left = leaf.n;
+            boolean rebalance = leaf != root && (left < minKeys || coalescible(f.parent, f.parentSlot, left));
             leaf.unlockExclusive();
             count.decrement();
-            if (underfull) {
+            if (rebalance) {
                 rebalance(key, c);
+            } else {
+                revisitPending(c);
             }
             return (V) old;
         }
@@ -1259,8 +1400,44 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     /**
-     * Merges underfull nodes on the path to {@code key} (merge steps 1 to 4), one level per round,
-     * and collapses a root left with one child. Opportunistic: gives up on the first conflict.
+     * Whether a leaf left with {@code left} keys, child {@code slot} of {@code p}, looks worth
+     * coalescing with a neighbour although it is not underfull: it is at most half full and a
+     * sibling's key count, read racily here (a hint only; {@link #mergeWithSibling} decides under
+     * the latches), leaves the pair within {@link #coalesceLimit}.
+     */
+    private boolean coalescible(Inner p, int slot, int left) {
+        if (p == null || left > cap / 2) {
+            return false;
+        }
+        try {
+            Node[] kids = p.kids;
+            int pc = p.n;
+            Node r = slot < pc ? kids[slot + 1] : null;
+            Node l = slot > 0 ? kids[slot - 1] : null;
+            return (r != null && left + r.n <= coalesceLimit) || (l != null && left + l.n <= coalesceLimit);
+        } catch (RuntimeException e) {
+            return false; // a torn read of a parent we hold no latch on: no hint
+        }
+    }
+
+    /**
+     * Retries a rebalance that an earlier removal gave up under contention (see
+     * {@link #pendingRebalance}), if there is one.
+     */
+    private void revisitPending(KeyCodec c) {
+        Object k = pendingRebalance;
+        if (k != null) {
+            pendingRebalance = null; // a racing remover may take the same key: a harmless extra pass
+            rebalance(k, c);
+        }
+    }
+
+    /**
+     * Merges or redistributes underfull nodes on the path to {@code key} (merge steps 1 to 4),
+     * deepest first, one merge per round, coalesces at-most-half-full nodes whose pair fits in
+     * {@link #coalesceLimit}, and collapses a root left with one child. Conflicting latches make it
+     * back off and retry, up to {@value #MAX_MERGE_CONFLICTS} times; then it records {@code key}
+     * in {@link #pendingRebalance}, and the next removal that does not rebalance itself retries.
      */
     private void rebalance(Object key, KeyCodec c) {
         long kp = key == null ? 0L : c.prefix(key);
@@ -1269,22 +1446,22 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         int[] slots = new int[MAX_DEPTH];
         int conflicts = 0;
         for (int round = 0; round < 4 * MAX_DEPTH; round++) {
+            if (conflicts > MAX_MERGE_CONFLICTS) {
+                pendingRebalance = key;
+                return;
+            }
             int depth;
             try {
                 depth = descendPath(key, kp, c, nodes, versions, slots);
             } catch (Restart r) {
-                if (++conflicts > MAX_MERGE_CONFLICTS) {
-                    return;
-                }
+                conflicts++;
                 continue;
             }
             // Root with a single child: the child becomes the root.
             Node r = nodes[0];
             if (r instanceof Inner && r.n == 0) {
                 if (!r.tryUpgrade(versions[0])) {
-                    if (++conflicts > MAX_MERGE_CONFLICTS) {
-                        return;
-                    }
+                    conflicts++;
                     continue;
                 }
                 if (root == r && r.n == 0) {
@@ -1295,26 +1472,24 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 r.unlockExclusive();
                 return;
             }
-            // The deepest underfull non-root node on the path (racy reads, confirmed by the upgrades).
-            int level = -1;
-            for (int d = depth - 1; d >= 1; d--) {
-                if (nodes[d].n < minKeys) {
-                    level = d;
-                    break;
+            // Deepest first, underfull nodes and then at-most-half-full ones (racy reads here,
+            // decided under the latches by mergeWithSibling); a node without a sibling to merge
+            // with passes the turn to its parent.
+            int outcome = DONE;
+            for (int pass = 0; pass < 2 && outcome == DONE; pass++) {
+                for (int d = depth - 1; d >= 1 && outcome == DONE; d--) {
+                    int cnt = nodes[d].n;
+                    if (pass == 0 ? cnt < minKeys : cnt >= minKeys && cnt <= cap / 2) {
+                        outcome = mergeWithSibling((Inner) nodes[d - 1], versions[d - 1], slots[d - 1],
+                                nodes[d], versions[d], c);
+                    }
                 }
             }
-            if (level < 0) {
-                return;
-            }
-            int outcome = mergeWithSibling((Inner) nodes[level - 1], versions[level - 1],
-                    slots[level - 1], nodes[level], versions[level], c);
             if (outcome == DONE) {
                 return;
             }
             if (outcome == CONFLICT) {
-                if (++conflicts > MAX_MERGE_CONFLICTS) {
-                    return;
-                }
+                conflicts++;
                 HybridLatch.backOff(SPIN_ROUNDS_BEFORE_YIELD + conflicts);
             }
         }
@@ -1324,7 +1499,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private static final int MERGED = 0;
     private static final int DONE = 1;
     private static final int CONFLICT = 2;
-    /** Conflicts after which a rebalance gives up, leaving a correct but underfull node. */
+    /** Conflicts after which a rebalance leaves its key to {@link #pendingRebalance}. */
     private static final int MAX_MERGE_CONFLICTS = 16;
     /** Back-off rounds that are pure spinning in {@link HybridLatch#backOff}. */
     private static final int SPIN_ROUNDS_BEFORE_YIELD = 128;
@@ -1366,13 +1541,48 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
         Node a = ai == pi ? n : s;
         Node b = ai == pi ? s : n;
-        boolean leaves = a instanceof Leaf;
-        int total = a.n + b.n + (leaves ? 0 : 1);
-        if (total > cap) {
-            // Too many for one node: share them evenly instead (merge step 2, alternative).
-            redistribute(p, ai, a, b, c, sLatched);
-            return DONE;
+        boolean bRemoved = false;
+        try {
+            injectError(ERROR_IN_MERGE);
+            // Decided here, under the latches: the caller's reads were racy.
+            int nc = n.n;
+            boolean underfull = nc < minKeys;
+            if (!underfull && nc > cap / 2) {
+                return DONE;
+            }
+            boolean leaves = a instanceof Leaf;
+            int total = a.n + b.n + (leaves ? 0 : 1);
+            if (total > cap || (!underfull && total > coalesceLimit)) {
+                if (!underfull) {
+                    return DONE; // not underfull and the pair is too full to coalesce: nothing to do
+                }
+                // Too many for one node: share them evenly instead (merge step 2, alternative).
+                // Allocates, but before its first write.
+                redistribute(p, ai, a, b, c);
+                bRemoved = true;
+                return DONE;
+            }
+            mergeInto(p, pc, ai, a, b, leaves);
+            bRemoved = true;
+            return MERGED;
+        } finally {
+            // b keeps its contents for readers that still hold it: they fail validation (obsolete)
+            // and restart, so they never use them. An Error thrown before the first write leaves
+            // the three nodes unchanged and unlatched.
+            if (b == n || sLatched) {
+                if (bRemoved) {
+                    unlockRemoved(b);
+                } else {
+                    b.unlockExclusive();
+                }
+            }
+            a.unlockExclusive();
+            p.unlockExclusive();
         }
+    }
+
+    /** Merge step 2 for the latched pair {@code a}, {@code b} (slots {@code ai}, {@code ai + 1} of {@code p}). */
+    private static void mergeInto(Inner p, int pc, int ai, Node a, Node b, boolean leaves) {
         if (leaves) {
             Leaf la = (Leaf) a;
             Leaf lb = (Leaf) b;
@@ -1420,12 +1630,6 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (TestHooks.ENABLED) {
             TestHooks.recordEvent(TestHooks.MERGE);
         }
-        // b keeps its contents for readers that still hold it: they fail validation (obsolete) and
-        // restart, so they never use them.
-        unlockRemoved(b, sLatched);
-        a.unlockExclusive();
-        p.unlockExclusive();
-        return MERGED;
     }
 
     /**
@@ -1433,9 +1637,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * {@code p}) and {@code b} evenly. The separator between them moves, and with it {@code b}'s
      * low fence; since a low fence never changes for the life of a node, {@code b} is replaced by a
      * fresh node {@code b2} (published through {@code p}, so readers trust it only after
-     * validating {@code p}) and made obsolete. Unlocks all three.
+     * validating {@code p}). Allocates before its first write; the caller unlocks the three.
      */
-    private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c, boolean bLatched) {
+    private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c) {
         int an = a.n;
         int bn = b.n;
         Object sep;
@@ -1505,20 +1709,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (TestHooks.ENABLED) {
             TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
         }
-        unlockRemoved(b, bLatched);
-        a.unlockExclusive();
-        p.unlockExclusive();
     }
 
     /**
-     * Releases node {@code b}, just unlinked from its parent, as obsolete. Under the seeded fault
-     * {@link #MERGE_SKIP_OBSOLETE_MARK} a latched {@code b} gets a plain unlock and an unlatched
-     * one (the right sibling the fault never latched) is left as it is.
+     * Releases the latched node {@code b}, just unlinked from its parent, as obsolete; under the
+     * seeded fault {@link #MERGE_SKIP_OBSOLETE_MARK}, with a plain unlock. (The fault leaves a
+     * right sibling it never latched as it is.)
      */
-    private static void unlockRemoved(Node b, boolean latched) {
-        if (!latched) {
-            return;
-        }
+    private static void unlockRemoved(Node b) {
         if (TestHooks.ENABLED && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK)) {
             b.unlockExclusive();
         } else {
@@ -1556,6 +1754,173 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         n.n = m;
     }
 
+    // ------------------------------------------------------------------ pessimistic fallback
+
+    /**
+     * Latches the leaf for {@code key} (see {@link #childSlot}) by shared latches coupled
+     * top-down, the leaf itself shared or, if {@code exclusive}, exclusive. Blocking, in the
+     * global order, and never restarted: a child cannot become obsolete while its parent is
+     * share-latched (merges need the parent exclusively), and a writer holding the child never
+     * waits for the parent (parents are upgraded with the try form, first). The caller unlocks.
+     */
+    private Leaf latchLeaf(Object key, long kp, boolean before, boolean exclusive, KeyCodec c) {
+        for (;;) {
+            Node n = root;
+            boolean leafRoot = n instanceof Leaf;
+            if (!(leafRoot && exclusive ? n.lockExclusive() : n.lockShared())) {
+                continue;
+            }
+            if (n != root) {
+                unlock(n, leafRoot && exclusive);
+                continue;
+            }
+            while (n instanceof Inner) {
+                Inner in = (Inner) n;
+                Node child;
+                try {
+                    child = in.kids[childSlot(in, in.n, key, kp, before, c)];
+                } catch (RuntimeException | Error e) {
+                    in.unlockShared(); // a consistent read threw: the comparator's own exception
+                    throw e;
+                }
+                boolean x = exclusive && child instanceof Leaf;
+                if (!(x ? child.lockExclusive() : child.lockShared())) {
+                    in.unlockShared();
+                    throw new IllegalStateException("child of a share-latched node became obsolete");
+                }
+                in.unlockShared();
+                n = child;
+            }
+            return (Leaf) n;
+        }
+    }
+
+    private static void unlock(Node n, boolean exclusive) {
+        if (exclusive) {
+            n.unlockExclusive();
+        } else {
+            n.unlockShared();
+        }
+    }
+
+    /** Latches {@code l.next} of the latched leaf {@code l} (left to right: the global order). */
+    private static Leaf latchNext(Leaf l, boolean exclusive) {
+        // l.next changes only under l's exclusive latch, and cannot become obsolete while l is
+        // latched: it would have to merge into its left sibling, l, which a merge latches first.
+        Leaf nx = l.next;
+        if (nx == null || !(exclusive ? nx.lockExclusive() : nx.lockShared())) {
+            throw new IllegalStateException("the right neighbour of a latched leaf is missing or obsolete");
+        }
+        return nx;
+    }
+
+    /**
+     * The pessimistic search upwards: latches (shared, or exclusive) the leaf for {@code key} and
+     * then its right neighbours, left to right, adding each to {@code held}, until one holds a key
+     * above (or at, if {@code inclusive}) {@code key} (any key if null) that is not beyond
+     * {@code hi}. Returns its slot, the leaf being the last in {@code held}; or -1 if there is
+     * none. Every leaf on the way stays latched until the caller releases {@code held}, so the
+     * answer holds at one instant.
+     */
+    private int latchUp(Object key, long kp, boolean inclusive, Object hi, boolean hiInclusive, boolean exclusive,
+                        KeyCodec c, ArrayList<Leaf> held) {
+        Leaf l = latchLeaf(key, kp, false, exclusive, c);
+        held.add(l);
+        boolean first = true;
+        for (;;) {
+            int cnt = l.n;
+            int idx = 0;
+            if (first && key != null) {
+                int r = search(l, cnt, key, kp, c);
+                idx = r >= 0 ? (inclusive ? r : r + 1) : -r - 1;
+            }
+            if (idx < cnt) {
+                return aboveTo(keyAt(l, idx, c), hi, hiInclusive, c) ? -1 : idx;
+            }
+            Object fence = l.high;
+            if (fence == null || aboveTo(fence, hi, hiInclusive, c)) {
+                return -1;
+            }
+            l = latchNext(l, exclusive);
+            held.add(l);
+            first = false;
+        }
+    }
+
+    /**
+     * The pessimistic search downwards, with {@link #latchUp}'s contract mirrored: the greatest key
+     * below (or at, if {@code inclusive}) {@code key} (any key if null) that is not below
+     * {@code lo}. Leaves have no left links, and latching right to left could deadlock with a
+     * writer going left to right, so each round latches, left to right, every leaf from a start
+     * leaf to the one holding {@code key}: first the latter alone; then, while nothing is found,
+     * from the leaf left of the previous start's low fence (releasing everything in between
+     * rounds). Returns the slot, the leaf being {@code held.get(found[0])}; or -1.
+     */
+    private int latchDown(Object key, long kp, boolean inclusive, Object lo, boolean loInclusive, boolean exclusive,
+                          KeyCodec c, ArrayList<Leaf> held, int[] found) {
+        Object from = key;
+        long fromP = kp;
+        boolean before = key == null;
+        for (;;) {
+            Leaf start = latchLeaf(from, fromP, before, exclusive, c);
+            held.add(start);
+            Leaf l = start;
+            while (l.high != null && (key == null || c.compare(l.high, key) <= 0)) {
+                l = latchNext(l, exclusive);
+                held.add(l);
+            }
+            for (int j = held.size() - 1; j >= 0; j--) {
+                Leaf x = held.get(j);
+                int cnt = x.n;
+                int idx = cnt - 1;
+                if (key != null) {
+                    int r = search(x, cnt, key, kp, c);
+                    idx = r >= 0 ? (inclusive ? r : r - 1) : -r - 2;
+                }
+                if (idx >= 0) {
+                    if (belowFrom(keyAt(x, idx, c), lo, loInclusive, c)) {
+                        return -1;
+                    }
+                    found[0] = j;
+                    return idx;
+                }
+            }
+            Object fence = start.low;
+            if (fence == null || (lo != null && c.compare(fence, lo) <= 0)) {
+                return -1;
+            }
+            release(held, exclusive);
+            from = fence;
+            fromP = c.prefix(fence);
+            before = true;
+        }
+    }
+
+    /** Unlocks every leaf in {@code held}, right to left, and empties it. */
+    private static void release(ArrayList<Leaf> held, boolean exclusive) {
+        for (int j = held.size() - 1; j >= 0; j--) {
+            unlock(held.get(j), exclusive);
+        }
+        held.clear();
+    }
+
+    /** The pessimistic fallback of {@link #findNear}: {@link #latchUp} or {@link #latchDown}, shared. */
+    private Map.Entry<Object, Object> findNearLatched(Object key, long kp, boolean up, boolean inclusive, KeyCodec c) {
+        ArrayList<Leaf> held = new ArrayList<>(4);
+        try {
+            int[] found = new int[1];
+            int idx = up ? latchUp(key, kp, inclusive, null, false, false, c, held)
+                    : latchDown(key, kp, inclusive, null, false, false, c, held, found);
+            if (idx < 0) {
+                return null;
+            }
+            Leaf l = held.get(up ? held.size() - 1 : found[0]);
+            return new SimpleImmutableEntry<>(keyAt(l, idx, c), l.vals[idx]);
+        } finally {
+            release(held, false);
+        }
+    }
+
     // ------------------------------------------------------------------ navigation
 
     @Override
@@ -1570,7 +1935,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         boolean inclusive = relation == GE || relation == LE;
         Found f = new Found();
         long[] tmp = new long[1];
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             if (attempt > 0) {
                 HybridLatch.backOff(attempt);
             }
@@ -1580,6 +1945,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 // retry
             }
         }
+        return (Map.Entry<K, V>) findNearLatched(key, kp, up, inclusive, c);
     }
 
     /** One optimistic attempt of {@link #findNear}; throws {@link #RESTART}. */
@@ -1697,7 +2063,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
         Found f = new Found();
         long[] tmp = new long[1];
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             if (attempt > 0) {
                 HybridLatch.backOff(attempt);
             }
@@ -1708,6 +2074,67 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             } catch (Restart r) {
                 // retry
             }
+        }
+        return descending
+                ? copyRangeLatched(to, toP, toInclusive, from, fromInclusive, true, keys, values, c)
+                : copyRangeLatched(from, fromP, fromInclusive, to, toInclusive, false, keys, values, c);
+    }
+
+    /**
+     * The pessimistic fallback of {@link #copyRange}, with its contract: the first entry comes
+     * from {@link #latchUp} or {@link #latchDown} (shared), so a result of zero means the range was
+     * empty at one instant; then each leaf is copied under its shared latch, ascending by the next
+     * links (latching the next leaf before releasing the last), descending by a descent to the leaf
+     * left of the last low fence.
+     */
+    private int copyRangeLatched(Object start, long startP, boolean startInclusive, Object end, boolean endInclusive,
+                                 boolean desc, Object[] keys, Object[] values, KeyCodec c) {
+        ArrayList<Leaf> held = new ArrayList<>(4);
+        try {
+            int[] found = new int[1];
+            int idx = desc ? latchDown(start, startP, startInclusive, end, endInclusive, false, c, held, found)
+                    : latchUp(start, startP, startInclusive, end, endInclusive, false, c, held);
+            if (idx < 0) {
+                return 0;
+            }
+            Leaf l = held.get(desc ? found[0] : held.size() - 1);
+            int m = 0;
+            for (;;) {
+                int cnt = l.n;
+                boolean ended = false;
+                for (; idx >= 0 && idx < cnt && m < keys.length; idx += desc ? -1 : 1) {
+                    Object k = keyAt(l, idx, c);
+                    if (desc ? belowFrom(k, end, endInclusive, c) : aboveTo(k, end, endInclusive, c)) {
+                        ended = true;
+                        break;
+                    }
+                    keys[m] = k;
+                    values[m] = l.vals[idx];
+                    m++;
+                }
+                Object fence = desc ? l.low : l.high;
+                if (ended || m == keys.length || fence == null || (desc
+                        ? end != null && c.compare(fence, end) <= 0
+                        : aboveTo(fence, end, endInclusive, c))) {
+                    return m;
+                }
+                if (desc) {
+                    release(held, false);
+                    long fp = c.prefix(fence);
+                    l = latchLeaf(fence, fp, true, false, c);
+                    held.add(l);
+                    int r = search(l, l.n, fence, fp, c);
+                    idx = r >= 0 ? r - 1 : -r - 2; // keys below the fence: not copied yet
+                } else {
+                    Leaf nx = latchNext(l, false);
+                    release(held, false);
+                    held.add(nx);
+                    l = nx;
+                    idx = 0;
+                }
+            }
+        } finally {
+            release(held, false);
         }
     }
 
@@ -1949,6 +2376,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 return 0;
             }
             for (int attempt = 0; ; ) {
+                if (attempt >= map.optimisticAttempts) {
+                    return advanceLatched();
+                }
                 Leaf l;
                 long lv;
                 int from; // -1: search the leaf for the start key
@@ -2047,6 +2477,69 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     return 0;
                 }
                 // Nothing of the range in this leaf: go on to the next one.
+            }
+        }
+
+        /**
+         * The pessimistic fallback of {@link #advance()} after {@link #OPTIMISTIC_ATTEMPTS} failed
+         * optimistic rounds: {@link #latchUp} from the start key (shared latches, blocking, in the
+         * global order) finds the leaf and slot of the first entry, which is copied under the
+         * leaf's shared latch; the cursor then keeps its place as the optimistic path does (the
+         * version for form 1 is read while the latch is held, so it is the leaf's current one).
+         */
+        private int advanceLatched() {
+            ArrayList<Leaf> held = new ArrayList<>(4);
+            try {
+                leaf = null;
+                right = null;
+                int from = map.latchUp(start, startP, startInclusive, hi, hiInclusive, false, c, held);
+                if (from < 0) {
+                    done = true;
+                    return 0;
+                }
+                Leaf l = held.get(held.size() - 1);
+                int cnt = l.n;
+                int end = cnt;
+                if (hi != null) {
+                    int r = search(l, cnt, hi, hiP, c);
+                    end = r >= 0 ? (hiInclusive ? r + 1 : r) : -r - 1;
+                }
+                int n = Math.min(end - from, vals.length); // at least 1: latchUp found slot from in range
+                if (codes != null) {
+                    System.arraycopy(l.pfx, from, codes, 0, n);
+                } else {
+                    System.arraycopy(l.keys, from, keys, 0, n);
+                }
+                System.arraycopy(l.vals, from, vals, 0, n);
+                Object fence = l.high;
+                // RESTART only if a writer waits for the latch (it set the exclusive bit): then
+                // the cursor goes on from the start key instead of from this leaf.
+                long lv = l.tryOptimisticRead();
+                if (from + n < end) {
+                    if (lv != HybridLatch.RESTART) {
+                        leaf = l;
+                        v = lv;
+                        pos = from + n;
+                    }
+                    startInclusive = false;
+                    if (codes != null) {
+                        startP = codes[n - 1];
+                        start = c.decode(startP);
+                    } else {
+                        start = keys[n - 1];
+                        startP = c.prefix(start);
+                    }
+                } else if (end < cnt || fence == null || (hi != null && aboveTo(fence, hi, hiInclusive, c))) {
+                    done = true;
+                } else {
+                    start = fence;
+                    startP = c.prefix(fence);
+                    startInclusive = true;
+                    right = l.next;
+                }
+                return count = n;
+            } finally {
+                release(held, false);
             }
         }
 
@@ -2197,9 +2690,21 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             Object[] removed = null;
             try {
-                removed = highest
-                        ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
-                        : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
+                if (attempt >= optimisticAttempts) {
+                    // The pessimistic fallback: exclusive latches, blocking, in the global order.
+                    int[] found = new int[1];
+                    int idx = highest ? latchDown(hi, hiP, hiInclusive, lo, loInclusive, true, c, held, found)
+                            : latchUp(lo, loP, loInclusive, hi, hiInclusive, true, c, held);
+                    if (idx >= 0) {
+                        Leaf l = held.get(highest ? found[0] : held.size() - 1);
+                        Object k = keyAt(l, idx, c);
+                        removed = new Object[] {k, removeAt(l, l.n, idx), l};
+                    }
+                } else {
+                    removed = highest
+                            ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
+                            : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
+                }
             } catch (Restart r) {
                 continue;
             } finally {
