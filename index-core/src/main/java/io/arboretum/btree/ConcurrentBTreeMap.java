@@ -26,14 +26,19 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code firstKey}, {@code pollFirstEntry} and their relatives, on this map and on its sub-map
  * views) are linearizable. The compute family ({@code compute}, {@code computeIfAbsent},
  * {@code computeIfPresent}, {@code merge}) runs the user's function outside every latch and commits
- * with a conditional write, so under contention <em>the function may run more than once</em>, as
- * with {@code ConcurrentSkipListMap}. Iterators and views are weakly consistent: they never throw
+ * with a conditional write. {@code computeIfAbsent} runs its function at most once per call (a
+ * lost race returns the other thread's value); {@code compute}, {@code computeIfPresent} and
+ * {@code merge} retry when their conditional write loses a race, so under contention <em>their
+ * function may run more than once</em>, as with {@code ConcurrentSkipListMap}. Iterators and
+ * views are weakly consistent: they never throw
  * {@link java.util.ConcurrentModificationException}, return each key at most once and in order,
  * reflect every change made before they were created and may reflect later ones; the entries
  * they return are immutable snapshots. {@link #size()} is O(1) but, like every aggregate here, only
  * exact when no write is in flight.
  *
- * <p>Tuning: {@code ConcurrentBTreeMap.builder().nodeCapacity(128).build()}.
+ * <p>Tuning: {@code ConcurrentBTreeMap.builder().nodeCapacity(128).build()}; a
+ * {@link Builder#mergeThreshold(int) merge threshold} sets how empty a node may get before it is
+ * merged with a sibling.
  *
  * <h2>Implementation notes</h2>
  *
@@ -54,12 +59,23 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Latch protocol.</b> Readers descend by optimistic lock coupling: read a node's version,
  * read the child slot, read the child's version, then validate the parent. A validated parent
- * proves the child was the right one at the moment its version was read, so no node is ever
- * latched by a reader and readers write no shared memory. Every value read before validation is
+ * proves the child was the right one at the moment its version was read, so an optimistic reader
+ * latches no node and writes no shared memory. Every value read before validation is
  * untrusted: the code bounds-checks, tolerates nulls and catches the exceptions a torn read can
  * cause; an exception (including one from a user comparator) is rethrown only if the node still
- * validates, which proves the read that caused it was consistent. A reader that fails validation
- * {@value #OPTIMISTIC_ATTEMPTS} times in a row falls back to shared latches, coupled top-down.
+ * validates, which proves the read that caused it was consistent.
+ *
+ * <p><b>Bounded retries.</b> Every reader path ({@code get}, navigation and first/last, batch
+ * copies, the ascending leaf cursor, and the polls) makes at most {@value #OPTIMISTIC_ATTEMPTS}
+ * optimistic attempts and then falls back to blocking latches taken in the global order, so a
+ * writer that never pauses cannot starve it. The fallback <em>does</em> write shared memory: a
+ * shared latch is a CAS on the holder count in the version word. It descends with shared latches
+ * coupled top-down (a child cannot become obsolete while its parent is share-latched) and latches
+ * leaves (shared; exclusive for polls) left to right along the next links, holding every leaf it
+ * passes until it answers, so the answer holds at one instant. Leftward searches (floor, lower,
+ * last, pollLast, descending copies) cannot latch right to left without risking a deadlock with a
+ * left-to-right writer, so each round latches, left to right, every leaf from a start leaf to the
+ * one holding the key, starting one leaf further left each round until it finds a key.
  *
  * <p>Writers descend the same way and then upgrade only the leaf to exclusive (a CAS from the
  * version they read: success proves nothing changed since). Every acquisition that would wait is
@@ -68,14 +84,16 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Split</b> (leaf {@code n} full, parent {@code p} or none):
  * <ol>
- *   <li>On the way down, a writer that may insert splits every full inner node it meets (steps 3
+ *   <li>On the way down, a writer that may insert splits every full inner node it meets (steps 2
  *       to 5 one level up), so {@code p} always has room.</li>
- *   <li>Upgrade {@code p} from the version read on the way down, then {@code n} (both try-forms,
- *       top-down); any failure releases both and restarts.</li>
- *   <li>Allocate the right sibling {@code s} and copy the upper half of {@code n} into it (on the
- *       rightmost leaf, an append moves nothing, so ascending loads fill nodes completely); set
- *       {@code s.low = sep}, {@code s.high = n.high}, {@code s.next = n.next}, then
- *       {@code n.next = s} and {@code n.high = sep}.</li>
+ *   <li>From the optimistic read of {@code n}, choose the split point and the separator
+ *       {@code sep} and allocate the right sibling {@code s} (with {@code s.low = sep}) and, for a
+ *       root split, the new root. Then upgrade {@code p} from the version read on the way down,
+ *       then {@code n} (both try-forms, top-down); any failure releases both and restarts, and
+ *       success proves the read the allocation was based on.</li>
+ *   <li>Copy the upper half of {@code n} into {@code s} (on the rightmost leaf, an append moves
+ *       nothing, so ascending loads fill nodes completely); set {@code s.high = n.high},
+ *       {@code s.next = n.next}, then {@code n.next = s} and {@code n.high = sep}.</li>
  *   <li>Insert {@code sep} and {@code s} into {@code p}, or, if {@code n} was the root, publish a
  *       new root holding {@code n} and {@code s} with a release store.</li>
  *   <li>Unlock {@code n} and {@code p} (each unlock advances the version). {@code s} becomes
@@ -84,16 +102,25 @@ import java.util.concurrent.atomic.LongAdder;
  *       release-unlock: so {@code s} is never seen half-filled.</li>
  * </ol>
  *
- * <p><b>Merge</b> (a node {@code n} fell below a quarter full after a removal):
+ * <p><b>Merge</b> (a node {@code n} is <em>underfull</em>, holding fewer keys than the merge
+ * threshold, by default a quarter of the capacity and at least 1; or a leaf left at most half full
+ * by a removal whose sibling, read as a hint, would fit with it into three quarters of a node):
  * <ol>
  *   <li>After releasing {@code n}, descend again recording the path, and upgrade the parent
  *       {@code p}, then {@code n}, then its sibling {@code s} (the right one, or the left one for a
- *       last child), all with the try forms: merging is opportunistic and gives up on any
- *       conflict, which leaves a correct tree with an underfull node.</li>
- *   <li>If both fit into one node, move the right node's entries (and, for inner nodes, the
- *       separator from {@code p}) into the left node, set its {@code high} (and, for leaves, its
+ *       last child), all with the try forms. A conflict releases all three, backs off and
+ *       descends again; after 16 conflicts ({@code MAX_MERGE_CONFLICTS}) the rebalance stops and
+ *       leaves its key in {@code pendingRebalance}, which the next removal that does not
+ *       rebalance itself takes up, so an underfull or empty node is revisited rather than
+ *       forgotten. Until then the tree is correct with an underfull node. Underfull nodes go
+ *       first, deepest first; a node whose parent has no other child passes its turn to the
+ *       parent.</li>
+ *   <li>If both fit into one node (an at-most-half-full pair that is not underfull: into three
+ *       quarters of one), move the right node's entries (and, for inner nodes, the separator
+ *       from {@code p}) into the left node, set its {@code high} (and, for leaves, its
  *       {@code next}) to the right node's, and remove the separator and the right child from
- *       {@code p}.</li>
+ *       {@code p}. An underfull node whose pair does not fit shares the entries evenly instead
+ *       (a fresh right node replaces the old one, whose low fence would change).</li>
  *   <li>Unlock the right node as <em>obsolete</em>: every optimistic reader still holding it
  *       fails validation and restarts from the root, and every later latch attempt on it fails.</li>
  *   <li>If {@code p} is the root and has one child left, that child becomes the root and
@@ -109,6 +136,19 @@ import java.util.concurrent.atomic.LongAdder;
  * like) descends to the neighbour by the fence key, validates it, and then validates the first leaf
  * again. Both versions held across the same instant, so the answer is linearizable. Polls latch the
  * leaves exclusively, left to right (right to left with try-locks), for the same reason.
+ *
+ * <p><b>Errors.</b> Splits and the codec choice allocate their nodes and arrays before latching;
+ * a redistribution allocates under its latches but before its first write. Every region that
+ * holds a latch across more than plain array writes (splits, merges, redistributions, the codec
+ * choice, polls and the latched fallbacks) releases it in {@code finally}. So an
+ * {@link OutOfMemoryError} or any other throwable leaves no node latched, and one thrown before a
+ * region's first write leaves the tree unchanged.
+ *
+ * <p><b>Test hooks.</b> Seeded faults (realistic mistakes such as a skipped validation, for the
+ * linearizability checks to catch), structure-event counters and an error-injection site are
+ * compiled into the code paths behind {@link TestHooks#ENABLED}, a {@code static final} that is
+ * false unless the JVM runs with {@code -Darboretum.testHooks=true}; the JIT folds every hook
+ * away in production.
  *
  * <p><b>Memory model.</b> Node fields are plain. Optimistic readers are ordered by the latch's
  * acquire read of the version and its acquire fence before validation; writers by the CAS that
@@ -742,7 +782,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     // ------------------------------------------------------------------ get
 
     /**
-     * Returns the value mapped to {@code key}, or {@code null}. Linearizable; writes no shared memory.
+     * Returns the value mapped to {@code key}, or {@code null}. Linearizable. Its optimistic
+     * attempts write no shared memory; after {@value #OPTIMISTIC_ATTEMPTS} failed ones it falls back
+     * to shared latches, each a CAS on the node's holder count.
      *
      * @param key the key
      * @return the value, or {@code null} if absent
@@ -3003,8 +3045,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             return cnt;
         }
         Inner in = (Inner) n;
-        // A non-root inner node with a single child is legal: merges are opportunistic and may
-        // give up under contention. Search through it is still correct.
+        // A non-root inner node with a single child is legal: a merge may stop under contention
+        // and be taken up later (pendingRebalance). Search through it is still correct.
         long total = 0;
         for (int i = 0; i <= cnt; i++) {
             Node child = in.kids[i];
