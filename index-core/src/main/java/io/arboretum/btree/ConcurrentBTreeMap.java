@@ -7,6 +7,8 @@ import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -1467,10 +1469,28 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * {@link #pendingRebalance}), if there is one.
      */
     private void revisitPending(KeyCodec c) {
-        Object k = pendingRebalance;
-        if (k != null) {
-            pendingRebalance = null; // a racing remover may take the same key: a harmless extra pass
-            rebalance(k, c);
+        // A plain volatile read first, so the common case (nothing pending) writes nothing; then
+        // an atomic take, so that two removers never work on the same key and collide.
+        if (pendingRebalance != null) {
+            Object k = takePendingVolatile();
+            if (k != null) {
+                rebalance(k, c, REVISIT_CONFLICTS);
+            }
+        }
+    }
+
+    /** Takes the pending key, leaving null (a volatile getAndSet). */
+    private Object takePendingVolatile() {
+        return PENDING.getAndSet(this, (Object) null);
+    }
+
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(ConcurrentBTreeMap.class, "pendingRebalance", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -1482,13 +1502,18 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * in {@link #pendingRebalance}, and the next removal that does not rebalance itself retries.
      */
     private void rebalance(Object key, KeyCodec c) {
+        rebalance(key, c, MAX_MERGE_CONFLICTS);
+    }
+
+    /** {@link #rebalance(Object, KeyCodec)}, leaving the key pending after {@code maxConflicts}. */
+    private void rebalance(Object key, KeyCodec c, int maxConflicts) {
         long kp = key == null ? 0L : c.prefix(key);
         Node[] nodes = new Node[MAX_DEPTH];
         long[] versions = new long[MAX_DEPTH];
         int[] slots = new int[MAX_DEPTH];
         int conflicts = 0;
         for (int round = 0; round < 4 * MAX_DEPTH; round++) {
-            if (conflicts > MAX_MERGE_CONFLICTS) {
+            if (conflicts > maxConflicts) {
                 pendingRebalance = key;
                 return;
             }
@@ -1541,6 +1566,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private static final int MERGED = 0;
     private static final int DONE = 1;
     private static final int CONFLICT = 2;
+    /**
+     * Conflicts after which a revisit of a pending key gives up and leaves it pending again: few,
+     * since the remover that revisits is doing someone else's work.
+     */
+    private static final int REVISIT_CONFLICTS = 2;
     /** Conflicts after which a rebalance leaves its key to {@link #pendingRebalance}. */
     private static final int MAX_MERGE_CONFLICTS = 16;
     /** Back-off rounds that are pure spinning in {@link HybridLatch#backOff}. */
