@@ -3,9 +3,12 @@ package io.arboretum.btree;
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.map.BatchCursor;
 import io.arboretum.sync.HybridLatch;
+import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,14 +28,19 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code firstKey}, {@code pollFirstEntry} and their relatives, on this map and on its sub-map
  * views) are linearizable. The compute family ({@code compute}, {@code computeIfAbsent},
  * {@code computeIfPresent}, {@code merge}) runs the user's function outside every latch and commits
- * with a conditional write, so under contention <em>the function may run more than once</em>, as
- * with {@code ConcurrentSkipListMap}. Iterators and views are weakly consistent: they never throw
+ * with a conditional write. {@code computeIfAbsent} runs its function at most once per call (a
+ * lost race returns the other thread's value); {@code compute}, {@code computeIfPresent} and
+ * {@code merge} retry when their conditional write loses a race, so under contention <em>their
+ * function may run more than once</em>, as with {@code ConcurrentSkipListMap}. Iterators and
+ * views are weakly consistent: they never throw
  * {@link java.util.ConcurrentModificationException}, return each key at most once and in order,
  * reflect every change made before they were created and may reflect later ones; the entries
  * they return are immutable snapshots. {@link #size()} is O(1) but, like every aggregate here, only
  * exact when no write is in flight.
  *
- * <p>Tuning: {@code ConcurrentBTreeMap.builder().nodeCapacity(128).build()}.
+ * <p>Tuning: {@code ConcurrentBTreeMap.builder().nodeCapacity(128).build()}; a
+ * {@link Builder#mergeThreshold(int) merge threshold} sets how empty a node may get before it is
+ * merged with a sibling.
  *
  * <h2>Implementation notes</h2>
  *
@@ -53,12 +61,23 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Latch protocol.</b> Readers descend by optimistic lock coupling: read a node's version,
  * read the child slot, read the child's version, then validate the parent. A validated parent
- * proves the child was the right one at the moment its version was read, so no node is ever
- * latched by a reader and readers write no shared memory. Every value read before validation is
+ * proves the child was the right one at the moment its version was read, so an optimistic reader
+ * latches no node and writes no shared memory. Every value read before validation is
  * untrusted: the code bounds-checks, tolerates nulls and catches the exceptions a torn read can
  * cause; an exception (including one from a user comparator) is rethrown only if the node still
- * validates, which proves the read that caused it was consistent. A reader that fails validation
- * {@value #OPTIMISTIC_ATTEMPTS} times in a row falls back to shared latches, coupled top-down.
+ * validates, which proves the read that caused it was consistent.
+ *
+ * <p><b>Bounded retries.</b> Every reader path ({@code get}, navigation and first/last, batch
+ * copies, the ascending leaf cursor, and the polls) makes at most {@value #OPTIMISTIC_ATTEMPTS}
+ * optimistic attempts and then falls back to blocking latches taken in the global order, so a
+ * writer that never pauses cannot starve it. The fallback <em>does</em> write shared memory: a
+ * shared latch is a CAS on the holder count in the version word. It descends with shared latches
+ * coupled top-down (a child cannot become obsolete while its parent is share-latched) and latches
+ * leaves (shared; exclusive for polls) left to right along the next links, holding every leaf it
+ * passes until it answers, so the answer holds at one instant. Leftward searches (floor, lower,
+ * last, pollLast, descending copies) cannot latch right to left without risking a deadlock with a
+ * left-to-right writer, so each round latches, left to right, every leaf from a start leaf to the
+ * one holding the key, starting one leaf further left each round until it finds a key.
  *
  * <p>Writers descend the same way and then upgrade only the leaf to exclusive (a CAS from the
  * version they read: success proves nothing changed since). Every acquisition that would wait is
@@ -67,14 +86,16 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Split</b> (leaf {@code n} full, parent {@code p} or none):
  * <ol>
- *   <li>On the way down, a writer that may insert splits every full inner node it meets (steps 3
+ *   <li>On the way down, a writer that may insert splits every full inner node it meets (steps 2
  *       to 5 one level up), so {@code p} always has room.</li>
- *   <li>Upgrade {@code p} from the version read on the way down, then {@code n} (both try-forms,
- *       top-down); any failure releases both and restarts.</li>
- *   <li>Allocate the right sibling {@code s} and copy the upper half of {@code n} into it (on the
- *       rightmost leaf, an append moves nothing, so ascending loads fill nodes completely); set
- *       {@code s.low = sep}, {@code s.high = n.high}, {@code s.next = n.next}, then
- *       {@code n.next = s} and {@code n.high = sep}.</li>
+ *   <li>From the optimistic read of {@code n}, choose the split point and the separator
+ *       {@code sep} and allocate the right sibling {@code s} (with {@code s.low = sep}) and, for a
+ *       root split, the new root. Then upgrade {@code p} from the version read on the way down,
+ *       then {@code n} (both try-forms, top-down); any failure releases both and restarts, and
+ *       success proves the read the allocation was based on.</li>
+ *   <li>Copy the upper half of {@code n} into {@code s} (on the rightmost leaf, an append moves
+ *       nothing, so ascending loads fill nodes completely); set {@code s.high = n.high},
+ *       {@code s.next = n.next}, then {@code n.next = s} and {@code n.high = sep}.</li>
  *   <li>Insert {@code sep} and {@code s} into {@code p}, or, if {@code n} was the root, publish a
  *       new root holding {@code n} and {@code s} with a release store.</li>
  *   <li>Unlock {@code n} and {@code p} (each unlock advances the version). {@code s} becomes
@@ -83,16 +104,25 @@ import java.util.concurrent.atomic.LongAdder;
  *       release-unlock: so {@code s} is never seen half-filled.</li>
  * </ol>
  *
- * <p><b>Merge</b> (a node {@code n} fell below a quarter full after a removal):
+ * <p><b>Merge</b> (a node {@code n} is <em>underfull</em>, holding fewer keys than the merge
+ * threshold, by default a quarter of the capacity and at least 1; or a leaf left at most half full
+ * by a removal whose sibling, read as a hint, would fit with it into three quarters of a node):
  * <ol>
  *   <li>After releasing {@code n}, descend again recording the path, and upgrade the parent
  *       {@code p}, then {@code n}, then its sibling {@code s} (the right one, or the left one for a
- *       last child), all with the try forms: merging is opportunistic and gives up on any
- *       conflict, which leaves a correct tree with an underfull node.</li>
- *   <li>If both fit into one node, move the right node's entries (and, for inner nodes, the
- *       separator from {@code p}) into the left node, set its {@code high} (and, for leaves, its
+ *       last child), all with the try forms. A conflict releases all three, backs off and
+ *       descends again; after 16 conflicts ({@code MAX_MERGE_CONFLICTS}) the rebalance stops and
+ *       leaves its key in {@code pendingRebalance}, which the next removal that does not
+ *       rebalance itself takes up, so an underfull or empty node is revisited rather than
+ *       forgotten. Until then the tree is correct with an underfull node. Underfull nodes go
+ *       first, deepest first; a node whose parent has no other child passes its turn to the
+ *       parent.</li>
+ *   <li>If both fit into one node (an at-most-half-full pair that is not underfull: into three
+ *       quarters of one), move the right node's entries (and, for inner nodes, the separator
+ *       from {@code p}) into the left node, set its {@code high} (and, for leaves, its
  *       {@code next}) to the right node's, and remove the separator and the right child from
- *       {@code p}.</li>
+ *       {@code p}. An underfull node whose pair does not fit shares the entries evenly instead
+ *       (a fresh right node replaces the old one, whose low fence would change).</li>
  *   <li>Unlock the right node as <em>obsolete</em>: every optimistic reader still holding it
  *       fails validation and restarts from the root, and every later latch attempt on it fails.</li>
  *   <li>If {@code p} is the root and has one child left, that child becomes the root and
@@ -108,6 +138,19 @@ import java.util.concurrent.atomic.LongAdder;
  * like) descends to the neighbour by the fence key, validates it, and then validates the first leaf
  * again. Both versions held across the same instant, so the answer is linearizable. Polls latch the
  * leaves exclusively, left to right (right to left with try-locks), for the same reason.
+ *
+ * <p><b>Errors.</b> Splits and the codec choice allocate their nodes and arrays before latching;
+ * a redistribution allocates under its latches but before its first write. Every region that
+ * holds a latch across more than plain array writes (splits, merges, redistributions, the codec
+ * choice, polls and the latched fallbacks) releases it in {@code finally}. So an
+ * {@link OutOfMemoryError} or any other throwable leaves no node latched, and one thrown before a
+ * region's first write leaves the tree unchanged.
+ *
+ * <p><b>Test hooks.</b> Seeded faults (realistic mistakes such as a skipped validation, for the
+ * linearizability checks to catch), structure-event counters and an error-injection site are
+ * compiled into the code paths behind {@link TestHooks#ENABLED}, a {@code static final} that is
+ * false unless the JVM runs with {@code -Darboretum.testHooks=true}; the JIT folds every hook
+ * away in production.
  *
  * <p><b>Memory model.</b> Node fields are plain. Optimistic readers are ordered by the latch's
  * acquire read of the version and its acquire fence before validation; writers by the CAS that
@@ -133,18 +176,85 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /** Optimistic restarts before a reader falls back to shared latches. */
     static final int OPTIMISTIC_ATTEMPTS = 16;
 
+    /**
+     * This map's optimistic attempts before a reader falls back to latches:
+     * {@link #OPTIMISTIC_ATTEMPTS}, or 0 in tests that drive every reader path through its
+     * pessimistic fallback ({@link Builder#optimisticAttempts}, package-private).
+     */
+    final transient int optimisticAttempts;
+
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path behind
+    // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
+    // production, so the JIT removes every hook (see TestHooks).
+
+    /** Fault: {@code get} returns what it read in the leaf without validating the leaf's version. */
+    static final String GET_SKIP_LEAF_VALIDATION = TestHooks.declareFault("btree.get.skipLeafValidation",
+            "get returns the value it read optimistically in the leaf without validating the leaf's version,"
+                    + " so a read torn by a concurrent insert, remove or split is returned");
+    /** Fault: descents trust a child pointer without validating the parent afterwards. */
+    static final String DESCEND_SKIP_PARENT_VALIDATION = TestHooks.declareFault(
+            "btree.descend.skipParentValidation",
+            "the optimistic descent (get, remove, navigation, scans, polls) reads a child pointer and the"
+                    + " child's version but does not validate the parent afterwards, so after a concurrent"
+                    + " split it searches the left half for a key that moved to the new right sibling");
+    /** Fault: navigation crosses to the neighbouring leaf without validating the leaf it leaves. */
+    static final String NAVIGATE_CROSS_LEAF_UNVALIDATED = TestHooks.declareFault(
+            "btree.navigate.crossLeafUnvalidated",
+            "ceiling/floor/higher/lower/first/last, finding nothing on their side in a leaf, move to the"
+                    + " neighbouring leaf without validating the leaf they leave (neither before reading its"
+                    + " fence nor together with the neighbour), so a key inserted there meanwhile is skipped");
+    /** Fault: a poll reads its entry in one latch period and removes it in another. */
+    static final String POLL_NEIGHBOUR_UNLATCHED = TestHooks.declareFault("btree.poll.neighbourUnlatched",
+            "pollFirst/pollLast read the first/last entry of a leaf, release the leaf's exclusive latch and"
+                    + " retake it before removing that slot without checking it again, so two polls can"
+                    + " return the same entry while another entry is removed silently");
+    /** Fault: a leaf split publishes the new sibling before filling it. */
+    static final String SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("btree.split.publishBeforeFill",
+            "a leaf split links the new right sibling into the parent (or a new root) and releases the"
+                    + " parent before moving the upper half of the entries into it, so readers find an"
+                    + " empty sibling where keys are present");
+    /** Fault: a leaf split releases the leaf before the parent separator and next link exist. */
+    static final String SPLIT_UNLOCK_BEFORE_LINK = TestHooks.declareFault("btree.split.unlockBeforeLink",
+            "a leaf split moves the upper half to the new sibling and releases the leaf's latch before the"
+                    + " next link and the parent separator (or new root) are written, so a reader entering the"
+                    + " leaf in between misses the moved keys and a writer may insert outside the leaf's range");
+    /** Fault: a merge unlinks the right node without latching it and marking it obsolete. */
+    static final String MERGE_SKIP_OBSOLETE_MARK = TestHooks.declareFault("btree.merge.skipObsoleteMark",
+            "a merge or redistribution copies the right sibling's entries and unlinks it from the parent"
+                    + " without taking its latch and marking it obsolete, so a reader or writer that reached"
+                    + " it before goes on: an insert into the unlinked leaf is lost, a get reads stale entries");
+
     /** The comparator, or null for natural ordering. */
     private final Comparator<? super K> comparator;
     /** Keys per node. */
     private final int cap;
-    /** Nodes with fewer keys than this are merged with a sibling when possible. */
+    /** Nodes with fewer keys than this (the merge threshold) are merged with a sibling when possible. */
     private final transient int minKeys;
+    /**
+     * Two siblings, one of them at most half full, are coalesced into one node when they hold at
+     * most this many keys together (three quarters of the capacity), even when neither is
+     * underfull: so a tree thinned by random removals keeps its nodes at least about half full on
+     * average, and a coalesced node has room for a quarter of a node of inserts before it splits.
+     */
+    private final transient int coalesceLimit;
+    /**
+     * A key whose rebalance gave up under contention, or null: the next removal that does not
+     * rebalance itself retries it, so underfull and empty nodes are revisited. Racy by design (a
+     * newer key overwrites an older one); a hint, never trusted for correctness.
+     */
+    private transient volatile Object pendingRebalance;
     /** The root; changes only under the old root's exclusive latch. */
     private transient volatile Node root;
     /** How keys become prefixes; set once, from UNDECIDED, for natural-order maps. */
     transient volatile KeyCodec codec;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
+    /**
+     * Serializes the choice of a natural-order map's codec. Private, so that code synchronizing on
+     * the map object itself cannot block it or be blocked by it.
+     */
+    private final transient Object codecLock = new Object();
 
     // ------------------------------------------------------------------ construction
 
@@ -186,15 +296,41 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity) {
+        this(comparator, nodeCapacity, defaultMergeThreshold(nodeCapacity));
+    }
+
+    private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity, int mergeThreshold) {
+        this(comparator, nodeCapacity, mergeThreshold, OPTIMISTIC_ATTEMPTS);
+    }
+
+    private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity, int mergeThreshold,
+                               int optimisticAttempts) {
         if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY) {
             throw new IllegalArgumentException("nodeCapacity must be between " + MIN_NODE_CAPACITY
                     + " and " + MAX_NODE_CAPACITY + ", was " + nodeCapacity);
         }
+        checkMergeThreshold(mergeThreshold, nodeCapacity);
         this.comparator = comparator;
         this.cap = nodeCapacity;
-        this.minKeys = Math.max(1, nodeCapacity / 4);
+        this.minKeys = mergeThreshold;
+        this.optimisticAttempts = optimisticAttempts;
+        this.coalesceLimit = nodeCapacity * 3 / 4;
         this.codec = KeyCodec.forComparator(comparator);
         this.root = new Leaf(null, null, cap, codec);
+    }
+
+    /** The merge threshold used when none is given: a quarter of the capacity, at least 1. */
+    static int defaultMergeThreshold(int nodeCapacity) {
+        return Math.max(1, nodeCapacity / 4);
+    }
+
+    /** Rejects a merge threshold outside [1, nodeCapacity / 2], saying why. */
+    static void checkMergeThreshold(int mergeThreshold, int nodeCapacity) {
+        if (mergeThreshold < 1 || mergeThreshold > nodeCapacity / 2) {
+            throw new IllegalArgumentException("mergeThreshold must be between 1 and nodeCapacity / 2 = "
+                    + nodeCapacity / 2 + " (so that two siblings sharing their entries both end at or above it),"
+                    + " was " + mergeThreshold + " with nodeCapacity " + nodeCapacity);
+        }
     }
 
     /**
@@ -227,6 +363,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     public static final class Builder<K, V> {
         private Comparator<? super K> comparator;
         private int nodeCapacity = DEFAULT_NODE_CAPACITY;
+        /** The merge threshold, or 0 for the default of the capacity chosen. */
+        private int mergeThreshold;
+        private int optimisticAttempts = OPTIMISTIC_ATTEMPTS;
 
         private Builder() {
         }
@@ -260,12 +399,48 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
 
         /**
+         * Sets the merge threshold: a node left holding <em>fewer</em> than {@code mergeThreshold}
+         * keys by a removal is underfull, and is merged with a sibling (or, if the two do not fit
+         * in one node, shares the sibling's entries evenly). The default is a quarter of the node
+         * capacity, at least 1, so by default only nodes below a quarter full are merged, and at
+         * capacity 4 only empty ones. A higher threshold keeps nodes fuller after deletes at the
+         * price of more merges; tests use it to make small trees merge and redistribute often
+         * (at capacity 8, a threshold of 4 merges any leaf left with 3 keys or fewer).
+         *
+         * @param mergeThreshold from 1 to half the node capacity (checked by {@link #build()},
+         *     so that two siblings that share their entries both end at or above it)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code mergeThreshold} is below 1
+         */
+        public Builder<K, V> mergeThreshold(int mergeThreshold) {
+            if (mergeThreshold < 1) {
+                throw new IllegalArgumentException("mergeThreshold must be at least 1, was " + mergeThreshold);
+            }
+            this.mergeThreshold = mergeThreshold;
+            return this;
+        }
+
+        /**
          * Creates the map.
          *
          * @return a new, empty map with these settings
+         * @throws IllegalArgumentException if the merge threshold is above half the node capacity
          */
         public ConcurrentBTreeMap<K, V> build() {
-            return new ConcurrentBTreeMap<>(comparator, nodeCapacity);
+            int t = mergeThreshold == 0 ? defaultMergeThreshold(nodeCapacity) : mergeThreshold;
+            return new ConcurrentBTreeMap<>(comparator, nodeCapacity, t, optimisticAttempts);
+        }
+
+        /**
+         * Test-only (package-private): optimistic attempts before a reader falls back to latches;
+         * 0 sends every reader through its pessimistic path.
+         */
+        Builder<K, V> optimisticAttempts(int attempts) {
+            if (attempts < 0) {
+                throw new IllegalArgumentException("optimisticAttempts must be >= 0, was " + attempts);
+            }
+            this.optimisticAttempts = attempts;
+            return this;
         }
     }
 
@@ -330,6 +505,38 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     private static final Restart RESTART = new Restart();
 
+    // ------------------------------------------------------------------ error injection (tests only)
+
+    /** Error site: inside a leaf split, with the leaf (and parent) latched, before the first write. */
+    static final String ERROR_IN_LEAF_SPLIT = "leafSplit";
+    /** Error site: inside an inner split, with the node (and parent) latched, before the first write. */
+    static final String ERROR_IN_INNER_SPLIT = "innerSplit";
+    /** Error site: inside a merge or redistribution, with all three nodes latched, before the first write. */
+    static final String ERROR_IN_MERGE = "merge";
+    /** Error site: inside {@code codecForWrite}, with the first root latched, before the first write. */
+    static final String ERROR_IN_CODEC = "codec";
+
+    /**
+     * Test-only: the site at which the next {@link #injectError} call throws an
+     * {@link OutOfMemoryError}, or null. Consulted only when {@link TestHooks#ENABLED}, so it
+     * costs nothing in production; one-shot (cleared when it fires).
+     */
+    static volatile String injectErrorAt;
+
+    /**
+     * Throws the injected error if a test armed {@link #injectErrorAt} for {@code site}; a no-op,
+     * folded away by the JIT, in production.
+     */
+    private static void injectError(String site) {
+        if (TestHooks.ENABLED) {
+            String armed = injectErrorAt;
+            if (site.equals(armed)) {
+                injectErrorAt = null;
+                throw new OutOfMemoryError("injected by a test at " + site);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ keys
 
     /** Checks a key and returns its prefix, choosing the codec on a natural-order map's first key. */
@@ -346,20 +553,27 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (c != KeyCodec.UNDECIDED) {
             return c;
         }
-        synchronized (this) {
+        synchronized (codecLock) {
             c = codec;
             if (c == KeyCodec.UNDECIDED) {
-                c = KeyCodec.forFirstKey(key);
+                c = KeyCodec.forFirstKey(key); // may throw (a key that is not Comparable): nothing latched yet
+                // Allocate before latching, so that an OutOfMemoryError leaves nothing latched.
+                long[] pfx = c.hasPrefixes() ? new long[cap] : null;
+                Object[] keys = c.storesKeys() ? new Object[cap] : null;
                 // Only the first root exists and it holds no key: give it arrays of the new codec
                 // under its exclusive latch, so optimistic readers restart rather than see the swap.
                 Node r = root;
                 if (r.lockExclusive()) {
-                    if (r.n == 0 && r instanceof Leaf) {
-                        r.pfx = c.hasPrefixes() ? new long[cap] : null;
-                        r.keys = c.storesKeys() ? new Object[cap] : null;
+                    try {
+                        injectError(ERROR_IN_CODEC);
+                        if (r.n == 0 && r instanceof Leaf) {
+                            r.pfx = pfx;
+                            r.keys = keys;
+                        }
+                        codec = c;
+                    } finally {
+                        r.unlockExclusive();
                     }
-                    codec = c;
-                    r.unlockExclusive();
                 } else {
                     codec = c;
                 }
@@ -487,6 +701,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         int slot;
         /** The value in that slot, or null. */
         Object old;
+        /** The leaf's parent on the way down (null for a root leaf) and the leaf's slot in it: hints only. */
+        Inner parent;
+        int parentSlot;
     }
 
     /**
@@ -518,12 +735,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private void descend(Object key, long kp, boolean before, KeyCodec c, Found out, long[] tmp) {
         Node n = readRoot(tmp);
         long v = tmp[0];
+        out.parent = null;
         while (n instanceof Inner) {
             Inner in = (Inner) n;
             Node child;
+            int i;
             try {
                 int cnt = in.n;
-                int i = childSlot(in, cnt, key, kp, before, c);
+                i = childSlot(in, cnt, key, kp, before, c);
                 child = in.kids[i];
             } catch (RuntimeException e) {
                 if (in.validate(v)) {
@@ -539,9 +758,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             // means restart. Validating the parent after reading the child's version proves the
             // child was the right one when that version was read.
             long cv = child.tryOptimisticRead();
-            if (cv == HybridLatch.RESTART || !in.validate(v)) {
+            if (cv == HybridLatch.RESTART || !parentValidates(in, v)) {
                 throw RESTART;
             }
+            out.parent = in;
+            out.parentSlot = i;
             n = child;
             v = cv;
         }
@@ -549,10 +770,23 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         out.v = v;
     }
 
+    /**
+     * The parent validation of an optimistic descent step; always {@code in.validate(v)} in
+     * production (the seeded fault {@link #DESCEND_SKIP_PARENT_VALIDATION} skips it in tests).
+     */
+    private static boolean parentValidates(Inner in, long v) {
+        if (TestHooks.ENABLED && TestHooks.faultActive(DESCEND_SKIP_PARENT_VALIDATION)) {
+            return true;
+        }
+        return in.validate(v);
+    }
+
     // ------------------------------------------------------------------ get
 
     /**
-     * Returns the value mapped to {@code key}, or {@code null}. Linearizable; writes no shared memory.
+     * Returns the value mapped to {@code key}, or {@code null}. Linearizable. Its optimistic
+     * attempts write no shared memory; after {@value #OPTIMISTIC_ATTEMPTS} failed ones it falls back
+     * to shared latches, each a CAS on the node's holder count.
      *
      * @param key the key
      * @return the value, or {@code null} if absent
@@ -567,7 +801,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         if (c == KeyCodec.UNDECIDED) {
             return null; // nothing was ever stored
         }
-        for (int attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             Node n = root;
             long v = n.optimisticRead();
             if (v == HybridLatch.RESTART || n != root) {
@@ -580,7 +814,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     Inner in = (Inner) n;
                     Node child = in.kids[childSlot(in, in.n, key, kp, false, c)];
                     long cv = child == null ? HybridLatch.RESTART : child.optimisticRead();
-                    if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                    if (cv == HybridLatch.RESTART || !parentValidates(in, v)) {
                         ok = false;
                         break;
                     }
@@ -591,7 +825,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     Leaf leaf = (Leaf) n;
                     int i = search(leaf, leaf.n, key, kp, c);
                     result = i >= 0 ? leaf.vals[i] : null;
-                    ok = leaf.validate(v);
+                    ok = leaf.validate(v)
+                            || (TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_LEAF_VALIDATION));
                 }
             } catch (RuntimeException e) {
                 if (n.validate(v)) {
@@ -820,15 +1055,29 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 count.increment();
                 return null;
             }
-            // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way
+            // --- the leaf is full: split it (split steps 2 to 5), inserting the key on the way.
+            // Everything the split needs is allocated first, before any latch (an OutOfMemoryError
+            // then leaves nothing latched), from this optimistic read of the split point; the
+            // upgrade in latchForSplit succeeds only at version v, which proves the read.
+            int at;
+            Object sep;
+            long sepPfx;
+            try {
+                at = splitPoint(leaf, cnt, ins);
+                sep = at == cnt ? key : keyAt(leaf, at, c);
+                sepPfx = at == cnt ? kp : leaf.pfx != null ? leaf.pfx[at] : 0L;
+            } catch (RuntimeException e) {
+                continue; // a torn read: the upgrade would fail anyway
+            }
+            if (sep == null) {
+                continue;
+            }
+            Leaf s = new Leaf(sep, null, cap, c);
+            Inner newRoot = p == null ? new Inner(null, null, cap, c) : null;
             if (!latchForSplit(p, pv, leaf, v)) {
                 continue;
             }
-            splitLeafAndInsert(p, pi, leaf, ins, key, kp, value, c);
-            leaf.unlockExclusive();
-            if (p != null) {
-                p.unlockExclusive();
-            }
+            splitLeafAndInsert(p, pi, leaf, ins, at, sep, sepPfx, s, newRoot, key, kp, value, c);
             count.increment();
             return null;
         }
@@ -851,63 +1100,100 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     /**
-     * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
-     * root) and inserts the new entry into the half it belongs to.
+     * Where a full leaf of {@code cnt} keys splits for an insert at slot {@code ins}: the first
+     * slot that moves to the new right sibling. Ascending loads append to the rightmost leaf,
+     * descending ones prepend to the leftmost: moving nothing then leaves full nodes behind.
+     * Otherwise split in the middle.
      */
-    private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, Object key, long kp, Object value,
-                                    KeyCodec c) {
-        int cnt = n.n;
-        // Ascending loads append to the rightmost leaf, descending ones prepend to the leftmost:
-        // moving nothing then leaves full nodes behind. Otherwise split in the middle.
-        int at;
+    private static int splitPoint(Leaf n, int cnt, int ins) {
         if (ins == cnt && n.high == null) {
-            at = cnt;
+            return cnt;
         } else if (ins == 0 && n.low == null) {
-            at = 0;
-        } else {
-            at = cnt / 2;
+            return 0;
         }
-        Object sep;
-        long sepPfx;
-        if (at == cnt) {
-            sep = key;
-            sepPfx = kp;
-        } else {
-            sep = keyAt(n, at, c);
-            sepPfx = n.pfx != null ? n.pfx[at] : 0L;
-        }
-        Leaf s = new Leaf(sep, n.high, cap, c);
-        int moved = cnt - at;
-        if (n.pfx != null) {
-            System.arraycopy(n.pfx, at, s.pfx, 0, moved);
-        }
-        if (n.keys != null) {
-            System.arraycopy(n.keys, at, s.keys, 0, moved);
-            java.util.Arrays.fill(n.keys, at, cnt, null);
-        }
-        System.arraycopy(n.vals, at, s.vals, 0, moved);
-        java.util.Arrays.fill(n.vals, at, cnt, null);
-        s.n = moved;
-        s.next = n.next;
-        n.n = at;
-        n.high = sep;
-        n.next = s;
-        // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
-        // except for an append (at == cnt), where the new key itself is the separator.
-        if (at == cnt) {
-            insertAt(s, 0, 0, key, kp, value, c);
-        } else if (ins <= at) {
-            insertAt(n, at, ins, key, kp, value, c);
-        } else {
-            insertAt(s, moved, ins - at, key, kp, value, c);
-        }
-        linkSibling(p, pi, n, s, sep, sepPfx, c);
+        return cnt / 2;
     }
 
-    /** Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or in a new root. */
-    private void linkSibling(Inner p, int pi, Node n, Node s, Object sep, long sepPfx, KeyCodec c) {
+    /**
+     * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
+     * root) at slot {@code at} into the preallocated sibling {@code s} (low fence {@code sep}),
+     * publishing it in {@code p} or in the preallocated {@code newRoot}; inserts the new entry into
+     * the half it belongs to; and unlocks both, whatever is thrown. Allocates nothing.
+     */
+    private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, int at, Object sep, long sepPfx, Leaf s,
+                                    Inner newRoot, Object key, long kp, Object value, KeyCodec c) {
+        boolean nHeld = true;
+        boolean pHeld = p != null;
+        try {
+            injectError(ERROR_IN_LEAF_SPLIT);
+            int cnt = n.n;
+            s.high = n.high;
+            boolean linked = false;
+            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
+                // The fault: s is reachable, unlatched and empty, before it gets its entries.
+                s.next = n.next;
+                n.next = s;
+                linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+                if (p != null) {
+                    pHeld = false;
+                    p.unlockExclusive();
+                }
+                linked = true;
+            }
+            int moved = cnt - at;
+            if (n.pfx != null) {
+                System.arraycopy(n.pfx, at, s.pfx, 0, moved);
+            }
+            if (n.keys != null) {
+                System.arraycopy(n.keys, at, s.keys, 0, moved);
+                java.util.Arrays.fill(n.keys, at, cnt, null);
+            }
+            System.arraycopy(n.vals, at, s.vals, 0, moved);
+            java.util.Arrays.fill(n.vals, at, cnt, null);
+            s.n = moved;
+            n.n = at;
+            n.high = sep;
+            // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
+            // except for an append (at == cnt), where the new key itself is the separator.
+            if (at == cnt) {
+                insertAt(s, 0, 0, key, kp, value, c);
+            } else if (ins <= at) {
+                insertAt(n, at, ins, key, kp, value, c);
+            } else {
+                insertAt(s, moved, ins - at, key, kp, value, c);
+            }
+            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
+                // The fault: n is released holding only the lower half, with no link to s anywhere yet.
+                nHeld = false;
+                n.unlockExclusive();
+            }
+            if (!linked) {
+                s.next = n.next;
+                n.next = s;
+                linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+            }
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.SPLIT);
+            }
+        } finally {
+            // An Error before the first write above leaves the tree unchanged; either way nothing
+            // stays latched. (Nothing above allocates, so only a test's injected error or a stack
+            // overflow can get here early.)
+            if (nHeld) {
+                n.unlockExclusive();
+            }
+            if (pHeld) {
+                p.unlockExclusive();
+            }
+        }
+    }
+
+    /**
+     * Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or, if there is
+     * none, in the preallocated {@code r}, which becomes the root.
+     */
+    private void linkSibling(Inner p, int pi, Node n, Node s, Object sep, long sepPfx, Inner r, KeyCodec c) {
         if (p == null) {
-            Inner r = new Inner(null, null, cap, c);
             if (r.pfx != null) {
                 r.pfx[0] = sepPfx;
             }
@@ -959,33 +1245,57 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return true;
     }
 
-    /** Splits a full inner node met on the way down (split step 1); always followed by a restart. */
+    /**
+     * Splits a full inner node met on the way down (split step 1); always followed by a restart.
+     * Allocates the sibling (and a new root) before latching, from an optimistic read of the
+     * separator that the upgrade in {@link #latchForSplit} proves; unlocks whatever is thrown.
+     */
     private void splitInner(Inner p, long pv, int pi, Inner n, long v, KeyCodec c) {
+        int cnt;
+        int mid;
+        Object sep;
+        long sepPfx;
+        try {
+            cnt = n.n;
+            mid = cnt / 2;
+            sep = keyAt(n, mid, c);
+            sepPfx = n.pfx != null ? n.pfx[mid] : 0L;
+        } catch (RuntimeException e) {
+            return; // a torn read: the upgrade would fail anyway
+        }
+        if (sep == null) {
+            return;
+        }
+        Inner s = new Inner(sep, null, cap, c);
+        Inner newRoot = p == null ? new Inner(null, null, cap, c) : null;
         if (!latchForSplit(p, pv, n, v)) {
             return;
         }
-        int cnt = n.n;
-        int mid = cnt / 2;
-        Object sep = keyAt(n, mid, c);
-        long sepPfx = n.pfx != null ? n.pfx[mid] : 0L;
-        Inner s = new Inner(sep, n.high, cap, c);
-        int moved = cnt - mid - 1;
-        if (n.pfx != null) {
-            System.arraycopy(n.pfx, mid + 1, s.pfx, 0, moved);
-        }
-        if (n.keys != null) {
-            System.arraycopy(n.keys, mid + 1, s.keys, 0, moved);
-            java.util.Arrays.fill(n.keys, mid, cnt, null);
-        }
-        System.arraycopy(n.kids, mid + 1, s.kids, 0, moved + 1);
-        java.util.Arrays.fill(n.kids, mid + 1, cnt + 1, null);
-        s.n = moved;
-        n.n = mid;
-        n.high = sep;
-        linkSibling(p, pi, n, s, sep, sepPfx, c);
-        n.unlockExclusive();
-        if (p != null) {
-            p.unlockExclusive();
+        try {
+            injectError(ERROR_IN_INNER_SPLIT);
+            s.high = n.high;
+            int moved = cnt - mid - 1;
+            if (n.pfx != null) {
+                System.arraycopy(n.pfx, mid + 1, s.pfx, 0, moved);
+            }
+            if (n.keys != null) {
+                System.arraycopy(n.keys, mid + 1, s.keys, 0, moved);
+                java.util.Arrays.fill(n.keys, mid, cnt, null);
+            }
+            System.arraycopy(n.kids, mid + 1, s.kids, 0, moved + 1);
+            java.util.Arrays.fill(n.kids, mid + 1, cnt + 1, null);
+            s.n = moved;
+            n.n = mid;
+            n.high = sep;
+            linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.SPLIT);
+            }
+        } finally {
+            n.unlockExclusive();
+            if (p != null) {
+                p.unlockExclusive();
+            }
         }
     }
 
@@ -1060,11 +1370,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 continue;
             }
             removeAt(leaf, cnt, i);
-            boolean underfull = leaf.n < minKeys && leaf != root;
+            int left = leaf.n;
+            boolean rebalance = leaf != root && (left < minKeys || coalescible(f.parent, f.parentSlot, left));
             leaf.unlockExclusive();
             count.decrement();
-            if (underfull) {
+            if (rebalance) {
                 rebalance(key, c);
+            } else {
+                revisitPending(c);
             }
             return (V) old;
         }
@@ -1131,32 +1444,91 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     /**
-     * Merges underfull nodes on the path to {@code key} (merge steps 1 to 4), one level per round,
-     * and collapses a root left with one child. Opportunistic: gives up on the first conflict.
+     * Whether a leaf left with {@code left} keys, child {@code slot} of {@code p}, looks worth
+     * coalescing with a neighbour although it is not underfull: it is at most half full and a
+     * sibling's key count, read racily here (a hint only; {@link #mergeWithSibling} decides under
+     * the latches), leaves the pair within {@link #coalesceLimit}.
+     */
+    private boolean coalescible(Inner p, int slot, int left) {
+        if (p == null || left > cap / 2) {
+            return false;
+        }
+        try {
+            Node[] kids = p.kids;
+            int pc = p.n;
+            Node r = slot < pc ? kids[slot + 1] : null;
+            Node l = slot > 0 ? kids[slot - 1] : null;
+            return (r != null && left + r.n <= coalesceLimit) || (l != null && left + l.n <= coalesceLimit);
+        } catch (RuntimeException e) {
+            return false; // a torn read of a parent we hold no latch on: no hint
+        }
+    }
+
+    /**
+     * Retries a rebalance that an earlier removal gave up under contention (see
+     * {@link #pendingRebalance}), if there is one.
+     */
+    private void revisitPending(KeyCodec c) {
+        // A plain volatile read first, so the common case (nothing pending) writes nothing; then
+        // an atomic take, so that two removers never work on the same key and collide.
+        if (pendingRebalance != null) {
+            Object k = takePendingVolatile();
+            if (k != null) {
+                rebalance(k, c, REVISIT_CONFLICTS);
+            }
+        }
+    }
+
+    /** Takes the pending key, leaving null (a volatile getAndSet). */
+    private Object takePendingVolatile() {
+        return PENDING.getAndSet(this, (Object) null);
+    }
+
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(ConcurrentBTreeMap.class, "pendingRebalance", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Merges or redistributes underfull nodes on the path to {@code key} (merge steps 1 to 4),
+     * deepest first, one merge per round, coalesces at-most-half-full nodes whose pair fits in
+     * {@link #coalesceLimit}, and collapses a root left with one child. Conflicting latches make it
+     * back off and retry, up to {@value #MAX_MERGE_CONFLICTS} times; then it records {@code key}
+     * in {@link #pendingRebalance}, and the next removal that does not rebalance itself retries.
      */
     private void rebalance(Object key, KeyCodec c) {
+        rebalance(key, c, MAX_MERGE_CONFLICTS);
+    }
+
+    /** {@link #rebalance(Object, KeyCodec)}, leaving the key pending after {@code maxConflicts}. */
+    private void rebalance(Object key, KeyCodec c, int maxConflicts) {
         long kp = key == null ? 0L : c.prefix(key);
         Node[] nodes = new Node[MAX_DEPTH];
         long[] versions = new long[MAX_DEPTH];
         int[] slots = new int[MAX_DEPTH];
         int conflicts = 0;
         for (int round = 0; round < 4 * MAX_DEPTH; round++) {
+            if (conflicts > maxConflicts) {
+                pendingRebalance = key;
+                return;
+            }
             int depth;
             try {
                 depth = descendPath(key, kp, c, nodes, versions, slots);
             } catch (Restart r) {
-                if (++conflicts > MAX_MERGE_CONFLICTS) {
-                    return;
-                }
+                conflicts++;
                 continue;
             }
             // Root with a single child: the child becomes the root.
             Node r = nodes[0];
             if (r instanceof Inner && r.n == 0) {
                 if (!r.tryUpgrade(versions[0])) {
-                    if (++conflicts > MAX_MERGE_CONFLICTS) {
-                        return;
-                    }
+                    conflicts++;
                     continue;
                 }
                 if (root == r && r.n == 0) {
@@ -1167,26 +1539,24 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 r.unlockExclusive();
                 return;
             }
-            // The deepest underfull non-root node on the path (racy reads, confirmed by the upgrades).
-            int level = -1;
-            for (int d = depth - 1; d >= 1; d--) {
-                if (nodes[d].n < minKeys) {
-                    level = d;
-                    break;
+            // Deepest first, underfull nodes and then at-most-half-full ones (racy reads here,
+            // decided under the latches by mergeWithSibling); a node without a sibling to merge
+            // with passes the turn to its parent.
+            int outcome = DONE;
+            for (int pass = 0; pass < 2 && outcome == DONE; pass++) {
+                for (int d = depth - 1; d >= 1 && outcome == DONE; d--) {
+                    int cnt = nodes[d].n;
+                    if (pass == 0 ? cnt < minKeys : cnt >= minKeys && cnt <= cap / 2) {
+                        outcome = mergeWithSibling((Inner) nodes[d - 1], versions[d - 1], slots[d - 1],
+                                nodes[d], versions[d], c);
+                    }
                 }
             }
-            if (level < 0) {
-                return;
-            }
-            int outcome = mergeWithSibling((Inner) nodes[level - 1], versions[level - 1],
-                    slots[level - 1], nodes[level], versions[level], c);
             if (outcome == DONE) {
                 return;
             }
             if (outcome == CONFLICT) {
-                if (++conflicts > MAX_MERGE_CONFLICTS) {
-                    return;
-                }
+                conflicts++;
                 HybridLatch.backOff(SPIN_ROUNDS_BEFORE_YIELD + conflicts);
             }
         }
@@ -1196,7 +1566,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     private static final int MERGED = 0;
     private static final int DONE = 1;
     private static final int CONFLICT = 2;
-    /** Conflicts after which a rebalance gives up, leaving a correct but underfull node. */
+    /**
+     * Conflicts after which a revisit of a pending key gives up and leaves it pending again: few,
+     * since the remover that revisits is doing someone else's work.
+     */
+    private static final int REVISIT_CONFLICTS = 2;
+    /** Conflicts after which a rebalance leaves its key to {@link #pendingRebalance}. */
     private static final int MAX_MERGE_CONFLICTS = 16;
     /** Back-off rounds that are pure spinning in {@link HybridLatch#backOff}. */
     private static final int SPIN_ROUNDS_BEFORE_YIELD = 128;
@@ -1227,21 +1602,59 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             p.unlockExclusive();
             return DONE;
         }
+        // The seeded fault MERGE_SKIP_OBSOLETE_MARK reads a right sibling without latching it, so
+        // it can neither keep writers out of it nor mark it obsolete when it is unlinked.
+        boolean sLatched = !(TestHooks.ENABLED && ai == pi && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK));
         // Right sibling: left-to-right order; left sibling: against it. Try-lock either way.
-        if (!s.tryLockExclusive()) {
+        if (sLatched && !s.tryLockExclusive()) {
             n.unlockExclusive();
             p.unlockExclusive();
             return CONFLICT;
         }
         Node a = ai == pi ? n : s;
         Node b = ai == pi ? s : n;
-        boolean leaves = a instanceof Leaf;
-        int total = a.n + b.n + (leaves ? 0 : 1);
-        if (total > cap) {
-            // Too many for one node: share them evenly instead (merge step 2, alternative).
-            redistribute(p, ai, a, b, c);
-            return DONE;
+        boolean bRemoved = false;
+        try {
+            injectError(ERROR_IN_MERGE);
+            // Decided here, under the latches: the caller's reads were racy.
+            int nc = n.n;
+            boolean underfull = nc < minKeys;
+            if (!underfull && nc > cap / 2) {
+                return DONE;
+            }
+            boolean leaves = a instanceof Leaf;
+            int total = a.n + b.n + (leaves ? 0 : 1);
+            if (total > cap || (!underfull && total > coalesceLimit)) {
+                if (!underfull) {
+                    return DONE; // not underfull and the pair is too full to coalesce: nothing to do
+                }
+                // Too many for one node: share them evenly instead (merge step 2, alternative).
+                // Allocates, but before its first write.
+                redistribute(p, ai, a, b, c);
+                bRemoved = true;
+                return DONE;
+            }
+            mergeInto(p, pc, ai, a, b, leaves);
+            bRemoved = true;
+            return MERGED;
+        } finally {
+            // b keeps its contents for readers that still hold it: they fail validation (obsolete)
+            // and restart, so they never use them. An Error thrown before the first write leaves
+            // the three nodes unchanged and unlatched.
+            if (b == n || sLatched) {
+                if (bRemoved) {
+                    unlockRemoved(b);
+                } else {
+                    b.unlockExclusive();
+                }
+            }
+            a.unlockExclusive();
+            p.unlockExclusive();
         }
+    }
+
+    /** Merge step 2 for the latched pair {@code a}, {@code b} (slots {@code ai}, {@code ai + 1} of {@code p}). */
+    private static void mergeInto(Inner p, int pc, int ai, Node a, Node b, boolean leaves) {
         if (leaves) {
             Leaf la = (Leaf) a;
             Leaf lb = (Leaf) b;
@@ -1286,12 +1699,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         System.arraycopy(p.kids, ai + 2, p.kids, ai + 1, move);
         p.kids[pc] = null;
         p.n = pc - 1;
-        // b keeps its contents for readers that still hold it: they fail validation (obsolete) and
-        // restart, so they never use them.
-        b.unlockExclusiveObsolete();
-        a.unlockExclusive();
-        p.unlockExclusive();
-        return MERGED;
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.MERGE);
+        }
     }
 
     /**
@@ -1299,7 +1709,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * {@code p}) and {@code b} evenly. The separator between them moves, and with it {@code b}'s
      * low fence; since a low fence never changes for the life of a node, {@code b} is replaced by a
      * fresh node {@code b2} (published through {@code p}, so readers trust it only after
-     * validating {@code p}) and made obsolete. Unlocks all three.
+     * validating {@code p}). Allocates before its first write; the caller unlocks the three.
      */
     private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c) {
         int an = a.n;
@@ -1368,9 +1778,22 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             p.keys[ai] = sep;
         }
         p.kids[ai + 1] = b2;
-        b.unlockExclusiveObsolete();
-        a.unlockExclusive();
-        p.unlockExclusive();
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+        }
+    }
+
+    /**
+     * Releases the latched node {@code b}, just unlinked from its parent, as obsolete; under the
+     * seeded fault {@link #MERGE_SKIP_OBSOLETE_MARK}, with a plain unlock. (The fault leaves a
+     * right sibling it never latched as it is.)
+     */
+    private static void unlockRemoved(Node b) {
+        if (TestHooks.ENABLED && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK)) {
+            b.unlockExclusive();
+        } else {
+            b.unlockExclusiveObsolete();
+        }
     }
 
     /** Makes latched leaf {@code n} hold entries {@code from..to} of the given arrays. */
@@ -1403,6 +1826,173 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         n.n = m;
     }
 
+    // ------------------------------------------------------------------ pessimistic fallback
+
+    /**
+     * Latches the leaf for {@code key} (see {@link #childSlot}) by shared latches coupled
+     * top-down, the leaf itself shared or, if {@code exclusive}, exclusive. Blocking, in the
+     * global order, and never restarted: a child cannot become obsolete while its parent is
+     * share-latched (merges need the parent exclusively), and a writer holding the child never
+     * waits for the parent (parents are upgraded with the try form, first). The caller unlocks.
+     */
+    private Leaf latchLeaf(Object key, long kp, boolean before, boolean exclusive, KeyCodec c) {
+        for (;;) {
+            Node n = root;
+            boolean leafRoot = n instanceof Leaf;
+            if (!(leafRoot && exclusive ? n.lockExclusive() : n.lockShared())) {
+                continue;
+            }
+            if (n != root) {
+                unlock(n, leafRoot && exclusive);
+                continue;
+            }
+            while (n instanceof Inner) {
+                Inner in = (Inner) n;
+                Node child;
+                try {
+                    child = in.kids[childSlot(in, in.n, key, kp, before, c)];
+                } catch (RuntimeException | Error e) {
+                    in.unlockShared(); // a consistent read threw: the comparator's own exception
+                    throw e;
+                }
+                boolean x = exclusive && child instanceof Leaf;
+                if (!(x ? child.lockExclusive() : child.lockShared())) {
+                    in.unlockShared();
+                    throw new IllegalStateException("child of a share-latched node became obsolete");
+                }
+                in.unlockShared();
+                n = child;
+            }
+            return (Leaf) n;
+        }
+    }
+
+    private static void unlock(Node n, boolean exclusive) {
+        if (exclusive) {
+            n.unlockExclusive();
+        } else {
+            n.unlockShared();
+        }
+    }
+
+    /** Latches {@code l.next} of the latched leaf {@code l} (left to right: the global order). */
+    private static Leaf latchNext(Leaf l, boolean exclusive) {
+        // l.next changes only under l's exclusive latch, and cannot become obsolete while l is
+        // latched: it would have to merge into its left sibling, l, which a merge latches first.
+        Leaf nx = l.next;
+        if (nx == null || !(exclusive ? nx.lockExclusive() : nx.lockShared())) {
+            throw new IllegalStateException("the right neighbour of a latched leaf is missing or obsolete");
+        }
+        return nx;
+    }
+
+    /**
+     * The pessimistic search upwards: latches (shared, or exclusive) the leaf for {@code key} and
+     * then its right neighbours, left to right, adding each to {@code held}, until one holds a key
+     * above (or at, if {@code inclusive}) {@code key} (any key if null) that is not beyond
+     * {@code hi}. Returns its slot, the leaf being the last in {@code held}; or -1 if there is
+     * none. Every leaf on the way stays latched until the caller releases {@code held}, so the
+     * answer holds at one instant.
+     */
+    private int latchUp(Object key, long kp, boolean inclusive, Object hi, boolean hiInclusive, boolean exclusive,
+                        KeyCodec c, ArrayList<Leaf> held) {
+        Leaf l = latchLeaf(key, kp, false, exclusive, c);
+        held.add(l);
+        boolean first = true;
+        for (;;) {
+            int cnt = l.n;
+            int idx = 0;
+            if (first && key != null) {
+                int r = search(l, cnt, key, kp, c);
+                idx = r >= 0 ? (inclusive ? r : r + 1) : -r - 1;
+            }
+            if (idx < cnt) {
+                return aboveTo(keyAt(l, idx, c), hi, hiInclusive, c) ? -1 : idx;
+            }
+            Object fence = l.high;
+            if (fence == null || aboveTo(fence, hi, hiInclusive, c)) {
+                return -1;
+            }
+            l = latchNext(l, exclusive);
+            held.add(l);
+            first = false;
+        }
+    }
+
+    /**
+     * The pessimistic search downwards, with {@link #latchUp}'s contract mirrored: the greatest key
+     * below (or at, if {@code inclusive}) {@code key} (any key if null) that is not below
+     * {@code lo}. Leaves have no left links, and latching right to left could deadlock with a
+     * writer going left to right, so each round latches, left to right, every leaf from a start
+     * leaf to the one holding {@code key}: first the latter alone; then, while nothing is found,
+     * from the leaf left of the previous start's low fence (releasing everything in between
+     * rounds). Returns the slot, the leaf being {@code held.get(found[0])}; or -1.
+     */
+    private int latchDown(Object key, long kp, boolean inclusive, Object lo, boolean loInclusive, boolean exclusive,
+                          KeyCodec c, ArrayList<Leaf> held, int[] found) {
+        Object from = key;
+        long fromP = kp;
+        boolean before = key == null;
+        for (;;) {
+            Leaf start = latchLeaf(from, fromP, before, exclusive, c);
+            held.add(start);
+            Leaf l = start;
+            while (l.high != null && (key == null || c.compare(l.high, key) <= 0)) {
+                l = latchNext(l, exclusive);
+                held.add(l);
+            }
+            for (int j = held.size() - 1; j >= 0; j--) {
+                Leaf x = held.get(j);
+                int cnt = x.n;
+                int idx = cnt - 1;
+                if (key != null) {
+                    int r = search(x, cnt, key, kp, c);
+                    idx = r >= 0 ? (inclusive ? r : r - 1) : -r - 2;
+                }
+                if (idx >= 0) {
+                    if (belowFrom(keyAt(x, idx, c), lo, loInclusive, c)) {
+                        return -1;
+                    }
+                    found[0] = j;
+                    return idx;
+                }
+            }
+            Object fence = start.low;
+            if (fence == null || (lo != null && c.compare(fence, lo) <= 0)) {
+                return -1;
+            }
+            release(held, exclusive);
+            from = fence;
+            fromP = c.prefix(fence);
+            before = true;
+        }
+    }
+
+    /** Unlocks every leaf in {@code held}, right to left, and empties it. */
+    private static void release(ArrayList<Leaf> held, boolean exclusive) {
+        for (int j = held.size() - 1; j >= 0; j--) {
+            unlock(held.get(j), exclusive);
+        }
+        held.clear();
+    }
+
+    /** The pessimistic fallback of {@link #findNear}: {@link #latchUp} or {@link #latchDown}, shared. */
+    private Map.Entry<Object, Object> findNearLatched(Object key, long kp, boolean up, boolean inclusive, KeyCodec c) {
+        ArrayList<Leaf> held = new ArrayList<>(4);
+        try {
+            int[] found = new int[1];
+            int idx = up ? latchUp(key, kp, inclusive, null, false, false, c, held)
+                    : latchDown(key, kp, inclusive, null, false, false, c, held, found);
+            if (idx < 0) {
+                return null;
+            }
+            Leaf l = held.get(up ? held.size() - 1 : found[0]);
+            return new SimpleImmutableEntry<>(keyAt(l, idx, c), l.vals[idx]);
+        } finally {
+            release(held, false);
+        }
+    }
+
     // ------------------------------------------------------------------ navigation
 
     @Override
@@ -1417,7 +2007,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         boolean inclusive = relation == GE || relation == LE;
         Found f = new Found();
         long[] tmp = new long[1];
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             if (attempt > 0) {
                 HybridLatch.backOff(attempt);
             }
@@ -1427,6 +2017,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 // retry
             }
         }
+        return (Map.Entry<K, V>) findNearLatched(key, kp, up, inclusive, c);
     }
 
     /** One optimistic attempt of {@link #findNear}; throws {@link #RESTART}. */
@@ -1467,7 +2058,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             throw RESTART;
         }
-        if (!leaf.validate(v)) {
+        boolean crossUnvalidated = TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_CROSS_LEAF_UNVALIDATED);
+        if (!crossUnvalidated && !leaf.validate(v)) {
             throw RESTART;
         }
         // Nothing on this side in this leaf: walk to the neighbours, keeping every version read
@@ -1500,7 +2092,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             if (!nb.validate(nv)) {
                 throw RESTART;
             }
-            for (int j = held - 1; j >= 0; j--) {
+            for (int j = held - 1; j >= 0 && !crossUnvalidated; j--) {
                 if (!chain[j].validate(chainV[j])) {
                     throw RESTART;
                 }
@@ -1543,7 +2135,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
         Found f = new Found();
         long[] tmp = new long[1];
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; attempt < optimisticAttempts; attempt++) {
             if (attempt > 0) {
                 HybridLatch.backOff(attempt);
             }
@@ -1554,6 +2146,67 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             } catch (Restart r) {
                 // retry
             }
+        }
+        return descending
+                ? copyRangeLatched(to, toP, toInclusive, from, fromInclusive, true, keys, values, c)
+                : copyRangeLatched(from, fromP, fromInclusive, to, toInclusive, false, keys, values, c);
+    }
+
+    /**
+     * The pessimistic fallback of {@link #copyRange}, with its contract: the first entry comes
+     * from {@link #latchUp} or {@link #latchDown} (shared), so a result of zero means the range was
+     * empty at one instant; then each leaf is copied under its shared latch, ascending by the next
+     * links (latching the next leaf before releasing the last), descending by a descent to the leaf
+     * left of the last low fence.
+     */
+    private int copyRangeLatched(Object start, long startP, boolean startInclusive, Object end, boolean endInclusive,
+                                 boolean desc, Object[] keys, Object[] values, KeyCodec c) {
+        ArrayList<Leaf> held = new ArrayList<>(4);
+        try {
+            int[] found = new int[1];
+            int idx = desc ? latchDown(start, startP, startInclusive, end, endInclusive, false, c, held, found)
+                    : latchUp(start, startP, startInclusive, end, endInclusive, false, c, held);
+            if (idx < 0) {
+                return 0;
+            }
+            Leaf l = held.get(desc ? found[0] : held.size() - 1);
+            int m = 0;
+            for (;;) {
+                int cnt = l.n;
+                boolean ended = false;
+                for (; idx >= 0 && idx < cnt && m < keys.length; idx += desc ? -1 : 1) {
+                    Object k = keyAt(l, idx, c);
+                    if (desc ? belowFrom(k, end, endInclusive, c) : aboveTo(k, end, endInclusive, c)) {
+                        ended = true;
+                        break;
+                    }
+                    keys[m] = k;
+                    values[m] = l.vals[idx];
+                    m++;
+                }
+                Object fence = desc ? l.low : l.high;
+                if (ended || m == keys.length || fence == null || (desc
+                        ? end != null && c.compare(fence, end) <= 0
+                        : aboveTo(fence, end, endInclusive, c))) {
+                    return m;
+                }
+                if (desc) {
+                    release(held, false);
+                    long fp = c.prefix(fence);
+                    l = latchLeaf(fence, fp, true, false, c);
+                    held.add(l);
+                    int r = search(l, l.n, fence, fp, c);
+                    idx = r >= 0 ? r - 1 : -r - 2; // keys below the fence: not copied yet
+                } else {
+                    Leaf nx = latchNext(l, false);
+                    release(held, false);
+                    held.add(nx);
+                    l = nx;
+                    idx = 0;
+                }
+            }
+        } finally {
+            release(held, false);
         }
     }
 
@@ -1795,6 +2448,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 return 0;
             }
             for (int attempt = 0; ; ) {
+                if (attempt >= map.optimisticAttempts) {
+                    return advanceLatched();
+                }
                 Leaf l;
                 long lv;
                 int from; // -1: search the leaf for the start key
@@ -1893,6 +2549,69 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     return 0;
                 }
                 // Nothing of the range in this leaf: go on to the next one.
+            }
+        }
+
+        /**
+         * The pessimistic fallback of {@link #advance()} after {@link #OPTIMISTIC_ATTEMPTS} failed
+         * optimistic rounds: {@link #latchUp} from the start key (shared latches, blocking, in the
+         * global order) finds the leaf and slot of the first entry, which is copied under the
+         * leaf's shared latch; the cursor then keeps its place as the optimistic path does (the
+         * version for form 1 is read while the latch is held, so it is the leaf's current one).
+         */
+        private int advanceLatched() {
+            ArrayList<Leaf> held = new ArrayList<>(4);
+            try {
+                leaf = null;
+                right = null;
+                int from = map.latchUp(start, startP, startInclusive, hi, hiInclusive, false, c, held);
+                if (from < 0) {
+                    done = true;
+                    return 0;
+                }
+                Leaf l = held.get(held.size() - 1);
+                int cnt = l.n;
+                int end = cnt;
+                if (hi != null) {
+                    int r = search(l, cnt, hi, hiP, c);
+                    end = r >= 0 ? (hiInclusive ? r + 1 : r) : -r - 1;
+                }
+                int n = Math.min(end - from, vals.length); // at least 1: latchUp found slot from in range
+                if (codes != null) {
+                    System.arraycopy(l.pfx, from, codes, 0, n);
+                } else {
+                    System.arraycopy(l.keys, from, keys, 0, n);
+                }
+                System.arraycopy(l.vals, from, vals, 0, n);
+                Object fence = l.high;
+                // RESTART only if a writer waits for the latch (it set the exclusive bit): then
+                // the cursor goes on from the start key instead of from this leaf.
+                long lv = l.tryOptimisticRead();
+                if (from + n < end) {
+                    if (lv != HybridLatch.RESTART) {
+                        leaf = l;
+                        v = lv;
+                        pos = from + n;
+                    }
+                    startInclusive = false;
+                    if (codes != null) {
+                        startP = codes[n - 1];
+                        start = c.decode(startP);
+                    } else {
+                        start = keys[n - 1];
+                        startP = c.prefix(start);
+                    }
+                } else if (end < cnt || fence == null || (hi != null && aboveTo(fence, hi, hiInclusive, c))) {
+                    done = true;
+                } else {
+                    start = fence;
+                    startP = c.prefix(fence);
+                    startInclusive = true;
+                    right = l.next;
+                }
+                return count = n;
+            } finally {
+                release(held, false);
             }
         }
 
@@ -2043,9 +2762,21 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             Object[] removed = null;
             try {
-                removed = highest
-                        ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
-                        : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
+                if (attempt >= optimisticAttempts) {
+                    // The pessimistic fallback: exclusive latches, blocking, in the global order.
+                    int[] found = new int[1];
+                    int idx = highest ? latchDown(hi, hiP, hiInclusive, lo, loInclusive, true, c, held, found)
+                            : latchUp(lo, loP, loInclusive, hi, hiInclusive, true, c, held);
+                    if (idx >= 0) {
+                        Leaf l = held.get(highest ? found[0] : held.size() - 1);
+                        Object k = keyAt(l, idx, c);
+                        removed = new Object[] {k, removeAt(l, l.n, idx), l};
+                    }
+                } else {
+                    removed = highest
+                            ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
+                            : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
+                }
             } catch (Restart r) {
                 continue;
             } finally {
@@ -2093,6 +2824,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 if (aboveTo(k, hi, hiInclusive, c)) {
                     return null;
                 }
+                if (TestHooks.ENABLED && TestHooks.faultActive(POLL_NEIGHBOUR_UNLATCHED)) {
+                    return takeInLaterLatchPeriod(leaf, idx, k, c, held, true);
+                }
                 Object val = removeAt(leaf, cnt, idx);
                 return new Object[] {k, val, leaf};
             }
@@ -2113,6 +2847,28 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             leaf = next;
             first = false;
         }
+    }
+
+    /**
+     * The seeded fault {@link #POLL_NEIGHBOUR_UNLATCHED} (tests only): having read entry {@code idx}
+     * of the latched {@code leaf} (the last one in {@code held}), release the latch and retake it
+     * (blocking when polling upwards, where every leaf held is to the left; a try-lock downwards),
+     * then remove slot {@code idx} without looking again, and return the entry read before.
+     */
+    private static Object[] takeInLaterLatchPeriod(Leaf leaf, int idx, Object k, KeyCodec c,
+                                                   ArrayList<Leaf> held, boolean up) {
+        Object val = leaf.vals[idx];
+        held.remove(held.size() - 1);
+        leaf.unlockExclusive();
+        if (!(up ? leaf.lockExclusive() : leaf.tryLockExclusive())) {
+            throw RESTART;
+        }
+        held.add(leaf);
+        int cnt = leaf.n;
+        if (idx < cnt) {
+            removeAt(leaf, cnt, idx);
+        }
+        return new Object[] {k, val, leaf};
     }
 
     /** The mirror of {@link #pollUp}, right to left, with try-locks (against the latch order). */
@@ -2136,6 +2892,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 Object k = keyAt(leaf, idx, c);
                 if (belowFrom(k, lo, loInclusive, c)) {
                     return null;
+                }
+                if (TestHooks.ENABLED && TestHooks.faultActive(POLL_NEIGHBOUR_UNLATCHED)) {
+                    return takeInLaterLatchPeriod(leaf, idx, k, c, held, false);
                 }
                 Object val = removeAt(leaf, cnt, idx);
                 return new Object[] {k, val, leaf};
@@ -2316,8 +3075,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             return cnt;
         }
         Inner in = (Inner) n;
-        // A non-root inner node with a single child is legal: merges are opportunistic and may
-        // give up under contention. Search through it is still correct.
+        // A non-root inner node with a single child is legal: a merge may stop under contention
+        // and be taken up later (pendingRebalance). Search through it is still correct.
         long total = 0;
         for (int i = 0; i <= cnt; i++) {
             Node child = in.kids[i];
@@ -2334,6 +3093,59 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
         }
         return total;
+    }
+
+    /**
+     * Counts the nodes of the tree: {@code [leaves, inner nodes]}. For tests and diagnostics, with
+     * no write in flight (it reads nodes without latches).
+     */
+    long[] nodeCounts() {
+        long[] counts = new long[2];
+        ArrayList<Node> stack = new ArrayList<>();
+        stack.add(root);
+        while (!stack.isEmpty()) {
+            Node n = stack.remove(stack.size() - 1);
+            if (n instanceof Leaf) {
+                counts[0]++;
+            } else {
+                counts[1]++;
+                Inner in = (Inner) n;
+                for (int i = 0; i <= in.n; i++) {
+                    stack.add(in.kids[i]);
+                }
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * The number of keys in each leaf, left to right along the next links. For tests and
+     * diagnostics, with no write in flight.
+     */
+    int[] leafSizes() {
+        Node n = root;
+        while (n instanceof Inner) {
+            n = ((Inner) n).kids[0];
+        }
+        int[] sizes = new int[16];
+        int m = 0;
+        for (Leaf l = (Leaf) n; l != null; l = l.next) {
+            if (m == sizes.length) {
+                sizes = java.util.Arrays.copyOf(sizes, 2 * m);
+            }
+            sizes[m++] = l.n;
+        }
+        return java.util.Arrays.copyOf(sizes, m);
+    }
+
+    /** The merge threshold this map was built with (a node with fewer keys is underfull). */
+    int mergeThreshold() {
+        return minKeys;
+    }
+
+    /** The node capacity this map was built with. */
+    int nodeCapacity() {
+        return cap;
     }
 
     private static boolean fenceEquals(Object a, Object b, KeyCodec c) {
@@ -2354,7 +3166,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             entries.add(e.getKey());
             entries.add(e.getValue());
         }
-        return new SerializedForm(comparator, cap, entries.toArray());
+        return new SerializedForm(comparator, cap, minKeys, entries.toArray());
     }
 
     /**
@@ -2372,11 +3184,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         private static final long serialVersionUID = 1L;
         private final Comparator<?> comparator;
         private final int nodeCapacity;
+        /** The merge threshold; 0 (absent in streams written before it existed) means the default. */
+        private final int mergeThreshold;
         private final Object[] entries;
 
-        SerializedForm(Comparator<?> comparator, int nodeCapacity, Object[] entries) {
+        SerializedForm(Comparator<?> comparator, int nodeCapacity, int mergeThreshold, Object[] entries) {
             this.comparator = comparator;
             this.nodeCapacity = nodeCapacity;
+            this.mergeThreshold = mergeThreshold;
             this.entries = entries;
         }
 
@@ -2387,7 +3202,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: nodeCapacity "
                         + nodeCapacity + ", " + (entries == null ? "no entries" : entries.length + " entry slots"));
             }
-            ConcurrentBTreeMap map = new ConcurrentBTreeMap((Comparator) comparator, nodeCapacity);
+            int t = mergeThreshold == 0 ? defaultMergeThreshold(nodeCapacity) : mergeThreshold;
+            if (t < 1 || t > nodeCapacity / 2) {
+                throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: mergeThreshold " + t
+                        + " with nodeCapacity " + nodeCapacity);
+            }
+            ConcurrentBTreeMap map = new ConcurrentBTreeMap((Comparator) comparator, nodeCapacity, t);
             for (int i = 0; i < entries.length; i += 2) {
                 if (entries[i] == null || entries[i + 1] == null) {
                     throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: null key or value");

@@ -94,11 +94,40 @@ class BTreeStructureTest {
         }
     }
 
+    static List<Arguments> latchedCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int cap : new int[] {4, 5, 64}) {
+            for (Order o : new Order[] {Order.RANDOM, Order.DESCENDING, Order.ZIGZAG}) {
+                out.add(Arguments.of(cap, o, cap == 5));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The same differential check with no optimistic attempt at all, so that every reader path
+     * (get, navigation, polls, batch copies, the ascending cursor) runs its pessimistic fallback.
+     */
+    @ParameterizedTest(name = "cap={0} order={1} reversed={2}")
+    @MethodSource("latchedCases")
+    void matchesTreeMapThroughTheLatchedFallback(int cap, Order order, boolean reversed) {
+        long seed = new Random().nextLong();
+        try {
+            runDifferential(cap, order, reversed, seed, 0);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("seed " + seed + ": " + e, e);
+        }
+    }
+
     private void runDifferential(int cap, Order order, boolean reversed, long seed) {
+        runDifferential(cap, order, reversed, seed, ConcurrentBTreeMap.OPTIMISTIC_ATTEMPTS);
+    }
+
+    private void runDifferential(int cap, Order order, boolean reversed, long seed, int attempts) {
         Random rnd = new Random(seed);
         Comparator<Integer> cmp = reversed ? Collections.reverseOrder() : null;
-        ConcurrentBTreeMap<Integer, Integer> map =
-                ConcurrentBTreeMap.<Integer, Integer>builder().comparator(cmp).nodeCapacity(cap).build();
+        ConcurrentBTreeMap<Integer, Integer> map = ConcurrentBTreeMap.<Integer, Integer>builder().comparator(cmp)
+                .nodeCapacity(cap).optimisticAttempts(attempts).build();
         TreeMap<Integer, Integer> ref = new TreeMap<>(cmp);
         int n = 600 * SCALE;
         List<Integer> ks = keys(order, n, rnd);
