@@ -278,6 +278,18 @@ object ReportWriter {
         title: String, yTitle: String, categories: List<String>, series: List<String>,
         value: (category: String, series: String) -> Pair<Double, Double>?,
     ): String {
+        val out = ByteArrayOutputStream()
+        VectorGraphicsEncoder.saveVectorGraphic(chart(title, yTitle, categories, series, value), out,
+            VectorGraphicsEncoder.VectorGraphicsFormat.SVG)
+        val svg = out.toString(Charsets.UTF_8)
+        return svg.substring(svg.indexOf("<svg").coerceAtLeast(0))
+    }
+
+    /** The XChart chart [barChart] draws (also usable with XChart's bitmap encoder). */
+    internal fun chart(
+        title: String, yTitle: String, categories: List<String>, series: List<String>,
+        value: (category: String, series: String) -> Pair<Double, Double>?,
+    ): CategoryChart {
         val chart: CategoryChart = CategoryChartBuilder()
             .width(maxOf(520, 110 + categories.size * (24 * series.size + 30)))
             .height(380)
@@ -296,16 +308,13 @@ object ReportWriter {
         }
         for (s in series) {
             val values = categories.map { c -> value(c, s) }
-            val ys: List<Double?> = values.map { it?.first?.takeIf { v -> !v.isNaN() } }
-            val errors: List<Double?> = values.map { it?.second?.takeIf { v -> !v.isNaN() } ?: 0.0 }
-            // XChart rejects a series without any number: plot a zero-height bar so the legend still lists it.
-            val shown = if (ys.all { it == null }) ys.map { 0.0 } else ys
-            chart.addSeries(s, categories, shown, errors)
+            // XChart's error bars take no gaps: a missing value is drawn as a zero-height bar (the
+            // tables say n/a), so every series, even one without any number, is in the legend.
+            val ys = values.map { it?.first?.takeIf { v -> !v.isNaN() } ?: 0.0 }
+            val errors = values.map { v -> v?.takeIf { !it.first.isNaN() }?.second?.takeIf { !it.isNaN() } ?: 0.0 }
+            chart.addSeries(s, categories, ys, errors)
         }
-        val out = ByteArrayOutputStream()
-        VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG)
-        val svg = out.toString(Charsets.UTF_8)
-        return svg.substring(svg.indexOf("<svg").coerceAtLeast(0))
+        return chart
     }
 
     /** [barChart], or a note saying why there is no chart (a JVM without fonts, say): the tables carry every number. */
@@ -332,7 +341,7 @@ object ReportWriter {
         append("iteration, in operations per second, with the range over forks. The ratio is to <code>")
         append(esc(Implementations.BASELINE)).append("</code> in the same row (above 1 = faster): the median of the ")
         append("per-fork ratios (fork <i>k</i> of an implementation over fork <i>k</i> of the baseline, run in the same round), ")
-        append("with their range; the charts draw it with error bars that cover that range. A cell marked ")
+        append("with their range; the charts draw it with error bars that cover that range (a bar of height 0 was not measured). A cell marked ")
         append("<b>$UNSTABLE_MARK</b> has a fork spread (max&minus;min)/median above ${pct(SPREAD_LIMIT)}: read it with care. ")
         append("Regimes: <b>aged</b> = the map built, then aged by churn and full collections in a fixed heap before measuring; ")
         append("<b>fresh</b> = measured as built (see docs/guides/benchmarks.md).</p>\n<table>")
