@@ -32,10 +32,11 @@ enum class Regime {
     /** Lookup by [id], and the heap size. */
     companion object {
         /**
-         * The fixed heap of every benchmark JVM: 1M entries of the largest on-heap map
-         * (MapDB's, about 250 MB retained; the skip list about 90 MB) plus the churn's garbage
-         * fit many times over, so measured iterations see young collections only, and 4 GB
-         * leaves room for the other JVMs of a shared 2-core, 23 GB machine.
+         * The fixed heap of every benchmark JVM: 1M entries of the largest on-heap map (the
+         * locked `TreeMap`, 88 bytes per entry retained, 84 for the skip list, as the main job's
+         * memory measurement gave) plus the churn's garbage fit many times over, so measured
+         * iterations see young collections only, and 4 GB leaves room for the other JVMs of a
+         * shared 2-core, 23 GB machine.
          */
         const val HEAP: String = "4g"
 
