@@ -1,5 +1,18 @@
 package io.arboretum.benchmarks
 
+import com.github.ajalt.clikt.core.CliktCommand
+import com.github.ajalt.clikt.core.Context
+import com.github.ajalt.clikt.core.UsageError
+import com.github.ajalt.clikt.core.main
+import com.github.ajalt.clikt.parameters.options.default
+import com.github.ajalt.clikt.parameters.options.flag
+import com.github.ajalt.clikt.parameters.options.option
+import com.github.ajalt.clikt.parameters.options.split
+import com.github.ajalt.clikt.parameters.types.choice
+import com.github.ajalt.clikt.parameters.types.int
+import com.github.ajalt.clikt.parameters.types.long
+import com.github.ajalt.clikt.parameters.types.path
+import com.github.ajalt.clikt.parameters.types.restrictTo
 import org.openjdk.jmh.results.RunResult
 import org.openjdk.jmh.runner.Runner
 import org.openjdk.jmh.runner.RunnerException
@@ -11,111 +24,115 @@ import java.lang.management.ManagementFactory
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
+import java.nio.file.StandardOpenOption
 import java.time.Instant
 import java.util.Locale
 
 /**
+ * How one comparison run is configured (parsed from the command line by [CompareCommand]).
+ * [childResults] set means this JVM is one fork of the quick profile, writing its rows there.
+ */
+internal data class Settings(
+    val profile: String = "quick",
+    val impls: List<String> = Implementations.names,
+    val threads: List<Int> = defaultThreads(),
+    val forks: Int = 2,
+    val regimes: List<Regime> = listOf(Regime.AGED),
+    val out: Path = Paths.get("reports", "comparison"),
+    val iterationMs: Int? = null,
+    val memory: Boolean = true,
+    val childResults: Path? = null,
+    val start: Int = 0,
+    val clock: Long? = null,
+) {
+    /** Milliseconds per warm-up and measured iteration. */
+    val iteration: Int get() = iterationMs ?: if (profile == "quick") 300 else 1000
+
+    companion object {
+        fun defaultThreads(): List<Int> {
+            val cores = Runtime.getRuntime().availableProcessors()
+            return if (cores > 2) listOf(1, 2, cores) else listOf(1, 2)
+        }
+    }
+}
+
+/** The command line of [Compare]; [action] receives the parsed [Settings]. */
+internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCommand(name = "Compare") {
+    override fun help(context: Context): String = """Runs the comparison job: every registered implementation against
+        ${Implementations.BASELINE}, each cell in separate JVMs (forks), and writes index.html, results.json and
+        results.csv. quick (default): YCSB A-F, Long keys, zipfian, aged regime, 2 forks, memory at 1M.
+        full: every benchmark in both regimes, memory at 1M and 10M.""".trimIndent()
+
+    private val profile by option("--profile", help = "quick (default) or full").choice("quick", "full").default("quick")
+    private val impls by option("--impls", help = "implementations, comma-separated (default: all of ${Implementations.names.joinToString()})")
+        .split(",")
+    private val threads by option("--threads", help = "thread counts, comma-separated (default 1,2 and the core count if above 2)")
+        .int().restrictTo(min = 1).split(",")
+    private val forks by option("--forks", help = "JVMs per cell (default 2; the spread needs at least 2)")
+        .int().restrictTo(min = 1).default(2)
+    private val regimes by option("--regimes", help = "heap regimes, comma-separated: aged, fresh (default: quick aged, full both)")
+        .choice("aged", "fresh").split(",")
+    private val out by option("--out", help = "report folder (default reports/comparison)").path()
+        .default(Paths.get("reports", "comparison"))
+    private val iterationMs by option("--iteration-ms", help = "length of each warm-up and measured iteration (default: quick 300, full 1000)")
+        .int().restrictTo(min = 1)
+    private val noMemory by option("--no-memory", help = "skip the memory-per-entry measurement").flag()
+    private val child by option("--child", hidden = true).path()
+    private val start by option("--start", hidden = true).int().restrictTo(min = 0).default(0)
+    private val clock by option("--clock", hidden = true).long()
+
+    override fun run() {
+        val names = impls?.map { it.trim() }?.filter { it.isNotEmpty() } ?: Implementations.names
+        if (names.isEmpty()) throw UsageError("--impls selected no implementation")
+        for (n in names) {
+            try {
+                Implementations.byName(n)
+            } catch (e: IllegalArgumentException) {
+                throw UsageError("--impls: ${e.message}")
+            }
+        }
+        action(Settings(
+            profile = profile, impls = names, threads = threads ?: Settings.defaultThreads(), forks = forks,
+            regimes = (regimes ?: if (profile == "quick") listOf("aged") else listOf("aged", "fresh")).distinct().map { Regime.of(it) },
+            out = out, iterationMs = iterationMs, memory = !noMemory, childResults = child, start = start, clock = clock,
+        ))
+    }
+}
+
+/**
  * The comparison job: runs a selection of the JMH benchmarks on every registered implementation,
- * measures memory per entry, prints a table of throughput and ratio to `ConcurrentSkipListMap`,
- * and writes `index.html`, `results.json` and `results.csv` (default folder `reports/comparison`).
+ * each cell in [Settings.forks] separate JVMs, measures memory per entry, prints a table of
+ * throughput (median and range over forks) and ratio to `ConcurrentSkipListMap`, marks cells whose
+ * fork spread exceeds [ReportWriter.SPREAD_LIMIT], and writes `index.html`, `results.json` and
+ * `results.csv` (default folder `reports/comparison`).
  *
  * Profiles:
- * - `quick` (default, about two minutes on 2 cores): YCSB A–F on `Long` keys, zipfian, 1 and 2
- *   threads (and the core count when above 2), 100,000 records, 1 warm-up and 3 measured
- *   iterations of 300 ms; memory at 1M entries. Each implementation runs in its own JVM, and the
- *   benchmarks inside it run unforked, so one JVM start is paid per implementation, not per
- *   benchmark (JMH forks would triple the time on this machine).
- * - `full`: JMH with one fork per benchmark and parameter set, 2 × 1 s warm-up and 3 × 1 s
- *   measurement: YCSB A–F on `Long` and string keys, uniform and zipfian, the microbenchmarks
- *   (get, put of 1M keys, 100-entry scans, 95/5 zipfian mix), memory at 1M and 10M entries.
- *   Hours on 2 cores.
+ * - `quick` (default; meant to stay under 5 minutes on 2 cores, see the benchmarks guide for the measured time): YCSB A–F on `Long` keys, zipfian, 1 and 2
+ *   threads (and the core count when above 2), 100,000 records, in the aged regime ([Regime]),
+ *   in 2 forks. A fork is one JVM per implementation (fixed 4 GB heap) running every cell of that
+ *   implementation unforked, each cell with its own map built and aged, 1 warm-up and 2 measured
+ *   iterations of 300 ms; the rounds go fork by fork, so fork `k` of every implementation runs
+ *   close together in time and ratios are taken within a round. Memory at 1M entries.
+ * - `full`: JMH's own forks (2 by default), 2 × 1 s warm-up and 3 × 1 s measured: YCSB A–F on
+ *   `Long` and string keys, uniform and zipfian, and the read microbenchmarks (get, 100-entry
+ *   scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries.
  *
- * Options: `--profile quick|full`, `--impls a,b`, `--threads 1,2`, `--out DIR`, `--iteration-ms N`,
- * `--no-memory`. `--help` lists them.
+ * Options: see [CompareCommand] (`--help` lists them).
  */
 object Compare {
     private const val CHILD = "--child"
 
-    /** Parsed command line. */
-    internal class Settings(args: List<String>) {
-        var profile = "quick"
-        var impls: List<String> = Implementations.names
-        var threads: List<Int> = defaultThreads()
-        var out: Path = Paths.get("reports", "comparison")
-        var iterationMs = -1
-        var memory = true
-        var childResults: Path? = null
-        var start = 0
-        var clock = -1L
-
-        init {
-            var i = 0
-            fun value(): String {
-                if (i + 1 >= args.size) throw IllegalArgumentException("option ${args[i]} needs a value")
-                return args[++i]
-            }
-            while (i < args.size) {
-                when (val a = args[i]) {
-                    "--profile" -> profile = value().also {
-                        require(it == "quick" || it == "full") { "profile must be quick or full, was '$it'" }
-                    }
-                    "--impls" -> impls = value().split(',').map { it.trim() }.filter { it.isNotEmpty() }
-                        .onEach { Implementations.byName(it) }
-                    "--threads" -> threads = value().split(',').map {
-                        it.trim().toIntOrNull()?.takeIf { n -> n > 0 }
-                            ?: throw IllegalArgumentException("--threads takes positive integers, got '$it'")
-                    }
-                    "--out" -> out = Paths.get(value())
-                    "--iteration-ms" -> iterationMs = value().toIntOrNull()?.takeIf { it > 0 }
-                        ?: throw IllegalArgumentException("--iteration-ms takes a positive integer")
-                    "--no-memory" -> memory = false
-                    "--clock" -> clock = value().toLongOrNull()
-                        ?: throw IllegalArgumentException("--clock takes epoch milliseconds")
-                    CHILD -> childResults = Paths.get(value())
-                    "--start" -> start = value().toIntOrNull()?.takeIf { it >= 0 }
-                        ?: throw IllegalArgumentException("--start takes a non-negative integer")
-                    else -> throw IllegalArgumentException("unknown option '$a'; try --help")
-                }
-                i++
-            }
-            require(impls.isNotEmpty()) { "--impls selected no implementation" }
-        }
-
-        /** Milliseconds per warm-up and measured iteration. */
-        val iteration: Int get() = if (iterationMs > 0) iterationMs else if (profile == "quick") 300 else 1000
-
-        companion object {
-            fun defaultThreads(): List<Int> {
-                val cores = Runtime.getRuntime().availableProcessors()
-                return if (cores > 2) listOf(1, 2, cores) else listOf(1, 2)
-            }
-        }
-    }
-
-    private const val USAGE = """usage: java -cp benchmarks/target/benchmarks.jar io.arboretum.benchmarks.Compare [options]
-  --profile quick|full   quick (default): YCSB A-F, Long keys, zipfian, ~2 min on 2 cores
-                         full: every benchmark, forked JMH, memory at 1M and 10M (~15 min with --iteration-ms 300)
-  --impls a,b,...        implementations (default: all of %s)
-  --threads 1,2          thread counts (default 1,2 and the core count if above 2)
-  --out DIR              report folder (default reports/comparison)
-  --iteration-ms N       length of each warm-up and measured iteration
-  --no-memory            skip the memory-per-entry measurement"""
+    /** Measured iterations per fork in the quick profile. */
+    private const val QUICK_MEASURED = 2
 
     /** Entry point; see the class documentation for the options. */
     @JvmStatic
     fun main(args: Array<String>) {
-        if (args.contains("--help") || args.contains("-h")) {
-            println(USAGE.format(Implementations.names.joinToString()))
-            return
-        }
-        val settings = try {
-            Settings(args.toList())
-        } catch (e: IllegalArgumentException) {
-            System.err.println("Compare: ${e.message}")
-            System.exit(2)
-            return
-        }
-        if (settings.clock > 0) startedAtMs = settings.clock
+        CompareCommand { run(it) }.main(args)
+    }
+
+    private fun run(settings: Settings) {
+        settings.clock?.let { startedAtMs = it }
         val childFile = settings.childResults
         if (childFile != null) {
             runQuickChild(settings, childFile)
@@ -123,7 +140,8 @@ object Compare {
         }
         val env = environment(settings)
         println("Arboretum comparison, profile ${settings.profile}: ${settings.impls.joinToString()} " +
-            "(baseline ${Implementations.BASELINE}), threads ${settings.threads.joinToString()}")
+            "(baseline ${Implementations.BASELINE}), threads ${settings.threads.joinToString()}, " +
+            "regimes ${settings.regimes.joinToString { it.id }}, ${settings.forks} fork(s) per cell")
         val throughput = if (settings.profile == "quick") runQuick(settings) else runFull(settings)
         val memory = mutableListOf<MemoryResult>()
         if (settings.memory) {
@@ -133,7 +151,8 @@ object Compare {
                 memory += MemoryFootprint.measureInFreshJvm(impl, n)
             }
         }
-        val report = ComparisonReport(throughput, memory, env + ("elapsed" to "${elapsed()} s"))
+        val report = ComparisonReport(throughput, memory, env + ("elapsed" to "${elapsed()} s") +
+            ("load average at end" to loadAverage()))
         println()
         print(ReportWriter.consoleTable(report))
         val files = ReportWriter.write(report, settings.out)
@@ -149,7 +168,6 @@ object Compare {
     private fun progress(line: String) = println(String.format(Locale.ROOT, "[%4ds] %s", elapsed(), line))
 
     private fun environment(s: Settings): Map<String, String> {
-        val os = ManagementFactory.getOperatingSystemMXBean()
         return linkedMapOf(
             "date" to Instant.now().toString(),
             "profile" to s.profile,
@@ -157,60 +175,89 @@ object Compare {
             "jvm" to "${System.getProperty("java.vm.name")} ${System.getProperty("java.version")}",
             "os" to "${System.getProperty("os.name")} ${System.getProperty("os.arch")}",
             "cores" to Runtime.getRuntime().availableProcessors().toString(),
-            "load average at start" to String.format(Locale.ROOT, "%.2f", os.systemLoadAverage),
+            "regimes" to s.regimes.joinToString { it.id },
+            "forks per cell" to s.forks.toString(),
+            "heap" to "-Xms${Regime.HEAP} -Xmx${Regime.HEAP}",
+            "load average at start" to loadAverage(),
         )
     }
 
+    private fun loadAverage(): String =
+        String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().systemLoadAverage)
+
     // ---------------------------------------------------------------- quick profile
 
-    /** Quick profile, parent side: one child JVM per implementation, results read back from a file. */
+    /**
+     * Quick profile, parent side: for each regime, fork after fork, one child JVM per
+     * implementation running all its cells; results come back through a file, then the forks
+     * of each cell are gathered into one [ThroughputResult].
+     */
     private fun runQuick(s: Settings): List<ThroughputResult> {
-        val all = mutableListOf<ThroughputResult>()
+        val rows = mutableListOf<ForkRow>()
         val java = File(System.getProperty("java.home"), "bin/java").path
-        // Thread counts outermost: the implementations of one comparison row run close together
-        // in time, so a change in the machine's load between rows does not tilt their ratios.
-        val rounds = s.threads.flatMap { t -> s.impls.map { t to it } }
-        rounds.forEachIndexed { n, (threads, impl) ->
-            progress("run ${n + 1}/${rounds.size}: $impl, $threads thread(s), own JVM")
-            val configs = YcsbMix.entries.size
+        val rounds = s.regimes.flatMap { r -> (1..s.forks).flatMap { f -> s.impls.map { Triple(r, f, it) } } }
+        val configs = quickConfigs(s).size
+        rounds.forEachIndexed { n, (regime, fork, impl) ->
+            progress("run ${n + 1}/${rounds.size}: $impl, ${regime.id} regime, fork $fork of ${s.forks}, own JVM")
             val file = Files.createTempFile("arboretum-compare-$impl", ".tsv")
             try {
                 // A benchmark that throws can leave an unforked JMH unusable, so the child stops at the
                 // first failure and a new child carries on after it.
-                var rows = emptyList<ThroughputResult>()
-                while (rows.size < configs) {
-                    val cmd = listOf(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                        Compare::class.java.name, CHILD, file.toString(), "--start", rows.size.toString(),
-                        "--impls", impl, "--threads", threads.toString(),
+                var got = emptyList<ForkRow>()
+                while (got.size < configs) {
+                    val cmd = listOf(java, "-Xms${Regime.HEAP}", "-Xmx${Regime.HEAP}", "-cp", System.getProperty("java.class.path"),
+                        Compare::class.java.name, CHILD, file.toString(), "--start", got.size.toString(),
+                        "--impls", impl, "--threads", s.threads.joinToString(","), "--regimes", regime.id,
                         "--iteration-ms", s.iteration.toString(), "--clock", startedAtMs.toString())
-                    val before = rows.size
+                    val before = got.size
                     val rc = ProcessBuilder(cmd).inheritIO().start().waitFor()
-                    rows = Files.readAllLines(file).filter { it.isNotBlank() }.map { parseRow(it) }
-                    if (rows.size == before) {
-                        progress("  $impl: benchmark JVM exited with status $rc without a result; giving up on it")
+                    got = Files.readAllLines(file).filter { it.isNotBlank() }.map { parseRow(it) }
+                    if (got.size == before) {
+                        progress("  $impl: benchmark JVM exited with status $rc without a result; giving up on this fork")
                         break
                     }
                 }
-                all += rows
+                rows += got
             } finally {
                 Files.deleteIfExists(file)
             }
         }
-        return all
+        return gather(rows)
     }
 
-    /** Quick profile, child side: unforked JMH runs of YCSB A–F for one implementation. */
+    /** One fork's result for one cell: [score] is `NaN` when it failed, and [note] says why. */
+    internal data class ForkRow(
+        val suite: String, val workload: String, val distribution: String, val regime: String,
+        val threads: Int, val impl: String, val score: Double, val note: String,
+    )
+
+    /** Gathers fork rows into cells, forks in the order given; a cell with no number keeps the first failure's note. */
+    internal fun gather(rows: List<ForkRow>): List<ThroughputResult> =
+        rows.groupBy { listOf(it.suite, it.workload, it.distribution, it.regime, it.threads.toString(), it.impl) }
+            .map { (_, forks) ->
+                val f = forks.first()
+                val scores = forks.map { it.score }.filter { !it.isNaN() }
+                val failed = forks.filter { it.score.isNaN() }
+                val note = when {
+                    failed.isEmpty() -> ""
+                    scores.isEmpty() -> failed.first().note
+                    else -> "${failed.size} of ${forks.size} forks failed: ${failed.first().note}"
+                }
+                ThroughputResult(f.suite, f.workload, f.distribution, f.regime, f.threads, f.impl, scores, note)
+            }
+
+    /** Quick profile, child side: unforked JMH runs of YCSB A–F for one implementation, one regime. */
     private fun runQuickChild(s: Settings, results: Path) {
         val impl = s.impls.single()
+        val regime = s.regimes.single()
         val configs = quickConfigs(s)
         for (n in s.start until configs.size) {
             val (mix, threads) = configs[n]
             val unsupported = probe(impl, mix)
             if (unsupported != null) {
-                val row = ThroughputResult("ycsb-long", mix.name, "zipfian", threads, impl, Double.NaN, Double.NaN,
-                    Double.NaN, 0, "not supported: $unsupported")
+                val row = ForkRow("ycsb-long", mix.name, "zipfian", regime.id, threads, impl, Double.NaN, "not supported: $unsupported")
                 progress("  $impl ${n + 1}/${configs.size}: YCSB ${mix.name}, $threads thread(s): n/a (${row.note})")
-                Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
+                Files.writeString(results, formatRow(row) + "\n", StandardOpenOption.APPEND)
                 continue
             }
             val opts = OptionsBuilder()
@@ -219,26 +266,26 @@ object Compare {
                 .param("workload", mix.name)
                 .param("distribution", "zipfian")
                 .param("records", "100000")
+                .param("regime", regime.id)
                 .forks(0)
                 .threads(threads)
                 .warmupIterations(1)
                 .warmupTime(TimeValue.milliseconds(s.iteration.toLong()))
-                .measurementIterations(3)
+                .measurementIterations(QUICK_MEASURED)
                 .measurementTime(TimeValue.milliseconds(s.iteration.toLong()))
                 .shouldFailOnError(true)
                 .verbosity(VerboseMode.SILENT)
                 .build()
             val row = try {
-                val r = Runner(opts).run()
-                toResults(r, "ycsb-long").single()
+                val r = toForkRows(Runner(opts).run(), "ycsb-long").single()
+                r
             } catch (e: RunnerException) {
-                ThroughputResult("ycsb-long", mix.name, "zipfian", threads, impl, Double.NaN, Double.NaN, Double.NaN, 0,
-                    rootMessage(e))
+                ForkRow("ycsb-long", mix.name, "zipfian", regime.id, threads, impl, Double.NaN, rootMessage(e))
             }
-            val shown = if (row.ok) ReportWriter.humanOps(row.opsPerSecond) + " ops/s" else "n/a (${row.note})"
-            progress("  $impl ${n + 1}/${configs.size}: YCSB ${mix.name} zipfian, $threads thread(s): $shown")
-            Files.writeString(results, formatRow(row) + "\n", java.nio.file.StandardOpenOption.APPEND)
-            if (!row.ok) System.exit(3)
+            val shown = if (!row.score.isNaN()) ReportWriter.humanOps(row.score) + " ops/s" else "n/a (${row.note})"
+            progress("  $impl ${n + 1}/${configs.size}: YCSB ${mix.name} zipfian, ${regime.id}, $threads thread(s): $shown")
+            Files.writeString(results, formatRow(row) + "\n", StandardOpenOption.APPEND)
+            if (row.score.isNaN()) System.exit(3)
         }
     }
 
@@ -270,15 +317,13 @@ object Compare {
         return "${c.javaClass.simpleName}: ${c.message ?: ""}".replace('\t', ' ').replace('\n', ' ').take(200)
     }
 
-    internal fun formatRow(r: ThroughputResult): String = listOf(r.suite, r.workload, r.distribution, r.threads.toString(),
-        r.impl, r.opsPerSecond.toString(), r.min.toString(), r.max.toString(), r.samples.toString(),
-        r.note.replace('\t', ' ').replace('\n', ' ')).joinToString("\t")
+    internal fun formatRow(r: ForkRow): String = listOf(r.suite, r.workload, r.distribution, r.regime,
+        r.threads.toString(), r.impl, r.score.toString(), r.note.replace('\t', ' ').replace('\n', ' ')).joinToString("\t")
 
-    internal fun parseRow(line: String): ThroughputResult {
+    internal fun parseRow(line: String): ForkRow {
         val f = line.split('\t')
-        require(f.size == 10) { "malformed result row: $line" }
-        return ThroughputResult(f[0], f[1], f[2], f[3].toInt(), f[4], f[5].toDouble(), f[6].toDouble(),
-            f[7].toDouble(), f[8].toInt(), f[9])
+        require(f.size == 8) { "malformed result row: $line" }
+        return ForkRow(f[0], f[1], f[2], f[3], f[4].toInt(), f[5], f[6].toDouble(), f[7])
     }
 
     // ---------------------------------------------------------------- full profile
@@ -287,58 +332,61 @@ object Compare {
     private fun runFull(s: Settings): List<ThroughputResult> {
         val out = mutableListOf<ThroughputResult>()
         val impls = s.impls.toTypedArray()
-        fun run(include: String, threads: Int, suite: String, vararg params: Pair<String, Array<String>>) {
+        val regimes = s.regimes.map { it.id }.toTypedArray()
+        fun run(include: String, threads: Int, suite: String, withRegime: Boolean, vararg params: Pair<String, Array<String>>) {
             val names = if (suite == "ycsb-string") impls.filter { Implementations.byName(it).supportsStrings } else impls.toList()
             if (names.isEmpty()) return
-            val b = OptionsBuilder().include(include).param("impl", *names.toTypedArray()).forks(1).threads(threads)
+            val b = OptionsBuilder().include(include).param("impl", *names.toTypedArray()).forks(s.forks).threads(threads)
                 .warmupIterations(2).warmupTime(TimeValue.milliseconds(s.iteration.toLong()))
                 .measurementIterations(3).measurementTime(TimeValue.milliseconds(s.iteration.toLong()))
-                .jvmArgs("-Xms2g", "-Xmx2g")
                 .shouldFailOnError(false)
+            if (withRegime) b.param("regime", *regimes)
             for ((k, v) in params) b.param(k, *v)
             val results = Runner(b.build()).run()
-            out += toResults(results, suite)
+            val rows = gather(results.flatMap { toForkRows(listOf(it), suite) })
+            out += rows
             // Parameter sets that produced nothing failed; JMH printed why above.
             for (impl in names) {
-                if (results.none { it.params.getParam("impl") == impl }) {
-                    out += ThroughputResult(suite, include.substringAfterLast('.'), "-", threads, impl,
-                        Double.NaN, Double.NaN, Double.NaN, 0, "failed, see the JMH output")
+                if (rows.none { it.impl == impl }) {
+                    out += ThroughputResult(suite, include.substringAfterLast('.'), "-", "-", threads, impl,
+                        emptyList(), "failed, see the JMH output")
                 }
             }
         }
         val mixes = YcsbMix.entries.map { it.name }.toTypedArray()
         val dists = arrayOf("zipfian", "uniform")
         for (t in s.threads) {
-            run(YcsbLongBenchmark::class.java.name + ".operation", t, "ycsb-long", "workload" to mixes, "distribution" to dists)
-            run(YcsbStringBenchmark::class.java.name + ".operation", t, "ycsb-string", "workload" to mixes, "distribution" to dists)
-            run(ReadMicroBenchmark::class.java.name + ".get", t, "micro")
-            run(ReadMicroBenchmark::class.java.name + ".scan100", t, "micro")
-            run(PutMicroBenchmark::class.java.name + ".putAll", t, "micro")
+            run(YcsbLongBenchmark::class.java.name + ".operation", t, "ycsb-long", true, "workload" to mixes, "distribution" to dists)
+            run(YcsbStringBenchmark::class.java.name + ".operation", t, "ycsb-string", true, "workload" to mixes, "distribution" to dists)
+            run(ReadMicroBenchmark::class.java.name + ".get", t, "micro", true)
+            run(ReadMicroBenchmark::class.java.name + ".scan100", t, "micro", true)
+            run(PutMicroBenchmark::class.java.name + ".putAll", t, "micro", false)
         }
-        run(ReadMicroBenchmark::class.java.name + ".mixedZipfian", 2, "micro")
+        run(ReadMicroBenchmark::class.java.name + ".mixedZipfian", 2, "micro", true)
         return out
     }
 
-    /** Turns JMH results into rows: median of the iteration scores, in operations per second. */
-    internal fun toResults(results: Collection<RunResult>, suite: String): List<ThroughputResult> = results.map { r ->
+    /**
+     * Turns JMH results into one row per fork: the median of that fork's iteration scores, in
+     * operations per second (single-shot put timings are turned into puts per second).
+     */
+    internal fun toForkRows(results: Collection<RunResult>, suite: String): List<ForkRow> = results.flatMap { r ->
         val p = r.params
-        val scores = r.benchmarkResults.flatMap { br -> br.iterationResults.map { it.primaryResult.score } }
         val method = p.benchmark.substringAfterLast('.')
-        // Single-shot results are milliseconds per invocation of `size` puts: turn them into puts per second.
         val perSecond: (Double) -> Double = if (method == "putAll") {
             val size = p.getParam("size").toDouble();
             { ms -> size / (ms / 1000.0) }
         } else {
             { it }
         }
-        val values = scores.map(perSecond).sorted()
-        val median = if (values.isEmpty()) Double.NaN else if (values.size % 2 == 1) values[values.size / 2]
-            else (values[values.size / 2 - 1] + values[values.size / 2]) / 2
         val workload = if (suite.startsWith("ycsb")) p.getParam("workload") else method
         val distribution = if (suite.startsWith("ycsb")) p.getParam("distribution") else
             if (method == "mixedZipfian") "zipfian" else "uniform"
-        ThroughputResult(suite, workload, distribution, p.threads, p.getParam("impl"), median,
-            values.firstOrNull() ?: Double.NaN, values.lastOrNull() ?: Double.NaN, values.size,
-            if (values.isEmpty()) "no iterations" else "")
+        val regime = p.getParam("regime") ?: "-"
+        r.benchmarkResults.map { fork ->
+            val median = ThroughputResult.median(fork.iterationResults.map { perSecond(it.primaryResult.score) })
+            ForkRow(suite, workload, distribution, regime, p.threads, p.getParam("impl"), median,
+                if (median.isNaN()) "no iterations" else "")
+        }
     }
 }

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Fork
  * skip list (whose flow copies batches from sub-map iterators), `ConcurrentBTreeMap` and the
  * off-heap map's `asMap()` view (whose flows read the index's own cursor,
  * `BatchScannable.openCursor`).
- * One operation is one scan of the whole map; lower is better.
+ * One operation is one scan of the whole map; lower is better. Both heap regimes ([regime], see
+ * [Regime]) run in a fixed 4 GB heap.
  *
  * Goals (issue 6): the flow at least 0.8 times as fast as `entrySet()` iteration of the same map,
  * and the flow over the B+tree at least 3 times as fast as over the skip list.
@@ -39,7 +40,7 @@ import org.openjdk.jmh.annotations.Fork
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class FlowScanBenchmark {
     /** Implementation name from [Implementations]. */
     @Param("skiplist", "btree", "offheap-map")
@@ -49,22 +50,34 @@ class FlowScanBenchmark {
     @Param("1000000")
     var size: Int = 0
 
+    /** Heap regime, `aged` or `fresh` (see [Regime]). */
+    @Param("aged", "fresh")
+    var regime: String = ""
+
     /** The map under test and its resources. */
     lateinit var open: OpenMap<Long, Long>
 
     /** The loaded map. */
     lateinit var map: ConcurrentNavigableMap<Long, Long>
 
-    /** Loads [size] distinct random keys, in random order, before the trial. */
+    /** Loads [size] distinct random keys, in random order, before the trial; ages the map in the aged regime. */
     @Setup
     fun load() {
         open = Implementations.byName(impl).newLongMap()
         map = open.map
         val random = SplittableRandom(42)
-        while (map.size < size) {
+        val keys = LongArray(size)
+        var n = 0
+        while (n < size) {
             val k = random.nextLong()
-            map[k] = k xor 0x5bd1e995L
+            if (map.put(k, k xor 0x5bd1e995L) == null) keys[n++] = k
         }
+        if (Regime.of(regime) == Regime.AGED) Aging.age(
+            size,
+            rewrite = { map[keys[it]] = keys[it] xor 0x5bd1e995L },
+            remove = { map.remove(keys[it]) },
+            reinsert = { map[keys[it]] = keys[it] xor 0x5bd1e995L },
+        )
     }
 
     /** Releases the map (the off-heap map's memory). */

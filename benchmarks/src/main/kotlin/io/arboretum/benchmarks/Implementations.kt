@@ -37,6 +37,9 @@ interface LongIndex : AutoCloseable {
     /** Maps [key] to [value]. */
     fun put(key: Long, value: Long)
 
+    /** Removes [key] if present. */
+    fun remove(key: Long)
+
     /**
      * Visits up to [count] entries whose keys are at least [from], in ascending key order, and
      * returns the sum of their values (so the JIT cannot drop the scan).
@@ -62,6 +65,10 @@ internal class MapLongIndex(private val open: OpenMap<Long, Long>) : LongIndex {
     override fun get(key: Long): Long = map[key] ?: LongIndex.ABSENT
     override fun put(key: Long, value: Long) {
         map[key] = value
+    }
+
+    override fun remove(key: Long) {
+        map.remove(key)
     }
 
     override fun scan(from: Long, count: Int): Long {
@@ -90,6 +97,10 @@ internal class OffHeapLongIndex(private val map: OffHeapLongBTreeMap) : LongInde
     override fun get(key: Long): Long = map.get(key, LongIndex.ABSENT)
     override fun put(key: Long, value: Long) {
         map.put(key, value, LongIndex.ABSENT)
+    }
+
+    override fun remove(key: Long) {
+        map.remove(key, LongIndex.ABSENT)
     }
 
     override fun scan(from: Long, count: Int): Long {

@@ -40,13 +40,16 @@ internal object MicroKeys {
  * Read microbenchmarks on a map of [size] random `Long` keys: `get` of present keys (uniform),
  * a 100-entry scan from a random present key through `tailMap(k).entrySet().iterator()`, and the
  * 95% get / 5% put zipfian mix on 2 threads. Run with `-t 1` and `-t 2` for the thread counts.
+ *
+ * Each runs in both heap regimes ([regime], see [Regime]): `aged` (the map built, then aged by
+ * churn and full collections) and `fresh` (measured as built), in a fixed 4 GB heap.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class ReadMicroBenchmark {
     /** Implementation name from [Implementations]. */
     @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
@@ -56,18 +59,24 @@ class ReadMicroBenchmark {
     @Param("1000000")
     var size: Int = 0
 
+    /** Heap regime, `aged` or `fresh` (see [Regime]). */
+    @Param("aged", "fresh")
+    var regime: String = ""
+
     /** The loaded index. */
     lateinit var index: LongIndex
 
     /** The keys present in [index], in random order. */
     lateinit var keys: LongArray
 
-    /** Loads [size] random keys. */
+    /** Loads [size] random keys, then ages the map in the aged regime. */
     @Setup(Level.Trial)
     fun load() {
+        val r = Regime.of(regime)
         keys = MicroKeys.distinct(size, 7)
         index = Implementations.byName(impl).newLongIndex()
         for (k in keys) index.put(k, k and 0xFFFF)
+        if (r == Regime.AGED) Aging.age(index, size, { keys[it] }, { keys[it] and 0xFFFF })
     }
 
     /** Releases the index. */
@@ -137,14 +146,15 @@ class ReadMicroBenchmark {
 /**
  * Bulk load: one invocation puts [size] random keys into an empty index (split between the
  * threads, each thread its own slice). Single-shot timing; the comparison job turns it into
- * puts per second.
+ * puts per second. It builds a new index each iteration, so it has no aged regime; it runs in
+ * the same fixed heap as the read benchmarks.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 3)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class PutMicroBenchmark {
     /** Implementation name from [Implementations]. */
     @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")

@@ -1,32 +1,76 @@
 package io.arboretum.benchmarks
 
+import org.knowm.xchart.CategoryChart
+import org.knowm.xchart.CategoryChartBuilder
+import org.knowm.xchart.VectorGraphicsEncoder
+import org.knowm.xchart.style.Styler
+import java.awt.Color
+import java.io.ByteArrayOutputStream
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.Locale
 
 /**
- * One throughput measurement: a benchmark ([suite] and [workload]) under one key [distribution]
- * with [threads] threads on one implementation. [opsPerSecond] is the median of the measured
- * iterations ([samples] of them, spread [min]..[max]); it is `NaN` when the run failed, and
- * [note] then says why.
+ * One cell of the comparison: a benchmark ([suite] and [workload]) under one key [distribution]
+ * in one heap [regime] with [threads] threads on one implementation, measured in one or more
+ * forks (separate JVMs). [forkScores] holds each fork's score (the median of its measured
+ * iterations, operations per second), in fork order; the cell reports their median and range.
+ * It is empty when the run failed, and [note] then says why.
  */
 data class ThroughputResult(
     /** Benchmark family, e.g. `ycsb-long`, `ycsb-string`, `micro`. */ val suite: String,
     /** YCSB mix letter or microbenchmark name. */ val workload: String,
     /** `uniform`, `zipfian` or `-`. */ val distribution: String,
+    /** Heap regime, `aged` or `fresh` (see [Regime]); `-` for benchmarks without one. */ val regime: String,
     /** Threads running the benchmark. */ val threads: Int,
     /** Implementation name from [Implementations]. */ val impl: String,
-    /** Median operations per second. */ val opsPerSecond: Double,
-    /** Slowest iteration, operations per second. */ val min: Double,
-    /** Fastest iteration, operations per second. */ val max: Double,
-    /** Measured iterations. */ val samples: Int,
+    /** Each fork's operations per second, in fork order. */ val forkScores: List<Double>,
     /** Why there is no number, or empty. */ val note: String = "",
 ) {
     /** The row key shared by all implementations of one comparison. */
-    val group: String get() = "$suite $workload $distribution t=$threads"
+    val group: String get() = "$suite $workload $distribution $regime t=$threads"
 
     /** Whether there is a number. */
-    val ok: Boolean get() = !opsPerSecond.isNaN()
+    val ok: Boolean get() = forkScores.isNotEmpty()
+
+    /** Median of the fork scores (`NaN` without any). */
+    val opsPerSecond: Double get() = median(forkScores)
+
+    /** Slowest fork (`NaN` without any). */
+    val min: Double get() = forkScores.minOrNull() ?: Double.NaN
+
+    /** Fastest fork (`NaN` without any). */
+    val max: Double get() = forkScores.maxOrNull() ?: Double.NaN
+
+    /** `(max - min) / median` of the fork scores: 0 for one fork, `NaN` without any. */
+    val spread: Double get() = if (ok) (max - min) / opsPerSecond else Double.NaN
+
+    /** Whether [spread] exceeds [ReportWriter.SPREAD_LIMIT]: the cell is marked in the table and the report. */
+    val unstable: Boolean get() = ok && spread > ReportWriter.SPREAD_LIMIT
+
+    /** Constructors for tests and parsers. */
+    companion object {
+        /** The median of [values] (mean of the middle two for an even count), `NaN` if empty. */
+        fun median(values: List<Double>): Double {
+            if (values.isEmpty()) return Double.NaN
+            val v = values.sorted()
+            return if (v.size % 2 == 1) v[v.size / 2] else (v[v.size / 2 - 1] + v[v.size / 2]) / 2
+        }
+    }
+}
+
+/**
+ * The ratio of one cell to the baseline's cell of the same group: [median] of the per-fork
+ * ratios (fork `k` of the implementation over fork `k` of the baseline, which ran in the same
+ * round of the job) and their [min] and [max]. All `NaN` when either side has no number.
+ */
+data class Ratio(
+    /** Median of the per-fork ratios. */ val median: Double,
+    /** Smallest per-fork ratio. */ val min: Double,
+    /** Largest per-fork ratio. */ val max: Double,
+) {
+    /** Whether there is a number. */
+    val ok: Boolean get() = !median.isNaN()
 }
 
 /** Retained memory of one implementation at one size, from a fresh JVM. */
@@ -50,10 +94,18 @@ data class ComparisonReport(
 
 /**
  * Writes a [ComparisonReport] as `results.csv`, `results.json` and `index.html` (tables and
- * inline SVG charts, no scripts, nothing fetched) into a folder, and formats the console table.
+ * inline SVG charts drawn by XChart, no scripts, nothing fetched) into a folder, and formats the
+ * console table. Cells whose fork spread exceeds [SPREAD_LIMIT] are marked everywhere.
  */
 object ReportWriter {
-    private val palette = listOf("#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#9c755f")
+    /** A cell whose `(max - min) / median` over forks exceeds this is marked unstable. */
+    const val SPREAD_LIMIT: Double = 0.25
+
+    /** The mark of an unstable cell in the console table and the page. */
+    const val UNSTABLE_MARK: String = "*"
+
+    private val palette = listOf(0x4e79a7, 0xe15759, 0x59a14f, 0xf28e2b, 0xb07aa1, 0x76b7b2, 0xedc948, 0x9c755f)
+        .map { Color(it) }.toTypedArray()
 
     /** Writes the three files into [dir] (created if needed) and returns their paths. */
     fun write(report: ComparisonReport, dir: Path): List<Path> {
@@ -67,31 +119,42 @@ object ReportWriter {
         return listOf(html, json, csv)
     }
 
-    /** Ratio of [r] to the baseline of its group, or `NaN` without a baseline number. */
-    fun ratio(r: ThroughputResult, all: List<ThroughputResult>): Double {
+    /**
+     * [r] against the baseline's cell of its group: per-fork ratios (fork `k` over fork `k`),
+     * their median and range; `NaN` without a baseline number.
+     */
+    fun ratio(r: ThroughputResult, all: List<ThroughputResult>): Ratio {
         val base = all.firstOrNull { it.group == r.group && it.impl == Implementations.BASELINE && it.ok }
-            ?: return Double.NaN
-        return r.opsPerSecond / base.opsPerSecond
+        val n = minOf(r.forkScores.size, base?.forkScores?.size ?: 0)
+        if (base == null || n == 0) return Ratio(Double.NaN, Double.NaN, Double.NaN)
+        val ratios = (0 until n).map { r.forkScores[it] / base.forkScores[it] }
+        return Ratio(ThroughputResult.median(ratios), ratios.min(), ratios.max())
     }
 
     private fun num(d: Double, digits: Int = 1): String =
         if (d.isNaN()) "" else String.format(Locale.ROOT, "%.${digits}f", d)
 
+    private fun pct(d: Double): String = if (d.isNaN()) "" else String.format(Locale.ROOT, "%.0f%%", d * 100)
+
     private fun csvField(s: String): String =
         if (s.any { it == ',' || it == '"' || it == '\n' }) "\"" + s.replace("\"", "\"\"") + "\"" else s
 
-    /** The CSV text: one line per measurement, throughput rows then memory rows. */
+    /** The CSV text: one line per cell, throughput rows then memory rows. */
     fun csv(report: ComparisonReport): String = buildString {
-        append("kind,suite,workload,distribution,threads,impl,ops_per_s_median,ops_per_s_min,ops_per_s_max,samples,ratio_to_baseline,entries,heap_bytes_per_entry,offheap_bytes_per_entry,note\n")
+        append("kind,suite,workload,distribution,regime,threads,impl,ops_per_s_median,ops_per_s_min,ops_per_s_max,forks,")
+        append("spread,unstable,ratio_to_baseline,ratio_min,ratio_max,fork_ops_per_s,entries,heap_bytes_per_entry,offheap_bytes_per_entry,note\n")
         for (r in report.throughput) {
-            append(listOf("throughput", r.suite, r.workload, r.distribution, r.threads.toString(), r.impl,
-                num(r.opsPerSecond), num(r.min), num(r.max), r.samples.toString(),
-                num(ratio(r, report.throughput), 3), "", "", "", r.note).joinToString(",") { csvField(it) })
+            val q = ratio(r, report.throughput)
+            append(listOf("throughput", r.suite, r.workload, r.distribution, r.regime, r.threads.toString(), r.impl,
+                num(r.opsPerSecond), num(r.min), num(r.max), r.forkScores.size.toString(), num(r.spread, 3),
+                r.unstable.toString(), num(q.median, 3), num(q.min, 3), num(q.max, 3),
+                r.forkScores.joinToString(";") { num(it) }, "", "", "", r.note).joinToString(",") { csvField(it) })
             append('\n')
         }
         for (m in report.memory) {
-            append(listOf("memory", "memory", "", "", "", m.impl, "", "", "", "", "", m.entries.toString(),
-                num(m.heapBytesPerEntry), num(m.offHeapBytesPerEntry), m.note).joinToString(",") { csvField(it) })
+            append(listOf("memory", "memory", "", "", "", "", m.impl, "", "", "", "", "", "", "", "", "", "",
+                m.entries.toString(), num(m.heapBytesPerEntry), num(m.offHeapBytesPerEntry), m.note)
+                .joinToString(",") { csvField(it) })
             append('\n')
         }
     }
@@ -110,20 +173,25 @@ object ReportWriter {
         append('"')
     }
 
-    private fun jsonNumber(d: Double): String = if (d.isNaN() || d.isInfinite()) "null" else num(d, 3)
+    private fun jsonNumber(d: Double, digits: Int = 3): String = if (d.isNaN() || d.isInfinite()) "null" else num(d, digits)
 
-    /** The JSON text: `{"environment":{..},"throughput":[..],"memory":[..]}`. */
+    /** The JSON text: `{"environment":{..},"baseline":..,"spreadLimit":..,"throughput":[..],"memory":[..]}`. */
     fun json(report: ComparisonReport): String = buildString {
         append("{\n  \"environment\": {")
         append(report.environment.entries.joinToString(", ") { "${jsonString(it.key)}: ${jsonString(it.value)}" })
-        append("},\n  \"baseline\": ${jsonString(Implementations.BASELINE)},\n  \"throughput\": [\n")
+        append("},\n  \"baseline\": ${jsonString(Implementations.BASELINE)},")
+        append("\n  \"spreadLimit\": ${jsonNumber(SPREAD_LIMIT)},\n  \"throughput\": [\n")
         append(report.throughput.joinToString(",\n") { r ->
+            val q = ratio(r, report.throughput)
             "    {\"suite\": ${jsonString(r.suite)}, \"workload\": ${jsonString(r.workload)}, " +
-                "\"distribution\": ${jsonString(r.distribution)}, \"threads\": ${r.threads}, " +
-                "\"impl\": ${jsonString(r.impl)}, \"opsPerSecondMedian\": ${jsonNumber(r.opsPerSecond)}, " +
+                "\"distribution\": ${jsonString(r.distribution)}, \"regime\": ${jsonString(r.regime)}, " +
+                "\"threads\": ${r.threads}, \"impl\": ${jsonString(r.impl)}, " +
+                "\"opsPerSecondMedian\": ${jsonNumber(r.opsPerSecond)}, " +
                 "\"opsPerSecondMin\": ${jsonNumber(r.min)}, \"opsPerSecondMax\": ${jsonNumber(r.max)}, " +
-                "\"samples\": ${r.samples}, \"ratioToBaseline\": ${jsonNumber(ratio(r, report.throughput))}, " +
-                "\"note\": ${jsonString(r.note)}}"
+                "\"forkOpsPerSecond\": [${r.forkScores.joinToString(", ") { jsonNumber(it) }}], " +
+                "\"spread\": ${jsonNumber(r.spread)}, \"unstable\": ${r.unstable}, " +
+                "\"ratioToBaseline\": ${jsonNumber(q.median)}, \"ratioMin\": ${jsonNumber(q.min)}, " +
+                "\"ratioMax\": ${jsonNumber(q.max)}, \"note\": ${jsonString(r.note)}}"
         })
         append("\n  ],\n  \"memory\": [\n")
         append(report.memory.joinToString(",\n") { m ->
@@ -142,12 +210,27 @@ object ReportWriter {
         else -> String.format(Locale.ROOT, "%.0f", d)
     }
 
+    /** One cell's text: median ops/s, ratio with its fork range, and the unstable mark. */
+    internal fun cellText(r: ThroughputResult?, all: List<ThroughputResult>): String = when {
+        r == null -> "-"
+        !r.ok -> "n/a"
+        else -> {
+            val q = ratio(r, all)
+            val ratioText = when {
+                !q.ok -> ""
+                q.min == q.max -> " x${num(q.median, 2)}"
+                else -> " x${num(q.median, 2)} (${num(q.min, 2)}-${num(q.max, 2)})"
+            }
+            "${humanOps(r.opsPerSecond)}/s$ratioText" + if (r.unstable) " $UNSTABLE_MARK" else ""
+        }
+    }
+
     /** The console table: one row per benchmark group, one column per implementation (ops/s and ratio). */
     fun consoleTable(report: ComparisonReport): String = buildString {
         val impls = report.throughput.map { it.impl }.distinct()
         val groups = report.throughput.map { it.group }.distinct()
         val first = maxOf(10, groups.maxOfOrNull { it.length } ?: 0)
-        val width = 22
+        val width = 30
         append("benchmark".padEnd(first))
         impls.forEach { append(" | ").append(it.padEnd(width)) }
         append('\n')
@@ -155,18 +238,18 @@ object ReportWriter {
         for (g in groups) {
             append(g.padEnd(first))
             for (i in impls) {
-                val r = report.throughput.firstOrNull { it.group == g && it.impl == i }
-                val cell = when {
-                    r == null -> "-"
-                    !r.ok -> "n/a"
-                    else -> {
-                        val q = ratio(r, report.throughput)
-                        "${humanOps(r.opsPerSecond)}/s" + if (q.isNaN()) "" else " x${num(q, 2)}"
-                    }
-                }
-                append(" | ").append(cell.padEnd(width))
+                append(" | ").append(cellText(report.throughput.firstOrNull { it.group == g && it.impl == i }, report.throughput).padEnd(width))
             }
             append('\n')
+        }
+        append("\nmedian over forks of ops/s; x = median ratio to ${Implementations.BASELINE} (range over forks); ")
+        append("$UNSTABLE_MARK = fork spread (max-min)/median above ${pct(SPREAD_LIMIT)}\n")
+        val unstable = report.throughput.filter { it.unstable }
+        if (unstable.isNotEmpty()) {
+            append("\nunstable cells (spread above ${pct(SPREAD_LIMIT)}):\n")
+            unstable.forEach {
+                append("  ${it.impl} ${it.group}: spread ${pct(it.spread)}, forks ${it.forkScores.joinToString { f -> humanOps(f) }}\n")
+            }
         }
         if (report.memory.isNotEmpty()) {
             append("\nmemory (bytes per entry, heap + off-heap, fresh JVM per implementation)\n")
@@ -186,69 +269,99 @@ object ReportWriter {
     private fun esc(s: String) = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
 
     /**
-     * A grouped bar chart as inline SVG: one group of bars per category, one bar per series.
-     * Missing values leave a gap; values are written above the bars.
+     * A grouped bar chart drawn by XChart, as SVG text for inlining: one group of bars per
+     * category, one series per entry of [series] (every one in the legend, even one without a
+     * value), optional error bars. [value] gives a bar's height and its error half-width (0 for
+     * none), or null for no bar.
      */
-    fun barChart(title: String, categories: List<String>, series: List<String>, value: (String, String) -> Double?, unit: (Double) -> String): String {
-        val barW = 16
-        val gap = 18
-        val groupW = series.size * barW + gap
-        val left = 60
-        val top = 30
-        val plotH = 200
-        val width = left + maxOf(1, categories.size) * groupW + 20
-        val height = top + plotH + 40 + 18 * ((series.size + 3) / 4)
-        val maxV = categories.flatMap { c -> series.mapNotNull { s -> value(c, s)?.takeIf { !it.isNaN() } } }.maxOrNull() ?: 1.0
-        val scale = if (maxV <= 0) 1.0 else plotH / maxV
-        return buildString {
-            append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"$width\" height=\"$height\" font-family=\"sans-serif\" font-size=\"10\">")
-            append("<text x=\"$left\" y=\"16\" font-size=\"13\" font-weight=\"bold\">${esc(title)}</text>")
-            append("<line x1=\"$left\" y1=\"${top + plotH}\" x2=\"${width - 10}\" y2=\"${top + plotH}\" stroke=\"#333\"/>")
-            append("<text x=\"${left - 4}\" y=\"${top + 8}\" text-anchor=\"end\">${esc(unit(maxV))}</text>")
-            categories.forEachIndexed { ci, c ->
-                val gx = left + ci * groupW + gap / 2
-                series.forEachIndexed { si, s ->
-                    val v = value(c, s)
-                    if (v != null && !v.isNaN()) {
-                        val h = (v * scale).coerceAtLeast(1.0)
-                        val x = gx + si * barW
-                        val y = top + plotH - h
-                        append("<rect x=\"$x\" y=\"${num(y)}\" width=\"${barW - 2}\" height=\"${num(h)}\" fill=\"${palette[si % palette.size]}\">")
-                        append("<title>${esc("$s, $c: ${unit(v)}")}</title></rect>")
-                    }
-                }
-                append("<text x=\"${gx + series.size * barW / 2}\" y=\"${top + plotH + 14}\" text-anchor=\"middle\">${esc(c)}</text>")
-            }
-            series.forEachIndexed { si, s ->
-                val lx = left + (si % 4) * 150
-                val ly = top + plotH + 32 + (si / 4) * 18
-                append("<rect x=\"$lx\" y=\"${ly - 9}\" width=\"10\" height=\"10\" fill=\"${palette[si % palette.size]}\"/>")
-                append("<text x=\"${lx + 14}\" y=\"$ly\">${esc(s)}</text>")
-            }
-            append("</svg>")
-        }
+    fun barChart(
+        title: String, yTitle: String, categories: List<String>, series: List<String>,
+        value: (category: String, series: String) -> Pair<Double, Double>?,
+    ): String {
+        val out = ByteArrayOutputStream()
+        VectorGraphicsEncoder.saveVectorGraphic(chart(title, yTitle, categories, series, value), out,
+            VectorGraphicsEncoder.VectorGraphicsFormat.SVG)
+        val svg = out.toString(Charsets.UTF_8)
+        return svg.substring(svg.indexOf("<svg").coerceAtLeast(0))
     }
 
-    /** The HTML page: environment, throughput charts per suite and thread count, ratio tables, memory chart. */
+    /** The XChart chart [barChart] draws (also usable with XChart's bitmap encoder). */
+    internal fun chart(
+        title: String, yTitle: String, categories: List<String>, series: List<String>,
+        value: (category: String, series: String) -> Pair<Double, Double>?,
+    ): CategoryChart {
+        val chart: CategoryChart = CategoryChartBuilder()
+            .width(maxOf(520, 110 + categories.size * (24 * series.size + 30)))
+            .height(380)
+            .title(title).xAxisTitle("").yAxisTitle(yTitle)
+            .build()
+        chart.styler.apply {
+            setLegendPosition(Styler.LegendPosition.OutsideS)
+            setLegendLayout(Styler.LegendLayout.Horizontal)
+            setSeriesColors(palette)
+            setChartBackgroundColor(Color.WHITE)
+            setPlotGridVerticalLinesVisible(false)
+            setErrorBarsColor(Color.DARK_GRAY)
+            setToolTipsEnabled(false)
+            setYAxisMin(0.0)
+            setAvailableSpaceFill(0.8)
+        }
+        for (s in series) {
+            val values = categories.map { c -> value(c, s) }
+            // XChart's error bars take no gaps: a missing value is drawn as a zero-height bar (the
+            // tables say n/a), so every series, even one without any number, is in the legend.
+            val ys = values.map { it?.first?.takeIf { v -> !v.isNaN() } ?: 0.0 }
+            val errors = values.map { v -> v?.takeIf { !it.first.isNaN() }?.second?.takeIf { !it.isNaN() } ?: 0.0 }
+            chart.addSeries(s, categories, ys, errors)
+        }
+        return chart
+    }
+
+    /** [barChart], or a note saying why there is no chart (a JVM without fonts, say): the tables carry every number. */
+    private fun chartOrNote(draw: () -> String): String = try {
+        System.setProperty("java.awt.headless", "true")
+        draw()
+    } catch (e: Exception) {
+        "<p class=\"note\">(chart not drawn: ${esc(e.toString())})</p>"
+    } catch (e: LinkageError) {
+        "<p class=\"note\">(chart not drawn: ${esc(e.toString())})</p>"
+    } catch (e: InternalError) {
+        "<p class=\"note\">(chart not drawn: ${esc(e.toString())})</p>"
+    }
+
+    /** The HTML page: environment, ratio charts per section with fork ranges, tables, unstable cells, memory. */
     fun html(report: ComparisonReport): String = buildString {
+        val all = report.throughput
         append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arboretum comparison</title>")
-        append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
+        append("<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}")
         append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}")
-        append(".better{color:#1a7f37}.worse{color:#c62828}</style></head><body>\n")
+        append(".better{color:#1a7f37}.worse{color:#c62828}td.unstable{background:#fff3cd}.note{color:#666}</style></head><body>\n")
         append("<h1>Arboretum: throughput and memory against ConcurrentSkipListMap</h1>\n")
-        append("<p>Throughput is the median of the measured iterations, in operations per second; the ratio is to <code>")
-        append(esc(Implementations.BASELINE)).append("</code> in the same row (above 1 = faster). ")
-        append("Numbers from a shared, noisy machine: compare ratios, not absolute values.</p>\n<table>")
+        append("<p>Every cell ran in separate JVMs (forks). Throughput is the median over forks of each fork's median ")
+        append("iteration, in operations per second, with the range over forks. The ratio is to <code>")
+        append(esc(Implementations.BASELINE)).append("</code> in the same row (above 1 = faster): the median of the ")
+        append("per-fork ratios (fork <i>k</i> of an implementation over fork <i>k</i> of the baseline, run in the same round), ")
+        append("with their range; the charts draw it with error bars that cover that range (a bar of height 0 was not measured). A cell marked ")
+        append("<b>$UNSTABLE_MARK</b> has a fork spread (max&minus;min)/median above ${pct(SPREAD_LIMIT)}: read it with care. ")
+        append("Regimes: <b>aged</b> = the map built, then aged by churn and full collections in a fixed heap before measuring; ")
+        append("<b>fresh</b> = measured as built (see docs/guides/benchmarks.md).</p>\n<table>")
         for ((k, v) in report.environment) append("<tr><th class=\"l\">${esc(k)}</th><td class=\"l\">${esc(v)}</td></tr>")
         append("</table>\n")
-        val impls = report.throughput.map { it.impl }.distinct()
-        val sections = report.throughput.map { Triple(it.suite, it.distribution, it.threads) }.distinct()
-        for ((suite, dist, threads) in sections) {
-            val rows = report.throughput.filter { it.suite == suite && it.distribution == dist && it.threads == threads }
+        val impls = all.map { it.impl }.distinct()
+        val sections = all.map { listOf(it.suite, it.regime, it.distribution, it.threads.toString()) }.distinct()
+        for ((suite, regime, dist, threads) in sections) {
+            val rows = all.filter { it.suite == suite && it.regime == regime && it.distribution == dist && it.threads.toString() == threads }
             val workloads = rows.map { it.workload }.distinct()
-            append("<h2>${esc(suite)}, ${esc(dist)}, $threads thread${if (threads == 1) "" else "s"}</h2>\n")
-            append(barChart("$suite $dist, $threads thread(s): ops/s (median)", workloads, impls,
-                { w, i -> rows.firstOrNull { it.workload == w && it.impl == i }?.opsPerSecond }, { humanOps(it) }))
+            val t = "$threads thread${if (threads == "1") "" else "s"}"
+            append("<h2>${esc(suite)}, ${esc(regime)} regime, ${esc(dist)}, $t</h2>\n")
+            append(chartOrNote {
+                barChart("$suite, $regime, $dist, $t: ratio to ${Implementations.BASELINE}", "x ${Implementations.BASELINE} (median, fork range)",
+                    workloads, impls) { w, i ->
+                    val r = rows.firstOrNull { it.workload == w && it.impl == i }
+                    val q = if (r == null || !r.ok) null else ratio(r, all)
+                    if (q == null || !q.ok) null else q.median to maxOf(q.max - q.median, q.median - q.min)
+                }
+            })
             append("\n<table><tr><th class=\"l\">workload</th>")
             impls.forEach { append("<th>${esc(it)}</th>") }
             append("</tr>")
@@ -258,25 +371,45 @@ object ReportWriter {
                     val r = rows.firstOrNull { it.workload == w && it.impl == i }
                     if (r == null || !r.ok) {
                         append("<td title=\"${esc(r?.note ?: "")}\">n/a</td>")
-                    } else {
-                        val q = ratio(r, report.throughput)
-                        val cls = if (q.isNaN()) "" else if (q >= 1.05) "better" else if (q <= 0.95) "worse" else ""
-                        val shown = if (q.isNaN()) "" else " (x${num(q, 2)})"
-                        append("<td class=\"$cls\">${humanOps(r.opsPerSecond)}$shown</td>")
+                        continue
                     }
+                    val q = ratio(r, all)
+                    val cls = listOfNotNull(
+                        if (!q.ok) null else if (q.median >= 1.05) "better" else if (q.median <= 0.95) "worse" else null,
+                        if (r.unstable) "unstable" else null).joinToString(" ")
+                    val title = "forks: ${r.forkScores.joinToString { humanOps(it) }}; spread ${pct(r.spread)}"
+                    append("<td class=\"$cls\" title=\"${esc(title)}\">${humanOps(r.opsPerSecond)} ")
+                    append("<small>[${humanOps(r.min)}&ndash;${humanOps(r.max)}]</small>")
+                    if (q.ok) append("<br>x${num(q.median, 2)} <small>[${num(q.min, 2)}&ndash;${num(q.max, 2)}]</small>")
+                    if (r.unstable) append(" <b>$UNSTABLE_MARK</b>")
+                    append("</td>")
                 }
                 append("</tr>")
             }
             append("</table>\n")
         }
+        val unstable = all.filter { it.unstable }
+        append("<h2>Unstable cells</h2>\n")
+        if (unstable.isEmpty()) {
+            append("<p>None: every cell's fork spread is at most ${pct(SPREAD_LIMIT)}.</p>\n")
+        } else {
+            append("<p>Fork spread (max&minus;min)/median above ${pct(SPREAD_LIMIT)}:</p><ul>")
+            unstable.forEach {
+                append("<li>${esc(it.impl)} ${esc(it.group)}: spread ${pct(it.spread)}, forks ${esc(it.forkScores.joinToString { f -> humanOps(f) })}</li>")
+            }
+            append("</ul>\n")
+        }
         if (report.memory.isNotEmpty()) {
             append("<h2>Memory per entry</h2>\n<p>Retained heap after GC (keys and values included) plus off-heap bytes, ")
-            append("divided by entries; each implementation built in a fresh JVM.</p>\n")
+            append("divided by entries; each implementation built in a fresh JVM, one measurement each.</p>\n")
             val sizes = report.memory.map { "${it.entries} entries" }.distinct()
             val memImpls = report.memory.map { it.impl }.distinct()
-            append(barChart("bytes per entry", sizes, memImpls,
-                { s, i -> report.memory.firstOrNull { "${it.entries} entries" == s && it.impl == i && it.note.isEmpty() }?.totalBytesPerEntry },
-                { num(it, 0) + " B" }))
+            append(chartOrNote {
+                barChart("bytes per entry (heap + off-heap)", "bytes per entry", sizes, memImpls) { s, i ->
+                    report.memory.firstOrNull { "${it.entries} entries" == s && it.impl == i && it.note.isEmpty() }
+                        ?.let { it.totalBytesPerEntry to 0.0 }
+                }
+            })
             append("\n<table><tr><th class=\"l\">implementation</th><th>entries</th><th>heap B/entry</th><th>off-heap B/entry</th><th class=\"l\">note</th></tr>")
             for (m in report.memory) {
                 append("<tr><td class=\"l\">${esc(m.impl)}</td><td>${m.entries}</td><td>${num(m.heapBytesPerEntry)}</td>")
@@ -284,7 +417,7 @@ object ReportWriter {
             }
             append("</table>\n")
         }
-        val notes = report.throughput.filter { !it.ok }
+        val notes = all.filter { !it.ok }
         if (notes.isNotEmpty()) {
             append("<h2>Not measured</h2><ul>")
             notes.forEach { append("<li>${esc(it.impl)} ${esc(it.group)}: ${esc(it.note)}</li>") }

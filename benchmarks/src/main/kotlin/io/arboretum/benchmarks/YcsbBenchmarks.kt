@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit
 
 /**
  * The YCSB core mixes A–F over `Long` keys, through each implementation's [LongIndex] face.
- * Thread count comes from JMH (`-t`); the comparison job runs 1 and 2 threads.
+ * Thread count comes from JMH (`-t`); the comparison job runs 1 and 2 threads. Both heap
+ * regimes ([regime], see [Regime]) run in a fixed 4 GB heap.
  *
  * The `impl` values must list [Implementations.names] (a test checks it); JMH needs them as
  * constants here so that a plain `java -jar benchmarks.jar` runs every implementation.
@@ -28,7 +29,7 @@ import java.util.concurrent.TimeUnit
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class YcsbLongBenchmark {
     /** Implementation name from [Implementations]. */
     @Param("skiplist", "btree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
@@ -46,14 +47,23 @@ class YcsbLongBenchmark {
     @Param("100000")
     var records: Int = 0
 
+    /** Heap regime, `aged` or `fresh` (see [Regime]). */
+    @Param("aged", "fresh")
+    var regime: String = ""
+
     /** The index under test, loaded with [records] records. */
     lateinit var index: LongIndex
 
-    /** Builds and loads the index (record numbers in insertion order, keys hashed). */
+    /**
+     * Builds and loads the index (record numbers in insertion order, keys hashed), then ages it
+     * in the aged regime.
+     */
     @Setup(Level.Trial)
     fun load() {
+        val aged = Regime.of(regime) == Regime.AGED
         index = Implementations.byName(impl).newLongIndex()
         for (r in 0 until records.toLong()) index.put(Keys.longKey(r), r)
+        if (aged) Aging.age(index, records, { Keys.longKey(it.toLong()) }, { it.toLong() })
     }
 
     /** Releases the index. */
@@ -114,7 +124,7 @@ class YcsbLongBenchmark {
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class YcsbStringBenchmark {
     /** Implementation name from [Implementations.stringNames] (the off-heap map takes long keys only). */
     @Param("skiplist", "btree", "treemap-rwlock", "mapdb")
@@ -132,17 +142,29 @@ class YcsbStringBenchmark {
     @Param("100000")
     var records: Int = 0
 
+    /** Heap regime, `aged` or `fresh` (see [Regime]). */
+    @Param("aged", "fresh")
+    var regime: String = ""
+
     /** The map under test. */
     lateinit var open: OpenMap<String, String>
 
     /** Value strings written by loads and updates (shared, so writes allocate nothing). */
     val values: Array<String> = Array(16) { n -> ('a' + n).toString().repeat(100) }
 
-    /** Builds and loads the map. */
+    /** Builds and loads the map, then ages it in the aged regime (rewrites use new key strings). */
     @Setup(Level.Trial)
     fun load() {
+        val aged = Regime.of(regime) == Regime.AGED
         open = Implementations.byName(impl).newStringMap()
-        for (r in 0 until records.toLong()) open.map[Keys.stringKey(r)] = values[(r and 15).toInt()]
+        val map = open.map
+        for (r in 0 until records.toLong()) map[Keys.stringKey(r)] = values[(r and 15).toInt()]
+        if (aged) Aging.age(
+            records,
+            rewrite = { map[Keys.stringKey(it.toLong())] = values[it and 15] },
+            remove = { map.remove(Keys.stringKey(it.toLong())) },
+            reinsert = { map[Keys.stringKey(it.toLong())] = values[it and 15] },
+        )
     }
 
     /** Releases the map. */

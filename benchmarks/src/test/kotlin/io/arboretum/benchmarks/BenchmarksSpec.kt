@@ -1,6 +1,8 @@
 package io.arboretum.benchmarks
 
 import io.arboretum.benchmarks.ycsb.ArboretumDB
+import com.github.ajalt.clikt.core.CliktError
+import com.github.ajalt.clikt.core.parse
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
@@ -181,16 +183,103 @@ class BenchmarksSpec : FunSpec({
         }
     }
 
-    test("report writer produces consistent CSV, JSON and HTML from fake results") {
+    fun parse(vararg args: String): Settings {
+        var got: Settings? = null
+        CompareCommand { got = it }.parse(args.toList())
+        return got!!
+    }
+
+    fun parseError(vararg args: String): String =
+        runCatching { parse(*args) }.exceptionOrNull().let { e ->
+            withClue(args.joinToString(" ")) { (e is CliktError) shouldBe true }
+            (e as CliktError).let { it.message ?: it.toString() }
+        }
+
+    test("Compare options: defaults, every option, and clear errors") {
+        val d = parse()
+        d.profile shouldBe "quick"
+        d.impls shouldBe Implementations.names
+        d.forks shouldBe 2
+        d.regimes shouldBe listOf(Regime.AGED)
+        d.iteration shouldBe 300
+        d.memory shouldBe true
+        d.childResults.shouldBeNull()
+        val full = parse("--profile", "full")
+        full.regimes shouldBe listOf(Regime.AGED, Regime.FRESH)
+        full.iteration shouldBe 1000
+        val s = parse("--impls", "btree, skiplist", "--threads", "4,1", "--forks", "3", "--regimes", "fresh",
+            "--out", "x/y", "--iteration-ms", "50", "--no-memory")
+        s.impls shouldBe listOf("btree", "skiplist")
+        s.threads shouldBe listOf(4, 1)
+        s.forks shouldBe 3
+        s.regimes shouldBe listOf(Regime.FRESH)
+        s.out.toString() shouldBe "x/y"
+        s.iteration shouldBe 50
+        s.memory shouldBe false
+        parseError("--impls", "btree,nope") shouldContain Implementations.BASELINE
+        parseError("--threads", "0")
+        parseError("--threads", "two")
+        parseError("--forks", "0")
+        parseError("--profile", "slow") shouldContain "quick"
+        parseError("--regimes", "old") shouldContain "aged"
+        parseError("--iteration-ms", "-5")
+        parseError("--bogus")
+    }
+
+    test("fork rows round-trip through the child file format and gather into cells in fork order") {
         val rows = listOf(
-            ThroughputResult("ycsb-long", "A", "zipfian", 1, Implementations.BASELINE, 1_000_000.0, 900_000.0, 1_100_000.0, 3),
-            ThroughputResult("ycsb-long", "A", "zipfian", 1, "btree", 2_000_000.0, 1_900_000.0, 2_100_000.0, 3),
-            ThroughputResult("ycsb-long", "E", "zipfian", 1, "btree", Double.NaN, Double.NaN, Double.NaN, 0, "not supported: \"x\", <y>"),
+            Compare.ForkRow("ycsb-long", "A", "zipfian", "aged", 1, "btree", 2.0e6, ""),
+            Compare.ForkRow("ycsb-long", "A", "zipfian", "aged", 1, "skiplist", 1.0e6, ""),
+            Compare.ForkRow("ycsb-long", "A", "zipfian", "aged", 1, "btree", 3.0e6, ""),
+            Compare.ForkRow("ycsb-long", "A", "zipfian", "aged", 1, "skiplist", 1.0e6, ""),
+            Compare.ForkRow("ycsb-long", "E", "zipfian", "aged", 1, "mapdb", Double.NaN, "boom\twith tab"),
+            Compare.ForkRow("ycsb-long", "E", "zipfian", "aged", 1, "mapdb", 5.0, ""),
+        )
+        val parsed = rows.map { Compare.parseRow(Compare.formatRow(it)) }
+        parsed.take(4) shouldBe rows.take(4)
+        parsed[4].note shouldBe "boom with tab"
+        val cells = Compare.gather(parsed)
+        cells.size shouldBe 3
+        val btree = cells.single { it.impl == "btree" }
+        btree.forkScores shouldBe listOf(2.0e6, 3.0e6)
+        btree.opsPerSecond shouldBeExactly 2.5e6
+        btree.spread shouldBeExactly 0.4
+        btree.unstable shouldBe true
+        val q = ReportWriter.ratio(btree, cells)
+        q.median shouldBeExactly 2.5
+        q.min shouldBeExactly 2.0
+        q.max shouldBeExactly 3.0
+        val mapdb = cells.single { it.impl == "mapdb" }
+        mapdb.forkScores shouldBe listOf(5.0)
+        mapdb.note shouldContain "1 of 2 forks failed"
+        runCatching { Compare.parseRow("a\tb") }.exceptionOrNull()!!.message!! shouldContain "malformed"
+    }
+
+    test("spread marking: above 25% of the median is unstable, at or below is not; one fork has spread 0") {
+        fun cell(vararg f: Double) = ThroughputResult("s", "w", "d", "aged", 1, "btree", f.toList())
+        cell(100.0, 125.0).unstable shouldBe false // spread 25 / 112.5
+        cell(100.0, 125.0, 100.0).unstable shouldBe false // spread exactly 0.25: not above
+        cell(100.0, 126.0, 100.0).unstable shouldBe true
+        cell(100.0).spread shouldBeExactly 0.0
+        cell().ok shouldBe false
+        cell().unstable shouldBe false
+        ThroughputResult.median(listOf(3.0, 1.0, 2.0)) shouldBeExactly 2.0
+        ThroughputResult.median(listOf(4.0, 1.0, 2.0, 3.0)) shouldBeExactly 2.5
+    }
+
+    test("report writer produces consistent CSV, JSON and HTML (XChart SVG, marks, complete legends) from fake results") {
+        val rows = listOf(
+            ThroughputResult("ycsb-long", "A", "zipfian", "aged", 1, Implementations.BASELINE, listOf(1_000_000.0, 1_100_000.0)),
+            ThroughputResult("ycsb-long", "A", "zipfian", "aged", 1, "btree", listOf(2_000_000.0, 2_100_000.0)),
+            ThroughputResult("ycsb-long", "C", "zipfian", "aged", 1, Implementations.BASELINE, listOf(1_000_000.0, 1_000_000.0)),
+            ThroughputResult("ycsb-long", "C", "zipfian", "aged", 1, "btree", listOf(1_000_000.0, 3_000_000.0)),
+            ThroughputResult("ycsb-long", "E", "zipfian", "aged", 1, "btree", emptyList(), "not supported: \"x\", <y>"),
+            ThroughputResult("ycsb-long", "E", "zipfian", "aged", 1, "mapdb", emptyList(), "failed"),
         )
         val memory = listOf(MemoryResult("btree", 1_000_000, 44.0, 0.0), MemoryResult("mapdb", 1_000_000, Double.NaN, Double.NaN, "timed out"))
         val report = ComparisonReport(rows, memory, mapOf("cores" to "2"))
-        ReportWriter.ratio(rows[1], rows) shouldBeExactly 2.0
-        ReportWriter.ratio(rows[2], rows).isNaN() shouldBe true
+        ReportWriter.ratio(rows[1], rows).median shouldBeExactly (2.0 + 2_100_000.0 / 1_100_000.0) / 2
+        ReportWriter.ratio(rows[4], rows).ok shouldBe false
         val dir = Files.createTempDirectory("arboretum-report")
         val files = ReportWriter.write(report, dir)
         files.map { it.fileName.toString() } shouldContainExactly listOf("index.html", "results.json", "results.csv")
@@ -200,22 +289,44 @@ class BenchmarksSpec : FunSpec({
         val header = csv[0].split(',')
         // Every line has the header's number of fields once quoted fields are taken as one.
         for (line in csv.drop(1)) withClue(line) { splitCsv(line).size shouldBe header.size }
-        csv[2] shouldContain ",2.000,"
+        val c = splitCsv(csv[4]).zip(header).associate { it.second to it.first }
+        c["regime"] shouldBe "aged"
+        c["ops_per_s_median"] shouldBe "2000000.0"
+        c["spread"] shouldBe "1.000"
+        c["unstable"] shouldBe "true"
+        c["ratio_min"] shouldBe "1.000"
+        c["ratio_max"] shouldBe "3.000"
+        c["fork_ops_per_s"] shouldBe "1000000.0;3000000.0"
 
         val json = Files.readString(dir.resolve("results.json"))
         checkJson(json)
         json shouldContain "\"ratioToBaseline\": 2.000"
         json shouldContain "\"opsPerSecondMedian\": null"
+        json shouldContain "\"unstable\": true"
+        json shouldContain "\"forkOpsPerSecond\": [1000000.000, 3000000.000]"
 
         val html = Files.readString(dir.resolve("index.html"))
         html shouldStartWith "<!DOCTYPE html>"
-        html shouldContain "<svg"
         html shouldContain "&lt;y&gt;"
         (html.indexOf("<script") < 0) shouldBe true
+        withClue(html.substringAfter("chart not drawn", "").take(400)) { (html.indexOf("chart not drawn") < 0) shouldBe true }
+        // One ratio chart for the one section, one memory chart; every implementation in the legend.
         Regex("<svg").findAll(html).count() shouldBe 2
         Regex("</svg>").findAll(html).count() shouldBe 2
+        // XChart draws text as outlines, so the legend is checked on the chart itself: a series
+        // with no number at all (mapdb here) is still a series, and the legend is shown.
+        val series = listOf(Implementations.BASELINE, "btree", "mapdb")
+        val chart = ReportWriter.chart("t", "y", listOf("A", "E"), series) { w, i ->
+            if (i == "mapdb" || w == "E") null else 1.5 to 0.2
+        }
+        chart.seriesMap.keys.toList() shouldBe series
+        chart.styler.isLegendVisible shouldBe true
+        html shouldContain "class=\"better unstable\""
+        html shouldContain "Unstable cells"
 
-        ReportWriter.consoleTable(report) shouldContain "x2.00"
+        val table = ReportWriter.consoleTable(report)
+        table shouldContain "x2.00 (1.00-3.00) ${ReportWriter.UNSTABLE_MARK}"
+        table shouldContain "unstable cells"
     }
 })
 
