@@ -223,6 +223,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     private final int childrenOff;
     private final int leafMin;
     private final int innerMin;
+    /** Leaves merge when their entries total at most this; see the constructor. */
+    private final int leafMergeFit;
     private final int chunkShift;
     private final int chunkMask;
     private final long chunkBytes;
@@ -264,8 +266,14 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             throw new IllegalArgumentException("mergeThreshold " + b.mergeThreshold
                     + " must be less than nodeCapacity " + cap);
         }
-        this.leafMin = b.mergeThreshold >= 0 ? b.mergeThreshold : cap / 4;
+        // Default: a leaf is rebalanced once it holds less than half a node, which keeps the
+        // node count after mass deletes within 1.5x of a fresh tree's (OffHeapLongHardeningTest).
+        this.leafMin = b.mergeThreshold >= 0 ? b.mergeThreshold : cap / 2 - 1;
         this.innerMin = b.mergeThreshold >= 0 ? Math.min(b.mergeThreshold, innerCap - 1) : innerCap / 4;
+        // Two leaves merge if they fit in three quarters of a node (room for inserts before the
+        // next split) or if redistributing them could not lift both above the threshold
+        // (total <= 2 * leafMin + 1); a merged leaf must fit in one node.
+        this.leafMergeFit = Math.min(cap, Math.max(cap - cap / 4, 2 * leafMin + 1));
         this.maxBytes = b.maxOffHeapBytes;
         long perChunk = Math.max(1, Math.min(MAX_CHUNK_BYTES, maxBytes) / nodeSize);
         this.chunkShift = 63 - Long.numberOfLeadingZeros(perChunk);
@@ -302,12 +310,16 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         }
 
         /**
-         * How empty a node may become before a removal rebalances it: a leaf left with at most
-         * {@code entries} entries (an inner node with at most {@code min(entries, capacity - 2)}
-         * keys) is merged with a neighbour when the two fit in one node (leaves: in three quarters
-         * of one, or one of them is empty), and otherwise takes entries from it so the two hold
-         * the same number. The default is {@code capacity / 4}. A high threshold keeps nodes fuller
-         * at the cost of more rebalancing; tests use it so that a few removals from a small tree
+         * How empty a node may become before a removal rebalances it. A leaf left with at most
+         * {@code entries} entries is merged with a neighbour when the two hold at most
+         * {@code max(capacity - capacity / 4, 2 * entries + 1)} entries (never more than
+         * {@code capacity}), or when either is empty; otherwise the two are evened out, which
+         * leaves both above the threshold. An inner node left with at most
+         * {@code min(entries, capacity - 2)} keys is merged when the pair fits in one node and
+         * evened out otherwise. The default is {@code capacity / 2 - 1} for leaves (so every leaf
+         * but the root is at least about half full once its removals' rebalancing is done) and
+         * {@code (capacity - 1) / 4} keys for inner nodes. A lower threshold rebalances less
+         * often and leaves emptier nodes; tests raise it so that a few removals from a small tree
          * merge and redistribute nodes.
          *
          * @param entries at least 0 and less than the node capacity (checked by {@link #build()})
@@ -1229,8 +1241,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             int rc = (int) getLong(rb, ro + META);
             boolean leaf = level == 0;
             int min = leaf ? leafMin : innerMin;
-            // Leaves merge into three quarters of a node (hysteresis); an empty one always merges.
-            boolean fits = leaf ? lc + rc <= cap - cap / 4 || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
+            // Leaves merge when they fit in leafMergeFit entries (see the constructor); an empty
+            // one always merges. Otherwise redistribution leaves both above the threshold.
+            boolean fits = leaf ? lc + rc <= leafMergeFit || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
             if (lc > min && rc > min) {
                 result = STEP_DONE;
             } else if (!fits) {
