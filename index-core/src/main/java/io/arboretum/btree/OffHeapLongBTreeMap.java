@@ -18,8 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  * collector nothing.
  *
  * <p>Point operations ({@link #get}, {@link #put}, {@link #putIfAbsent}, {@link #remove},
- * {@link #containsKey}) are linearizable and allocate nothing; so is navigation
- * ({@link #ceilingKey} and friends). Methods that may find nothing take a {@code long absent}
+ * {@link #containsKey}, {@link #replaceIf}, {@link #removeIf}) are linearizable and allocate
+ * nothing on the heap; so are navigation ({@link #ceilingKey}, {@link #higherKey},
+ * {@link #floorKey}, {@link #lowerKey}, {@link #firstKey}, {@link #lastKey}) and
+ * {@link #isEmpty}. (A search that meets an empty leaf merges it, which hands a node to the
+ * epoch manager; that is the one case in which a search can allocate.) Methods that may find nothing take a {@code long absent}
  * argument and return it when there is no answer: pick a sentinel outside your key (or value)
  * domain. Where every {@code long} is a possible key, use an {@link OffHeapLongCursor}
  * (for example {@code map.cursor(k, Long.MAX_VALUE).next()} finds the ceiling of {@code k} and
@@ -27,8 +30,18 @@ import java.util.concurrent.atomic.LongAdder;
  * gives a boxed {@link ConcurrentNavigableMap} view for code that needs the standard interface.
  *
  * <p>Build with {@link #builder()} to choose the node capacity, the most off-heap memory the map
- * may reserve, a shared {@link EpochManager}, and a debug mode that poisons freed nodes.
- * {@link #close()} gives all memory back; every later use throws {@link IllegalStateException}.
+ * may reserve, how empty a node may become before removals merge it, a shared
+ * {@link EpochManager}, and a debug mode that poisons freed nodes.
+ *
+ * <p><b>After {@link #close()}</b> every call throws {@link IllegalStateException}, except
+ * {@code close} itself, {@link #isClosed}, and the accessors {@link #bytesReserved},
+ * {@link #bytesInUse}, {@link #bytesAwaitingReclamation}, {@link #nodeSizeBytes} and
+ * {@link #epochManager}. That includes {@link #size}, {@link #isEmpty}, {@link #asMap} and every
+ * method of a view obtained before that reads or writes entries (or its comparator), a cursor's
+ * {@code next} and {@code reset} even while it still holds entries copied before, and a batch
+ * cursor's {@code advance}. The entry a cursor already returned stays readable. Close drops the
+ * map's chunks; the direct buffers' memory goes back to the system when the collector clears
+ * them.
  *
  * <h2>Implementation essay</h2>
  *
@@ -75,13 +88,26 @@ import java.util.concurrent.atomic.LongAdder;
  * ascending and descending loads fill nodes completely. Every structural change restarts the
  * insert from the root.
  *
- * <p><b>Delete.</b> Remove from the leaf under its latch. If the leaf drops to a quarter of its
- * capacity, a rebalancing pass latches the parent (upgrade) and then both siblings in left-to-right
- * order and merges them if they fit in three quarters of a node; the right node is unlocked as
- * OBSOLETE, unlinked from the parent and retired. An inner node left underfull is merged the same
- * way one level up; a root left with a single child is replaced by that child and retired. Only
- * blocking latch waits follow the global order (parent first, then left to right); every latch
- * taken against it is a try.
+ * <p><b>Delete.</b> Remove from the leaf under its latch. If the leaf drops to the merge threshold
+ * (by default just under half a node; {@link Builder#mergeThreshold}), a rebalancing pass latches
+ * the parent (upgrade) and then both siblings in left-to-right order; it merges them if they fit
+ * (see the builder), and otherwise evens them out, moving entries (for inner nodes, keys and
+ * children through the parent's separator) so that neither stays underfull. A merged-away right
+ * node is unlocked as OBSOLETE, unlinked from the parent and retired. An inner node left
+ * underfull is rebalanced the same way one level up, and after inner nodes are evened out the
+ * pass returns to the level it started at, since the node there now has a sibling; a root left
+ * with a single child is replaced by that child and retired. Each step tries a few optimistic
+ * rounds and then latches its path top-down, so a pass never gives up on contention: no empty or
+ * underfull node outlives the removal that made it (and a search that meets an empty leaf all
+ * the same merges it). Only blocking latch waits follow the global
+ * order (parent first, then left to right; a node's latch is waited for only while its parent is
+ * held); every latch taken against it is a try.
+ *
+ * <p><b>Errors.</b> A split allocates its nodes before it changes anything, and every latched
+ * region releases its latches in a {@code finally}; nodes unlinked by a merge are retired only
+ * after every latch is released. So an exception or {@link Error} (an {@link OutOfMemoryError},
+ * say) leaves no latch held and the tree valid: a failed split changes nothing, and an error in
+ * retirement leaks that one node.
  *
  * <p><b>Reuse is safe for optimistic readers because of epochs.</b> Every operation pins the
  * thread in the map's {@link EpochManager} for its whole duration. A retired node is handed back
@@ -109,7 +135,24 @@ import java.util.concurrent.atomic.LongAdder;
  * (on unwind), and each node that answered "nothing here" is validated again after the last read.
  * Every node used is thus validated after every read, so all were unchanged at the first of those
  * validations: that instant is the linearization point. A poll does the same but latches the leaf
- * holding the key instead of validating it, so the removal takes effect at that instant.
+ * holding the key instead of validating it, so the removal takes effect at that instant. The
+ * nodes to validate again are kept in a per-thread probe (a cursor has its own) whose arrays grow
+ * to the longest run of empty nodes met and are then reused, so a search passes any number of
+ * empty nodes and allocates nothing.
+ *
+ * <p><b>Bounded optimism.</b> {@link #get} and every search (navigation, {@link #isEmpty}, polls,
+ * cursor refills and so the boxed view's batches) give up optimism after
+ * 16 failed rounds (as {@link ConcurrentBTreeMap}'s {@code get}) and latch instead: from the root down, each node
+ * latched exclusively (there is no shared mode here) before it is read, a child only while its
+ * parent is held; a search keeps every node it passed over latched until it has its answer. So a
+ * reader finishes even while writers never pause (its latch waits back off like the writers').
+ *
+ * <p><b>How this differs from {@link ConcurrentBTreeMap}.</b> Same optimistic lock coupling, but
+ * nodes carry no fence keys and leaves no next links: a search moves to a neighbouring leaf
+ * through the parents, and validates again what it passed over. Latches have no shared mode.
+ * Splits pick their point from the insert position, full leaves first try to hand entries to a
+ * sibling, and merges wait for their latches (parent, then left, then right) rather than trying
+ * them.
  *
  * <p><b>Scans.</b>
  * A cursor copies one leaf's run of entries per refill (one consistent snapshot) into its own
