@@ -1724,7 +1724,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             if (found) {
                 return FOUND;
             }
-            noteIfEmpty(cnt, key, pr);
+            if (depth > 0) { // an empty root leaf is just an empty map
+                noteIfEmpty(cnt, key, pr);
+            }
             pr.add(n, v);
             return NOT_FOUND;
         }
@@ -1812,7 +1814,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         if (levelOf(meta) == 0) {
             int pos = up ? lowerBound(b, o, cnt, key) : upperBound(b, o, cnt, key) - 1;
             if (pos < 0 || pos >= cnt) {
-                noteIfEmpty(cnt, key, pr);
+                if (depth > 0) {
+                    noteIfEmpty(cnt, key, pr);
+                }
                 return NOT_FOUND;
             }
             pr.key = getLong(b, o + KEYS + 8 * pos);

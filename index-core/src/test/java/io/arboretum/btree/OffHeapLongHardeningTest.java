@@ -57,23 +57,42 @@ class OffHeapLongHardeningTest {
                 ConcurrentNavigableMap<Long, Long> view = m.asMap();
                 view.put(1L, 1L);
                 AtomicLong rounds = new AtomicLong();
-                withBackground(stop -> {
-                    // Key 1 or key 2 is present at every instant.
-                    while (!stop.get()) {
-                        view.put(2L, 2L);
-                        view.remove(1L);
-                        view.put(1L, 1L);
-                        view.remove(2L);
-                        rounds.incrementAndGet();
+                AtomicBoolean stopChurn = new AtomicBoolean();
+                // A second writer churns other keys, so a size counter would see contention.
+                Thread churn = new Thread(() -> {
+                    for (long k = 100; !stopChurn.get(); k = k == 200 ? 100 : k + 1) {
+                        m.put(k, k, ABSENT);
+                        m.remove(k, ABSENT);
                     }
-                }, () -> {
-                    for (int i = 0; i < 200_000 * SCALE; i++) {
+                });
+                churn.start();
+                try {
+                    withBackground(stop -> {
+                        // Key 1 or key 2 is present at every instant.
+                        while (!stop.get()) {
+                            view.put(2L, 2L);
+                            view.remove(1L);
+                            view.put(1L, 1L);
+                            view.remove(2L);
+                            rounds.incrementAndGet();
+                        }
+                    }, () -> {
+                    while (rounds.get() == 0) {
+                        Thread.onSpinWait(); // check only while the writer runs
+                    }
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    // At least 200k checks overlapping at least 100k writer rounds (time-bounded).
+                    for (int i = 0; (i < 200_000 * SCALE || rounds.get() < 100_000L * SCALE)
+                            && System.nanoTime() < deadline; i++) {
                         assertFalse(view.isEmpty(), "isEmpty() true while key 1 or 2 was present");
                         assertFalse(m.isEmpty());
                         assertTrue(view.size() >= 0);
                     }
-                });
-                assertTrue(rounds.get() > 0);
+                    });
+                } finally {
+                    stopChurn.set(true);
+                    churn.join();
+                }
             }
         }
     }
