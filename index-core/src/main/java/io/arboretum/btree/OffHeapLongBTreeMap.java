@@ -2,6 +2,7 @@ package io.arboretum.btree;
 
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
+import io.arboretum.sync.TestHooks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -17,8 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  * collector nothing.
  *
  * <p>Point operations ({@link #get}, {@link #put}, {@link #putIfAbsent}, {@link #remove},
- * {@link #containsKey}) are linearizable and allocate nothing; so is navigation
- * ({@link #ceilingKey} and friends). Methods that may find nothing take a {@code long absent}
+ * {@link #containsKey}, {@link #replaceIf}, {@link #removeIf}) are linearizable and allocate
+ * nothing on the heap; so are navigation ({@link #ceilingKey}, {@link #higherKey},
+ * {@link #floorKey}, {@link #lowerKey}, {@link #firstKey}, {@link #lastKey}) and
+ * {@link #isEmpty}. (A search that meets an empty leaf merges it, which hands a node to the
+ * epoch manager; that is the one case in which a search can allocate.) Methods that may find nothing take a {@code long absent}
  * argument and return it when there is no answer: pick a sentinel outside your key (or value)
  * domain. Where every {@code long} is a possible key, use an {@link OffHeapLongCursor}
  * (for example {@code map.cursor(k, Long.MAX_VALUE).next()} finds the ceiling of {@code k} and
@@ -26,8 +30,18 @@ import java.util.concurrent.atomic.LongAdder;
  * gives a boxed {@link ConcurrentNavigableMap} view for code that needs the standard interface.
  *
  * <p>Build with {@link #builder()} to choose the node capacity, the most off-heap memory the map
- * may reserve, a shared {@link EpochManager}, and a debug mode that poisons freed nodes.
- * {@link #close()} gives all memory back; every later use throws {@link IllegalStateException}.
+ * may reserve, how empty a node may become before removals merge it, a shared
+ * {@link EpochManager}, and a debug mode that poisons freed nodes.
+ *
+ * <p><b>After {@link #close()}</b> every call throws {@link IllegalStateException}, except
+ * {@code close} itself, {@link #isClosed}, and the accessors {@link #bytesReserved},
+ * {@link #bytesInUse}, {@link #bytesAwaitingReclamation}, {@link #nodeSizeBytes} and
+ * {@link #epochManager}. That includes {@link #size}, {@link #isEmpty}, {@link #asMap} and every
+ * method of a view obtained before that reads or writes entries (or its comparator), a cursor's
+ * {@code next} and {@code reset} even while it still holds entries copied before, and a batch
+ * cursor's {@code advance}. The entry a cursor already returned stays readable. Close drops the
+ * map's chunks; the direct buffers' memory goes back to the system when the collector clears
+ * them.
  *
  * <p><b>Unclosed maps.</b> A map that is dropped without {@link #close()} gives its memory back
  * too, once the garbage collector finds it unreachable, so no {@link java.lang.ref.Cleaner} of its
@@ -81,13 +95,26 @@ import java.util.concurrent.atomic.LongAdder;
  * ascending and descending loads fill nodes completely. Every structural change restarts the
  * insert from the root.
  *
- * <p><b>Delete.</b> Remove from the leaf under its latch. If the leaf drops to a quarter of its
- * capacity, a rebalancing pass latches the parent (upgrade) and then both siblings in left-to-right
- * order and merges them if they fit in three quarters of a node; the right node is unlocked as
- * OBSOLETE, unlinked from the parent and retired. An inner node left underfull is merged the same
- * way one level up; a root left with a single child is replaced by that child and retired. Only
- * blocking latch waits follow the global order (parent first, then left to right); every latch
- * taken against it is a try.
+ * <p><b>Delete.</b> Remove from the leaf under its latch. If the leaf drops to the merge threshold
+ * (by default just under half a node; {@link Builder#mergeThreshold}), a rebalancing pass latches
+ * the parent (upgrade) and then both siblings in left-to-right order; it merges them if they fit
+ * (see the builder), and otherwise evens them out, moving entries (for inner nodes, keys and
+ * children through the parent's separator) so that neither stays underfull. A merged-away right
+ * node is unlocked as OBSOLETE, unlinked from the parent and retired. An inner node left
+ * underfull is rebalanced the same way one level up, and after inner nodes are evened out the
+ * pass returns to the level it started at, since the node there now has a sibling; a root left
+ * with a single child is replaced by that child and retired. Each step tries a few optimistic
+ * rounds and then latches its path top-down, so a pass never gives up on contention: no empty or
+ * underfull node outlives the removal that made it (and a search that meets an empty leaf all
+ * the same merges it). Only blocking latch waits follow the global
+ * order (parent first, then left to right; a node's latch is waited for only while its parent is
+ * held); every latch taken against it is a try.
+ *
+ * <p><b>Errors.</b> A split allocates its nodes before it changes anything, and every latched
+ * region releases its latches in a {@code finally}; nodes unlinked by a merge are retired only
+ * after every latch is released. So an exception or {@link Error} (an {@link OutOfMemoryError},
+ * say) leaves no latch held and the tree valid: a failed split changes nothing, and an error in
+ * retirement leaks that one node.
  *
  * <p><b>Reuse is safe for optimistic readers because of epochs.</b> Every operation pins the
  * thread in the map's {@link EpochManager} for its whole duration. A retired node is handed back
@@ -115,7 +142,24 @@ import java.util.concurrent.atomic.LongAdder;
  * (on unwind), and each node that answered "nothing here" is validated again after the last read.
  * Every node used is thus validated after every read, so all were unchanged at the first of those
  * validations: that instant is the linearization point. A poll does the same but latches the leaf
- * holding the key instead of validating it, so the removal takes effect at that instant.
+ * holding the key instead of validating it, so the removal takes effect at that instant. The
+ * nodes to validate again are kept in a per-thread probe (a cursor has its own) whose arrays grow
+ * to the longest run of empty nodes met and are then reused, so a search passes any number of
+ * empty nodes and allocates nothing.
+ *
+ * <p><b>Bounded optimism.</b> {@link #get} and every search (navigation, {@link #isEmpty}, polls,
+ * cursor refills and so the boxed view's batches) give up optimism after
+ * 16 failed rounds (as {@link ConcurrentBTreeMap}'s {@code get}) and latch instead: from the root down, each node
+ * latched exclusively (there is no shared mode here) before it is read, a child only while its
+ * parent is held; a search keeps every node it passed over latched until it has its answer. So a
+ * reader finishes even while writers never pause (its latch waits back off like the writers').
+ *
+ * <p><b>How this differs from {@link ConcurrentBTreeMap}.</b> Same optimistic lock coupling, but
+ * nodes carry no fence keys and leaves no next links: a search moves to a neighbouring leaf
+ * through the parents, and validates again what it passed over. Latches have no shared mode.
+ * Splits pick their point from the insert position, full leaves first try to hand entries to a
+ * sibling, and merges wait for their latches (parent, then left, then right) rather than trying
+ * them.
  *
  * <p><b>Scans.</b>
  * A cursor copies one leaf's run of entries per refill (one consistent snapshot) into its own
@@ -165,6 +209,63 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     public static final int MAX_NODE_CAPACITY = 8191;
     private static final int MAX_CHUNK_BYTES = 1 << 20;
 
+    // ------------------------------------------------------------------ error injection (tests only)
+
+    /** Error-injection site: a full leaf and its parent latched, before the split allocates. */
+    static final int SITE_SPLIT = 1;
+    /** Error-injection site: parent and both siblings latched, before a merge changes them. */
+    static final int SITE_MERGE = 2;
+    /** Error-injection site: retiring an unlinked node (the epoch manager may allocate). */
+    static final int SITE_RETIRE = 3;
+    /**
+     * Test-only: called at each site above when the JVM runs with test hooks, so a test can
+     * throw an {@link Error} there; null (and the calls folded away) in production.
+     */
+    static volatile java.util.function.IntConsumer siteHook;
+
+    private static void atLatchedSite(int site) {
+        java.util.function.IntConsumer h = siteHook;
+        if (h != null) {
+            h.accept(site);
+        }
+    }
+
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path, taken only when the JVM runs
+    // with -Darboretum.testHooks=true and a test activates it (see TestHooks); otherwise the
+    // guard folds to false and the code is the code without it.
+
+    static final String FAULT_GET_SKIP_LEAF_VALIDATION = TestHooks.declareFault(
+            "offheap.get.skipLeafValidation",
+            "get returns what it read from the leaf without validating the leaf's version, so it can"
+                    + " return a value torn by a concurrent shift or miss a key a split is moving");
+    static final String FAULT_DESCEND_SKIP_PARENT_VALIDATION = TestHooks.declareFault(
+            "offheap.descend.skipParentValidation",
+            "get and navigation step to a child without validating the parent after reading the child's"
+                    + " version, so they can search a leaf whose keys a split or merge has just moved away");
+    static final String FAULT_NAVIGATE_SKIP_VALIDATION = TestHooks.declareFault(
+            "offheap.navigate.skipValidation",
+            "navigation trusts the nodes it passed over as empty without validating them again after"
+                    + " reading its answer elsewhere, so it can return a key while a nearer key was present");
+    static final String FAULT_SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault(
+            "offheap.split.publishBeforeFill",
+            "a leaf split links the new sibling into the parent and releases the parent before copying"
+                    + " the upper half into the sibling, so readers find the empty sibling and miss present keys");
+    static final String FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH = TestHooks.declareFault(
+            "offheap.put.validateInsteadOfLatch",
+            "an insert into a leaf with room validates the leaf's version and then writes without taking"
+                    + " the latch, so two concurrent inserts into one leaf can lose one and readers see torn nodes");
+    static final String FAULT_POLL_UNLATCHED = TestHooks.declareFault(
+            "offheap.poll.unlatched",
+            "a poll validates the leaf holding the key it found instead of latching it, and latches it only"
+                    + " afterwards, so two polls can both return (and remove) the same entry");
+    static final String FAULT_MERGE_REUSE_WITHOUT_EPOCH = TestHooks.declareFault(
+            "offheap.merge.reuseWithoutEpoch",
+            "a merged-away node goes straight back to the free list instead of being retired through the"
+                    + " epoch manager, so a pinned reader can validate another incarnation of the slot; visible"
+                    + " with debugPoisonFreedNodes(true), which rewrites the version word as a general"
+                    + " allocator would");
+
     private final int cap;
     private final int innerCap;
     private final int nodeSize;
@@ -172,6 +273,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     private final int childrenOff;
     private final int leafMin;
     private final int innerMin;
+    /** Leaves merge when their entries total at most this; see the constructor. */
+    private final int leafMergeFit;
     private final int chunkShift;
     private final int chunkMask;
     private final long chunkBytes;
@@ -210,8 +313,18 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         this.nodeSize = 16 + 16 * cap;
         this.valuesOff = KEYS + 8 * cap;
         this.childrenOff = KEYS + 8 * innerCap;
-        this.leafMin = cap / 4;
-        this.innerMin = innerCap / 4;
+        if (b.mergeThreshold >= cap) {
+            throw new IllegalArgumentException("mergeThreshold " + b.mergeThreshold
+                    + " must be less than nodeCapacity " + cap);
+        }
+        // Default: a leaf is rebalanced once it holds less than half a node, which keeps the
+        // node count after mass deletes within 1.5x of a fresh tree's (OffHeapLongHardeningTest).
+        this.leafMin = b.mergeThreshold >= 0 ? b.mergeThreshold : cap / 2 - 1;
+        this.innerMin = b.mergeThreshold >= 0 ? Math.min(b.mergeThreshold, innerCap - 1) : innerCap / 4;
+        // Two leaves merge if they fit in three quarters of a node (room for inserts before the
+        // next split) or if redistributing them could not lift both above the threshold
+        // (total <= 2 * leafMin + 1); a merged leaf must fit in one node.
+        this.leafMergeFit = Math.min(cap, Math.max(cap - cap / 4, 2 * leafMin + 1));
         this.maxBytes = b.maxOffHeapBytes;
         long perChunk = Math.max(1, Math.min(MAX_CHUNK_BYTES, maxBytes) / nodeSize);
         this.chunkShift = 63 - Long.numberOfLeadingZeros(perChunk);
@@ -263,8 +376,34 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         private long maxOffHeapBytes = Long.MAX_VALUE;
         private EpochManager epochManager;
         private boolean poisonFreedNodes;
+        private int mergeThreshold = -1;
 
         Builder() {
+        }
+
+        /**
+         * How empty a node may become before a removal rebalances it. A leaf left with at most
+         * {@code entries} entries is merged with a neighbour when the two hold at most
+         * {@code max(capacity - capacity / 4, 2 * entries + 1)} entries (never more than
+         * {@code capacity}), or when either is empty; otherwise the two are evened out, which
+         * leaves both above the threshold. An inner node left with at most
+         * {@code min(entries, capacity - 2)} keys is merged when the pair fits in one node and
+         * evened out otherwise. The default is {@code capacity / 2 - 1} for leaves (so every leaf
+         * but the root is at least about half full once its removals' rebalancing is done) and
+         * {@code (capacity - 1) / 4} keys for inner nodes. A lower threshold rebalances less
+         * often and leaves emptier nodes; tests raise it so that a few removals from a small tree
+         * merge and redistribute nodes.
+         *
+         * @param entries at least 0 and less than the node capacity (checked by {@link #build()})
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder mergeThreshold(int entries) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("mergeThreshold must not be negative: " + entries);
+            }
+            this.mergeThreshold = entries;
+            return this;
         }
 
         /**
@@ -328,7 +467,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
          * Builds the map; reserves its first chunk.
          *
          * @return a new empty map
-         * @throws IllegalArgumentException if the memory limit is smaller than one node
+         * @throws IllegalArgumentException if the memory limit is smaller than one node, or the
+         *     merge threshold is not less than the node capacity
          */
         public OffHeapLongBTreeMap build() {
             return new OffHeapLongBTreeMap(this);
@@ -376,6 +516,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 if (round > 0) {
                     onRestart(round);
                 }
+                if (round >= OPTIMISTIC_ROUNDS) {
+                    return lookupLatched(key, absent, presence, present);
+                }
                 int n = rootAcquire();
                 ByteBuffer b = chunkOf(n);
                 if (b == null) {
@@ -393,7 +536,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         int pos = lowerBound(b, o, cnt, key);
                         boolean found = pos < cnt && getLong(b, o + KEYS + 8 * pos) == key;
                         long val = found ? getLong(b, o + valuesOff + 8 * pos) : absent;
-                        if (!validate(b, o, v)) {
+                        if (!validate(b, o, v)
+                                && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_GET_SKIP_LEAF_VALIDATION))) {
                             break;
                         }
                         if (poison) {
@@ -414,7 +558,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     int co = offsetOf((int) c);
                     long cv = readLock(cb, co);
                     // Validating n after reading the child's version proves c was n's child then.
-                    if (cv == RESTART || !validate(b, o, v)) {
+                    if (cv == RESTART || (!validate(b, o, v)
+                            && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_DESCEND_SKIP_PARENT_VALIDATION)))) {
                         break;
                     }
                     b = cb;
@@ -422,6 +567,57 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     v = cv;
                 }
             }
+        }
+    }
+
+    /**
+     * The pessimistic fallback of {@link #lookup}: latch coupling from the root (a child's latch
+     * is waited for only while its parent is held: the global order).
+     */
+    private long lookupLatched(long key, long absent, boolean presence, long[] present) {
+        int n;
+        ByteBuffer b;
+        int o;
+        for (int round = 0; ; round++) {
+            checkOpen();
+            n = rootAcquire();
+            b = chunkOf(n);
+            o = offsetOf(n);
+            if (b != null && lockExclusive(b, o)) {
+                if (rootAcquire() == n) {
+                    break;
+                }
+                unlock(b, o); // the root split or collapsed while we waited
+            }
+            HybridLatch.backOff(round);
+        }
+        try {
+            for (int depth = 0; ; depth++) {
+                long meta = getLong(b, o + META); // latched: trusted
+                int cnt = (int) meta;
+                if (levelOf(meta) == 0) {
+                    int pos = lowerBound(b, o, cnt, key);
+                    boolean found = pos < cnt && getLong(b, o + KEYS + 8 * pos) == key;
+                    if (found) {
+                        setPresent(present);
+                    }
+                    return presence ? (found ? 1 : 0) : found ? getLong(b, o + valuesOff + 8 * pos) : absent;
+                }
+                if (depth >= MAX_HEIGHT) {
+                    throw new IllegalStateException("tree deeper than " + MAX_HEIGHT + " levels");
+                }
+                int c = (int) getLong(b, o + childrenOff + 8 * upperBound(b, o, cnt, key));
+                ByteBuffer cb = chunkOf(c);
+                int co = offsetOf(c);
+                if (!lockExclusive(cb, co)) {
+                    throw new IllegalStateException("child " + c + " of a latched node is obsolete");
+                }
+                unlock(b, o);
+                b = cb;
+                o = co;
+            }
+        } finally {
+            unlock(b, o);
         }
     }
 
@@ -478,9 +674,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * @throws IllegalStateException if the map is closed
      */
     public boolean replaceIf(long key, long expected, long value) {
-        long[] present = new long[1];
-        long old = update(key, value, REPLACE_IF, expected, 0, present);
-        return present[0] != 0 && old == expected;
+        // Returned by value, nothing allocated: absent reports ~expected, which is not expected,
+        // and a present key reports its old value, which equals expected exactly when replaced.
+        return update(key, value, REPLACE_IF, expected, ~expected, null) == expected;
     }
 
     /**
@@ -589,6 +785,15 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         return absent;
                     }
                     if (cnt < cap) {
+                        if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH)) {
+                            if (!validate(b, o, v)) {
+                                continue restart;
+                            }
+                            Thread.yield(); // widen the window the fault opens
+                            insertIntoLeaf(b, o, cnt, pos, key, value);
+                            size.increment();
+                            return absent;
+                        }
                         if (!tryUpgrade(b, o, v)) {
                             continue restart;
                         }
@@ -607,15 +812,19 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         }
                         continue restart;
                     }
+                    boolean parentLatched = p != NONE;
                     try {
+                        if (TestHooks.ENABLED) {
+                            atLatchedSite(SITE_SPLIT);
+                        }
                         boolean moved = p != NONE && pos != 0 && pos != cnt
                                 && redistributeLeaf(pb, po, pIdx, b, o, cnt);
-                        if (!moved) {
-                            splitLeaf(p, pb, po, pIdx, n, b, o, cnt, pos, key);
+                        if (!moved && splitLeaf(p, pb, po, pIdx, n, b, o, cnt, pos, key)) {
+                            parentLatched = false;
                         }
                     } finally {
                         unlock(b, o);
-                        if (p != NONE) {
+                        if (parentLatched) {
                             unlock(pb, po);
                         }
                     }
@@ -653,9 +862,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * @throws IllegalStateException if the map is closed
      */
     public boolean removeIf(long key, long expected) {
-        long[] present = new long[1];
-        long old = delete(key, true, expected, 0, present);
-        return present[0] != 0 && old == expected;
+        // As in replaceIf: the old value equals expected exactly when the entry was removed.
+        return delete(key, true, expected, ~expected, null) == expected;
     }
 
     long delete(long key, boolean conditional, long expected, long absent, long[] present) {
@@ -786,6 +994,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     setLong(b, o + META, meta(cnt - m, 0));
                     setLong(pb, po + KEYS + 8 * pIdx, getLong(sb, so + KEYS));
                     unlock(sb, so);
+                    if (TestHooks.ENABLED) {
+                        TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+                    }
                     return true;
                 }
                 unlock(sb, so);
@@ -811,6 +1022,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     setLong(b, o + META, meta(cnt - m, 0));
                     setLong(pb, po + KEYS + 8 * (pIdx - 1), getLong(b, o + KEYS));
                     unlock(sb, so);
+                    if (TestHooks.ENABLED) {
+                        TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+                    }
                     return true;
                 }
                 unlock(sb, so);
@@ -819,8 +1033,11 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         return false;
     }
 
-    /** Splits the full, latched leaf n; the parent p (if any) is latched and has room. */
-    private void splitLeaf(int p, ByteBuffer pb, int po, int pIdx, int n, ByteBuffer b, int o,
+    /**
+     * Splits the full, latched leaf n; the parent p (if any) is latched and has room. Returns
+     * true only when the seeded fault {@code offheap.split.publishBeforeFill} released the parent.
+     */
+    private boolean splitLeaf(int p, ByteBuffer pb, int po, int pIdx, int n, ByteBuffer b, int o,
                            int cnt, int pos, long key) {
         // Allocate everything first: running out of memory must leave the tree untouched.
         int s = allocNode(0);
@@ -847,13 +1064,26 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         }
         ByteBuffer sb = chunkOf(s);
         int so = offsetOf(s);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
+        boolean released = false;
+        if (TestHooks.ENABLED && p != NONE && TestHooks.faultActive(FAULT_SPLIT_PUBLISH_BEFORE_FILL)) {
+            insertIntoInner(pb, po, pIdx, sep, s);
+            unlock(pb, po); // the fault: readers now reach the still-empty sibling
+            Thread.yield();
+            released = true;
+        }
         for (int i = k; i < cnt; i++) {
             setLong(sb, so + KEYS + 8 * (i - k), getLong(b, o + KEYS + 8 * i));
             setLong(sb, so + valuesOff + 8 * (i - k), getLong(b, o + valuesOff + 8 * i));
         }
         setLong(sb, so + META, meta(cnt - k, 0));
         setLong(b, o + META, meta(k, 0));
-        link(p, pb, po, pIdx, n, r, sep, s, 1);
+        if (!released) {
+            link(p, pb, po, pIdx, n, r, sep, s, 1);
+        }
+        return released;
     }
 
     /** Splits the full, latched inner node n; the parent p (if any) is latched and has room. */
@@ -884,6 +1114,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         setLong(sb, so + META, meta(cnt - mid - 1, level));
         setLong(b, o + META, meta(mid, level));
         link(p, pb, po, pIdx, n, r, sep, s, level + 1);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
     }
 
     /** Links new right sibling s of n under p, or under the new root r when n was the root. */
@@ -903,40 +1136,115 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         setRootRelease(r);
     }
 
+    /** Optimistic rounds of a rebalancing step before it latches its path top-down instead. */
+    private static final int REBALANCE_OPTIMISTIC_ROUNDS = 4;
+    /** The most merges and redistributions one rebalancing pass performs. */
+    private static final int REBALANCE_MAX_STEPS = 4 * MAX_HEIGHT;
+
+    private static final int STEP_DONE = 0;
+    private static final int STEP_RETRY = 1;
+    private static final int STEP_UP = 2;
+    private static final int STEP_DOWN = 3;
+
     /**
-     * Merges underfull nodes at {@code level} on the path of {@code key} with a sibling, and
-     * continues upward while parents become underfull. Best effort: gives up on contention.
+     * Merges (or evens out) underfull nodes at {@code level} on the path of {@code key} with a
+     * sibling, and continues upward while parents become underfull; after evening out inner
+     * nodes it returns to the starting level, since the underfull node there now has a sibling.
+     * Each step tries {@value #REBALANCE_OPTIMISTIC_ROUNDS} optimistic rounds and then latches
+     * its path top-down, which always completes: a pass never gives up on contention, so no
+     * empty or underfull node outlives the removal that made it so (unless the map closes).
      */
     private void rebalance(long key, int level) {
-        for (int round = 0; round < 8 && level < MAX_HEIGHT; round++) {
-            if (round > 0) {
-                onRestart(round);
+        int start = level;
+        for (int steps = 0; steps < REBALANCE_MAX_STEPS && level < MAX_HEIGHT; steps++) {
+            int result = STEP_RETRY;
+            for (int round = 0; result == STEP_RETRY; round++) {
+                if (closed) {
+                    return;
+                }
+                if (round > 0) {
+                    HybridLatch.backOff(round);
+                }
+                result = rebalanceStep(key, level, round >= REBALANCE_OPTIMISTIC_ROUNDS);
             }
-            if (closed) {
+            if (result == STEP_DONE) {
                 return;
             }
-            int p = NONE;
-            ByteBuffer pb = null;
-            int po = 0;
+            level = result == STEP_UP ? level + 1 : start;
+        }
+    }
+
+    /**
+     * One merge or redistribution at {@code level} on the path of {@code key}: finds the parent
+     * of the node there (optimistically, or with latch coupling when {@code latched}), latches it,
+     * then both siblings left to right (the global order), and changes them. Nodes unlinked are
+     * retired after every latch is released, so an error in retirement leaves nothing latched.
+     */
+    private int rebalanceStep(long key, int level, boolean latched) {
+        int p = NONE;
+        ByteBuffer pb = null;
+        int po = 0;
+        int pIdx = 0;
+        if (latched) {
+            int n = rootAcquire();
+            ByteBuffer b = chunkOf(n);
+            int o = offsetOf(n);
+            if (b == null || !lockExclusive(b, o)) {
+                return STEP_RETRY;
+            }
+            if (rootAcquire() != n) {
+                unlock(b, o);
+                return STEP_RETRY;
+            }
+            for (int depth = 0; ; depth++) {
+                long meta = getLong(b, o + META); // latched: trusted
+                int lv = levelOf(meta);
+                if (lv <= level || depth >= MAX_HEIGHT) {
+                    unlock(b, o); // the root is at or below the level: nothing to merge
+                    return STEP_DONE;
+                }
+                int idx = upperBound(b, o, (int) meta, key);
+                if (lv == level + 1) {
+                    p = n;
+                    pb = b;
+                    po = o;
+                    pIdx = idx;
+                    break;
+                }
+                int c = (int) getLong(b, o + childrenOff + 8 * idx);
+                ByteBuffer cb = chunkOf(c);
+                int co = offsetOf(c);
+                if (!lockExclusive(cb, co)) {
+                    unlock(b, o);
+                    throw new IllegalStateException("child " + c + " of a latched node is obsolete");
+                }
+                unlock(b, o);
+                n = c;
+                b = cb;
+                o = co;
+            }
+        } else {
             long pv = 0;
-            int pIdx = 0;
             int n = rootAcquire();
             ByteBuffer b = chunkOf(n);
             if (b == null) {
-                continue;
+                return STEP_RETRY;
             }
             int o = offsetOf(n);
             long v = readLock(b, o);
             if (v == RESTART || rootAcquire() != n) {
-                continue;
+                return STEP_RETRY;
             }
-            boolean reached = false;
-            boolean retry = false;
-            for (int depth = 0; depth < MAX_HEIGHT; depth++) {
+            for (int depth = 0; ; depth++) {
                 long meta = getLong(b, o + META);
                 int lv = levelOf(meta);
-                if (lv <= level) {
-                    reached = lv == level;
+                if (lv <= level || depth >= MAX_HEIGHT) {
+                    if (p == NONE && lv <= level) {
+                        return validate(b, o, v) ? STEP_DONE : STEP_RETRY; // root: nothing to merge
+                    }
+                    if (lv != level) {
+                        return STEP_RETRY; // a changed tree misled us
+                    }
                     break;
                 }
                 int cnt = clamp(meta, innerCap);
@@ -944,14 +1252,12 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 long c = getLong(b, o + childrenOff + 8 * idx);
                 ByteBuffer cb = chunkOf(c);
                 if (cb == null) {
-                    retry = true;
-                    break;
+                    return STEP_RETRY;
                 }
                 int co = offsetOf((int) c);
                 long cv = readLock(cb, co);
                 if (cv == RESTART || !validate(b, o, v)) {
-                    retry = true;
-                    break;
+                    return STEP_RETRY;
                 }
                 p = n;
                 pb = b;
@@ -963,101 +1269,238 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 o = co;
                 v = cv;
             }
-            if (retry) {
-                continue;
-            }
-            if (!reached || p == NONE) {
-                return; // the root needs no merging; a lower root ends the pass
-            }
+            // The upgrade succeeds only if p is unchanged since pIdx was read from it.
             if (!tryUpgrade(pb, po, pv)) {
-                continue;
+                return STEP_RETRY;
             }
-            // p is latched: its contents are facts now, and pIdx is still n's index.
-            int pcnt = (int) getLong(pb, po + META);
-            if (pcnt == 0) {
-                unlock(pb, po);
-                level++; // p has a single child: p itself is what needs merging
-                round = -1;
-                continue;
+        }
+        // p is latched: its contents are facts now, and pIdx is the index of the node to fix.
+        return mergeUnder(p, pb, po, pIdx, level);
+    }
+
+    /** The latched part of {@link #rebalanceStep}: p is latched on entry and released on exit. */
+    private int mergeUnder(int p, ByteBuffer pb, int po, int pIdx, int level) {
+        int pcnt = (int) getLong(pb, po + META);
+        if (pcnt == 0) {
+            unlock(pb, po);
+            return STEP_UP; // p has a single child: p itself is what needs merging
+        }
+        int leftIdx = pIdx < pcnt ? pIdx : pIdx - 1;
+        int l = (int) getLong(pb, po + childrenOff + 8 * leftIdx);
+        int r = (int) getLong(pb, po + childrenOff + 8 * (leftIdx + 1));
+        ByteBuffer lb = chunkOf(l);
+        int lo = offsetOf(l);
+        ByteBuffer rb = chunkOf(r);
+        int ro = offsetOf(r);
+        boolean lLatched = false;
+        boolean rLatched = false;
+        boolean merged = false;
+        boolean collapsed = false;
+        String event = null;
+        int result;
+        try {
+            // Parent first, then left to right: the global order, so these may wait. p is held,
+            // so neither child can be unlinked (made obsolete) meanwhile.
+            lLatched = lockExclusive(lb, lo);
+            rLatched = lLatched && lockExclusive(rb, ro);
+            if (!rLatched) {
+                throw new IllegalStateException("child of a latched node is obsolete");
             }
-            int leftIdx = pIdx < pcnt ? pIdx : pIdx - 1;
-            int l = (int) getLong(pb, po + childrenOff + 8 * leftIdx);
-            int r = (int) getLong(pb, po + childrenOff + 8 * (leftIdx + 1));
-            ByteBuffer lb = chunkOf(l);
-            int lo = offsetOf(l);
-            ByteBuffer rb = chunkOf(r);
-            int ro = offsetOf(r);
-            // Parent first, then left to right: the global order, so these may wait.
-            if (!lockExclusive(lb, lo)) {
-                unlock(pb, po);
-                continue;
+            if (TestHooks.ENABLED) {
+                atLatchedSite(SITE_MERGE);
             }
-            if (!lockExclusive(rb, ro)) {
-                unlock(lb, lo);
-                unlock(pb, po);
-                continue;
-            }
-            long lmeta = getLong(lb, lo + META);
-            int lc = (int) lmeta;
+            int lc = (int) getLong(lb, lo + META);
             int rc = (int) getLong(rb, ro + META);
             boolean leaf = level == 0;
             int min = leaf ? leafMin : innerMin;
-            // Leaves merge into three quarters of a node (hysteresis); an empty one always merges.
-            boolean fits = leaf ? lc + rc <= cap - cap / 4 || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
-            if (!fits || (lc > min && rc > min)) {
-                unlock(rb, ro);
-                unlock(lb, lo);
-                unlock(pb, po);
-                return;
-            }
-            if (leaf) {
-                for (int i = 0; i < rc; i++) {
-                    setLong(lb, lo + KEYS + 8 * (lc + i), getLong(rb, ro + KEYS + 8 * i));
-                    setLong(lb, lo + valuesOff + 8 * (lc + i), getLong(rb, ro + valuesOff + 8 * i));
-                }
-                setLong(lb, lo + META, meta(lc + rc, 0));
+            // Leaves merge when they fit in leafMergeFit entries (see the constructor); an empty
+            // one always merges. Otherwise redistribution leaves both above the threshold.
+            boolean fits = leaf ? lc + rc <= leafMergeFit || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
+            if (lc > min && rc > min) {
+                result = STEP_DONE;
+            } else if (!fits) {
+                // Too many for one node: even the pair out instead, so the underfull one is not.
+                boolean moved = leaf ? redistributeLeaves(pb, po, leftIdx, lb, lo, lc, rb, ro, rc)
+                        : redistributeInner(pb, po, leftIdx, lb, lo, lc, rb, ro, rc, level);
+                event = moved ? TestHooks.REDISTRIBUTE : null;
+                // An inner node evened out gives the underfull node below it a sibling: go back.
+                result = moved && !leaf ? STEP_DOWN : STEP_DONE;
             } else {
-                setLong(lb, lo + KEYS + 8 * lc, getLong(pb, po + KEYS + 8 * leftIdx));
-                for (int i = 0; i < rc; i++) {
-                    setLong(lb, lo + KEYS + 8 * (lc + 1 + i), getLong(rb, ro + KEYS + 8 * i));
+                mergeSiblings(pb, po, pcnt, leftIdx, lb, lo, lc, rb, ro, rc, level);
+                merged = true;
+                event = TestHooks.MERGE;
+                if (pcnt - 1 == 0 && rootAcquire() == p) {
+                    // The root has a single child left: that child becomes the root. Published
+                    // while p is still latched, so readers that validate p re-read the new root.
+                    setRootRelease(l);
+                    collapsed = true;
+                    result = STEP_DONE;
+                } else {
+                    result = pcnt - 1 > innerMin ? STEP_DONE : STEP_UP;
                 }
-                for (int i = 0; i <= rc; i++) {
-                    setLong(lb, lo + childrenOff + 8 * (lc + 1 + i), getLong(rb, ro + childrenOff + 8 * i));
+            }
+        } finally {
+            if (rLatched) {
+                if (merged) {
+                    unlockObsolete(rb, ro);
+                } else {
+                    unlock(rb, ro);
                 }
-                setLong(lb, lo + META, meta(lc + 1 + rc, level));
             }
-            // Unlink r from p: drop separator leftIdx and child leftIdx + 1.
-            for (int i = leftIdx; i < pcnt - 1; i++) {
-                setLong(pb, po + KEYS + 8 * i, getLong(pb, po + KEYS + 8 * (i + 1)));
+            if (lLatched) {
+                unlock(lb, lo);
             }
-            for (int i = leftIdx + 1; i < pcnt; i++) {
-                setLong(pb, po + childrenOff + 8 * i, getLong(pb, po + childrenOff + 8 * (i + 1)));
-            }
-            long pmeta = getLong(pb, po + META);
-            setLong(pb, po + META, meta(pcnt - 1, levelOf(pmeta)));
-            unlock(lb, lo);
-            unlockObsolete(rb, ro);
-            retireNode(r);
-            if (pcnt - 1 == 0 && rootAcquire() == p) {
-                // The root has a single child left: that child becomes the root. Published while
-                // p is still latched, so readers that validate p re-read the new root.
-                setRootRelease(l);
+            if (collapsed) {
                 unlockObsolete(pb, po);
-                retireNode(p);
-                return;
+            } else {
+                unlock(pb, po);
             }
-            unlock(pb, po);
-            if (pcnt - 1 > innerMin) {
-                return;
-            }
-            level++;
-            round = -1;
         }
+        // Nothing is latched any more: retirement (which may allocate) cannot strand a latch.
+        if (merged) {
+            if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_MERGE_REUSE_WITHOUT_EPOCH)) {
+                synchronized (allocLock) {
+                    liveNodes = liveNodes - 1;
+                    retiredNodes = retiredNodes + 1;
+                }
+                reclaimNode(r, nodeSize);
+            } else {
+                retireNode(r);
+            }
+            if (collapsed) {
+                retireNode(p);
+            }
+        }
+        if (TestHooks.ENABLED && event != null) {
+            TestHooks.recordEvent(event);
+        }
+        return result;
+    }
+
+    /** Moves everything of latched r into latched l and unlinks r from latched p. */
+    private void mergeSiblings(ByteBuffer pb, int po, int pcnt, int leftIdx, ByteBuffer lb, int lo, int lc,
+                               ByteBuffer rb, int ro, int rc, int level) {
+        if (level == 0) {
+            for (int i = 0; i < rc; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + i), getLong(rb, ro + KEYS + 8 * i));
+                setLong(lb, lo + valuesOff + 8 * (lc + i), getLong(rb, ro + valuesOff + 8 * i));
+            }
+            setLong(lb, lo + META, meta(lc + rc, 0));
+        } else {
+            setLong(lb, lo + KEYS + 8 * lc, getLong(pb, po + KEYS + 8 * leftIdx));
+            for (int i = 0; i < rc; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + 1 + i), getLong(rb, ro + KEYS + 8 * i));
+            }
+            for (int i = 0; i <= rc; i++) {
+                setLong(lb, lo + childrenOff + 8 * (lc + 1 + i), getLong(rb, ro + childrenOff + 8 * i));
+            }
+            setLong(lb, lo + META, meta(lc + 1 + rc, level));
+        }
+        // Unlink r from p: drop separator leftIdx and child leftIdx + 1.
+        for (int i = leftIdx; i < pcnt - 1; i++) {
+            setLong(pb, po + KEYS + 8 * i, getLong(pb, po + KEYS + 8 * (i + 1)));
+        }
+        for (int i = leftIdx + 1; i < pcnt; i++) {
+            setLong(pb, po + childrenOff + 8 * i, getLong(pb, po + childrenOff + 8 * (i + 1)));
+        }
+        long pmeta = getLong(pb, po + META);
+        setLong(pb, po + META, meta(pcnt - 1, levelOf(pmeta)));
+    }
+
+    /**
+     * Evens out two latched sibling leaves (parent latched too): afterwards each holds half of
+     * their entries, and the parent's separator is the right one's first key.
+     */
+    private boolean redistributeLeaves(ByteBuffer pb, int po, int leftIdx, ByteBuffer lb, int lo, int lc,
+                                    ByteBuffer rb, int ro, int rc) {
+        if (rc - lc >= 2) {
+            int m = (rc - lc) / 2; // move the first m entries of r to the end of l
+            for (int i = 0; i < m; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + i), getLong(rb, ro + KEYS + 8 * i));
+                setLong(lb, lo + valuesOff + 8 * (lc + i), getLong(rb, ro + valuesOff + 8 * i));
+            }
+            for (int i = 0; i < rc - m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(rb, ro + KEYS + 8 * (i + m)));
+                setLong(rb, ro + valuesOff + 8 * i, getLong(rb, ro + valuesOff + 8 * (i + m)));
+            }
+            setLong(lb, lo + META, meta(lc + m, 0));
+            setLong(rb, ro + META, meta(rc - m, 0));
+        } else if (lc - rc >= 2) {
+            int m = (lc - rc) / 2; // move the last m entries of l to the front of r
+            for (int i = rc - 1; i >= 0; i--) {
+                setLong(rb, ro + KEYS + 8 * (i + m), getLong(rb, ro + KEYS + 8 * i));
+                setLong(rb, ro + valuesOff + 8 * (i + m), getLong(rb, ro + valuesOff + 8 * i));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(lb, lo + KEYS + 8 * (lc - m + i)));
+                setLong(rb, ro + valuesOff + 8 * i, getLong(lb, lo + valuesOff + 8 * (lc - m + i)));
+            }
+            setLong(lb, lo + META, meta(lc - m, 0));
+            setLong(rb, ro + META, meta(rc + m, 0));
+        } else {
+            return false; // already even: nothing to move
+        }
+        setLong(pb, po + KEYS + 8 * leftIdx, getLong(rb, ro + KEYS));
+        return true; // the caller records the event once nothing is latched
+    }
+
+    /**
+     * Evens out two latched sibling inner nodes through their parent's separator (all three
+     * latched): the keys of l, the separator and the keys of r, in order, are dealt out again.
+     */
+    private boolean redistributeInner(ByteBuffer pb, int po, int leftIdx, ByteBuffer lb, int lo, int lc,
+                                   ByteBuffer rb, int ro, int rc, int level) {
+        long sep = getLong(pb, po + KEYS + 8 * leftIdx);
+        if (rc - lc >= 2) {
+            int m = (rc - lc) / 2; // l takes the separator, r's first m - 1 keys and first m children
+            setLong(lb, lo + KEYS + 8 * lc, sep);
+            for (int i = 0; i < m - 1; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + 1 + i), getLong(rb, ro + KEYS + 8 * i));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(lb, lo + childrenOff + 8 * (lc + 1 + i), getLong(rb, ro + childrenOff + 8 * i));
+            }
+            sep = getLong(rb, ro + KEYS + 8 * (m - 1));
+            for (int i = 0; i < rc - m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(rb, ro + KEYS + 8 * (i + m)));
+            }
+            for (int i = 0; i <= rc - m; i++) {
+                setLong(rb, ro + childrenOff + 8 * i, getLong(rb, ro + childrenOff + 8 * (i + m)));
+            }
+            setLong(lb, lo + META, meta(lc + m, level));
+            setLong(rb, ro + META, meta(rc - m, level));
+        } else if (lc - rc >= 2) {
+            int m = (lc - rc) / 2; // r takes l's last m - 1 keys, the separator and l's last m children
+            for (int i = rc - 1; i >= 0; i--) {
+                setLong(rb, ro + KEYS + 8 * (i + m), getLong(rb, ro + KEYS + 8 * i));
+            }
+            for (int i = rc; i >= 0; i--) {
+                setLong(rb, ro + childrenOff + 8 * (i + m), getLong(rb, ro + childrenOff + 8 * i));
+            }
+            setLong(rb, ro + KEYS + 8 * (m - 1), sep);
+            for (int i = 0; i < m - 1; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(lb, lo + KEYS + 8 * (lc - m + 1 + i)));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(rb, ro + childrenOff + 8 * i, getLong(lb, lo + childrenOff + 8 * (lc - m + 1 + i)));
+            }
+            sep = getLong(lb, lo + KEYS + 8 * (lc - m));
+            setLong(lb, lo + META, meta(lc - m, level));
+            setLong(rb, ro + META, meta(rc + m, level));
+        } else {
+            return false;
+        }
+        setLong(pb, po + KEYS + 8 * leftIdx, sep);
+        return true; // the caller records the event once nothing is latched
     }
 
     // ------------------------------------------------------------------ navigation
 
-    /** Search state of one navigation call, poll or cursor refill. */
+    /**
+     * Search state of one navigation call, poll or cursor refill. Reused: each thread has one for
+     * the primitive navigation methods ({@link #LOCAL_PROBE}) and each cursor has its own, so a
+     * search allocates nothing once its arrays have grown to the longest run of empty nodes met.
+     */
     static final class Probe {
         long key;
         long value;
@@ -1072,53 +1515,48 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         /** The latched leaf in poll mode, or null. */
         ByteBuffer latchedBuffer;
         int latchedOffset;
-        /** Nodes that answered "nothing here", to re-validate after the last read. */
-        ByteBuffer[] skippedBuffers;
-        int[] skippedOffsets;
-        long[] skippedVersions;
-        int skipped;
+        /**
+         * Optimistic mode: nodes that answered "nothing here" (ids and versions), validated again
+         * after the last read. Pessimistic mode: every node latched so far, released at the end.
+         * Grown on demand, never shrunk, so any number of empty nodes can be passed.
+         */
+        int[] ids = new int[16];
+        long[] versions = new long[16];
+        int count;
+        /** A key that leads to an empty leaf met by the search, for the clean-up after it. */
+        long emptyLeafKey;
+        boolean sawEmptyLeaf;
 
-        /** Remembers a node that answered "nothing here"; false if the list is full. */
-        boolean skip(ByteBuffer b, int o, long v) {
-            if (skippedBuffers == null) {
-                skippedBuffers = new ByteBuffer[MAX_SKIPPED];
-                skippedOffsets = new int[MAX_SKIPPED];
-                skippedVersions = new long[MAX_SKIPPED];
+        /** Remembers a node (and, optimistically, its version). */
+        void add(int id, long v) {
+            if (count == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, count * 2);
+                versions = java.util.Arrays.copyOf(versions, count * 2);
             }
-            if (skipped == MAX_SKIPPED) {
-                return false;
-            }
-            skippedBuffers[skipped] = b;
-            skippedOffsets[skipped] = o;
-            skippedVersions[skipped++] = v;
-            return true;
-        }
-
-        /** Whether every skipped node is still unchanged. */
-        boolean revalidateSkipped() {
-            for (int i = skipped - 1; i >= 0; i--) {
-                if (!validate(skippedBuffers[i], skippedOffsets[i], skippedVersions[i])) {
-                    return false;
-                }
-            }
-            return true;
+            ids[count] = id;
+            versions[count++] = v;
         }
 
         void reset() {
             batchLength = 0;
             latchedBuffer = null;
-            for (int i = 0; i < skipped; i++) {
-                skippedBuffers[i] = null;
-            }
-            skipped = 0;
+            count = 0;
+            sawEmptyLeaf = false;
         }
     }
 
-    /** The most nodes one search may pass over as empty before it restarts. */
-    static final int MAX_SKIPPED = 64;
+    /** The probe of the primitive navigation methods; nothing they call can reenter them. */
+    private static final ThreadLocal<Probe> LOCAL_PROBE = ThreadLocal.withInitial(Probe::new);
+
+    /**
+     * Optimistic rounds a reader tries before it falls back to latching its path (the same
+     * bound as {@link ConcurrentBTreeMap}'s).
+     */
+    static final int OPTIMISTIC_ROUNDS = 16;
 
     /**
      * The least key greater than or equal to {@code key}, or {@code absent} if none.
+     * Allocates nothing.
      *
      * @param key the key to search from
      * @param absent returned when there is no such key
@@ -1126,12 +1564,13 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * @throws IllegalStateException if the map is closed
      */
     public long ceilingKey(long key, long absent) {
-        Probe pr = new Probe();
+        Probe pr = probe();
         return near(key, true, pr) ? pr.key : absent;
     }
 
     /**
      * The greatest key less than or equal to {@code key}, or {@code absent} if none.
+     * Allocates nothing.
      *
      * @param key the key to search from
      * @param absent returned when there is no such key
@@ -1139,12 +1578,25 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * @throws IllegalStateException if the map is closed
      */
     public long floorKey(long key, long absent) {
-        Probe pr = new Probe();
+        Probe pr = probe();
         return near(key, false, pr) ? pr.key : absent;
+    }
+
+    /** The calling thread's probe, for the boxed view's single searches and polls. */
+    static Probe localProbe() {
+        return probe();
+    }
+
+    /** The calling thread's probe, reset to plain navigation. */
+    private static Probe probe() {
+        Probe pr = LOCAL_PROBE.get();
+        pr.poll = false;
+        return pr;
     }
 
     /**
      * The least key strictly greater than {@code key}, or {@code absent} if none.
+     * Allocates nothing.
      *
      * @param key the key to search from
      * @param absent returned when there is no such key
@@ -1158,6 +1610,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
 
     /**
      * The greatest key strictly less than {@code key}, or {@code absent} if none.
+     * Allocates nothing.
      *
      * @param key the key to search from
      * @param absent returned when there is no such key
@@ -1170,7 +1623,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     }
 
     /**
-     * The least key, or {@code absent} if the map is empty.
+     * The least key, or {@code absent} if the map is empty. Allocates nothing.
      *
      * @param absent returned when the map is empty
      * @return the first key, or {@code absent}
@@ -1181,7 +1634,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     }
 
     /**
-     * The greatest key, or {@code absent} if the map is empty.
+     * The greatest key, or {@code absent} if the map is empty. Allocates nothing.
      *
      * @param absent returned when the map is empty
      * @return the last key, or {@code absent}
@@ -1195,6 +1648,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * Atomically finds the nearest entry at or above ({@code up}) or at or below {@code key},
      * into {@code pr}; fills pr's batch when it has one. In poll mode, returns with the found
      * leaf latched ({@code pr.latchedBuffer}) when the key found is within {@code pr.batchBound}.
+     * After {@link #OPTIMISTIC_ROUNDS} failed optimistic rounds it latches instead.
      */
     boolean near(long key, boolean up, Probe pr) {
         checkOpen();
@@ -1203,33 +1657,60 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 if (round > 0) {
                     onRestart(round);
                 }
-                int n = rootAcquire();
-                ByteBuffer b = chunkOf(n);
-                if (b == null) {
-                    continue;
-                }
-                int o = offsetOf(n);
-                long v = readLock(b, o);
-                if (v == RESTART || rootAcquire() != n) {
-                    continue;
-                }
                 pr.reset();
-                int r = nearIn(b, o, v, key, up, 0, pr);
-                // Every node that said "nothing here" is validated again after the last read:
-                // together with the on-unwind validations, every node used is checked after all
-                // reads, so all were unchanged at the first of these checks.
-                if (r != RESTARTED && pr.revalidateSkipped()) {
-                    return r == FOUND;
+                int r = round < OPTIMISTIC_ROUNDS ? nearOptimistic(key, up, pr) : nearLatched(key, up, pr);
+                if (r == RESTARTED) {
+                    continue;
                 }
-                if (pr.latchedBuffer != null) {
-                    unlock(pr.latchedBuffer, pr.latchedOffset);
-                    pr.latchedBuffer = null;
+                if (pr.sawEmptyLeaf && pr.latchedBuffer == null) {
+                    // An empty leaf outlived the removal that emptied it (its merge met contention):
+                    // merge it now, so empty nodes do not pile up in front of later searches.
+                    rebalance(pr.emptyLeafKey, 0);
                 }
+                return r == FOUND;
             }
         }
     }
 
-    private int nearIn(ByteBuffer b, int o, long v, long key, boolean up, int depth, Probe pr) {
+    /** One optimistic round of {@link #near}: FOUND, NOT_FOUND or RESTARTED (nothing latched). */
+    private int nearOptimistic(long key, boolean up, Probe pr) {
+        int n = rootAcquire();
+        ByteBuffer b = chunkOf(n);
+        if (b == null) {
+            return RESTARTED;
+        }
+        int o = offsetOf(n);
+        long v = readLock(b, o);
+        if (v == RESTART || rootAcquire() != n) {
+            return RESTARTED;
+        }
+        int r = nearIn(b, o, n, v, key, up, 0, pr);
+        // Every node that said "nothing here" is validated again after the last read:
+        // together with the on-unwind validations, every node used is checked after all
+        // reads, so all were unchanged at the first of these checks.
+        if (r != RESTARTED && (revalidateSkipped(pr)
+                || (TestHooks.ENABLED && TestHooks.faultActive(FAULT_NAVIGATE_SKIP_VALIDATION)))) {
+            return r;
+        }
+        if (pr.latchedBuffer != null) {
+            unlock(pr.latchedBuffer, pr.latchedOffset);
+            pr.latchedBuffer = null;
+        }
+        return RESTARTED;
+    }
+
+    /** Whether every node the probe passed over is unchanged. */
+    private boolean revalidateSkipped(Probe pr) {
+        for (int i = pr.count - 1; i >= 0; i--) {
+            ByteBuffer b = chunkOf(pr.ids[i]);
+            if (b == null || !validate(b, offsetOf(pr.ids[i]), pr.versions[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int nearIn(ByteBuffer b, int o, int n, long v, long key, boolean up, int depth, Probe pr) {
         long meta = getLong(b, o + META);
         if (levelOf(meta) == 0) {
             int cnt = clamp(meta, cap);
@@ -1243,6 +1724,18 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 }
             }
             if (found && pr.poll && (up ? pr.key <= pr.batchBound : pr.key >= pr.batchBound)) {
+                if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_POLL_UNLATCHED)) {
+                    if (!validate(b, o, v)) {
+                        return RESTARTED;
+                    }
+                    Thread.yield(); // widen the window the fault opens
+                    if (!lockExclusive(b, o)) {
+                        return RESTARTED;
+                    }
+                    pr.latchedBuffer = b;
+                    pr.latchedOffset = o;
+                    return FOUND;
+                }
                 // Latch instead of validating: the upgrade succeeds only if the leaf is unchanged.
                 if (!tryUpgrade(b, o, v)) {
                     return RESTARTED;
@@ -1260,7 +1753,11 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             if (found) {
                 return FOUND;
             }
-            return pr.skip(b, o, v) ? NOT_FOUND : RESTARTED;
+            if (depth > 0) { // an empty root leaf is just an empty map
+                noteIfEmpty(cnt, key, pr);
+            }
+            pr.add(n, v);
+            return NOT_FOUND;
         }
         if (depth >= MAX_HEIGHT) {
             return RESTARTED;
@@ -1277,11 +1774,12 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             int co = offsetOf((int) c);
             long cv = readLock(cb, co);
             // Validate before descending: bounds the work done on a changed node to one child.
-            if (cv == RESTART || !validate(b, o, v)) {
+            if (cv == RESTART || (!validate(b, o, v)
+                    && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_DESCEND_SKIP_PARENT_VALIDATION)))) {
                 return RESTARTED;
             }
             long k = j == idx ? key : (up ? Long.MIN_VALUE : Long.MAX_VALUE);
-            int r = nearIn(cb, co, cv, k, up, depth + 1, pr);
+            int r = nearIn(cb, co, (int) c, cv, k, up, depth + 1, pr);
             if (r == RESTARTED) {
                 return RESTARTED;
             }
@@ -1293,7 +1791,95 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         if (!validate(b, o, v)) {
             return RESTARTED;
         }
-        return pr.skip(b, o, v) ? NOT_FOUND : RESTARTED;
+        pr.add(n, v);
+        return NOT_FOUND;
+    }
+
+    /** Records that the search met an empty leaf, reached by {@code key}. */
+    private static void noteIfEmpty(int cnt, long key, Probe pr) {
+        if (cnt == 0 && !pr.sawEmptyLeaf) {
+            pr.sawEmptyLeaf = true;
+            pr.emptyLeafKey = key;
+        }
+    }
+
+    /**
+     * The pessimistic round of {@link #near}: latches the root, then each node it reads, parent
+     * before child, and keeps every node latched until the answer is known, so that nothing it
+     * passed over can change meanwhile. The waits follow the global order (a node's latch is
+     * waited for only while its parent is held), so they cannot deadlock with the writers'
+     * try-latches or with merges. In poll mode the leaf with the answer stays latched.
+     */
+    private int nearLatched(long key, boolean up, Probe pr) {
+        int n = rootAcquire();
+        ByteBuffer b = chunkOf(n);
+        if (b == null) {
+            return RESTARTED;
+        }
+        int o = offsetOf(n);
+        if (!lockExclusive(b, o)) {
+            return RESTARTED;
+        }
+        if (rootAcquire() != n) {
+            unlock(b, o); // the root split or collapsed while we waited
+            return RESTARTED;
+        }
+        pr.add(n, 0);
+        int r = RESTARTED;
+        try {
+            r = nearInLatched(b, o, key, up, 0, pr);
+        } finally {
+            for (int i = pr.count - 1; i >= 0; i--) {
+                unlock(chunkOf(pr.ids[i]), offsetOf(pr.ids[i]));
+            }
+            pr.count = 0;
+        }
+        return r;
+    }
+
+    private int nearInLatched(ByteBuffer b, int o, long key, boolean up, int depth, Probe pr) {
+        long meta = getLong(b, o + META); // latched: trusted
+        int cnt = (int) meta;
+        if (levelOf(meta) == 0) {
+            int pos = up ? lowerBound(b, o, cnt, key) : upperBound(b, o, cnt, key) - 1;
+            if (pos < 0 || pos >= cnt) {
+                if (depth > 0) {
+                    noteIfEmpty(cnt, key, pr);
+                }
+                return NOT_FOUND;
+            }
+            pr.key = getLong(b, o + KEYS + 8 * pos);
+            pr.value = getLong(b, o + valuesOff + 8 * pos);
+            if (pr.batchKeys != null) {
+                fillBatch(b, o, cnt, pos, up, pr);
+            }
+            if (pr.poll && (up ? pr.key <= pr.batchBound : pr.key >= pr.batchBound)) {
+                pr.count--; // this leaf was latched last: hand it to the poll instead of releasing it
+                pr.latchedBuffer = b;
+                pr.latchedOffset = o;
+            }
+            return FOUND;
+        }
+        if (depth >= MAX_HEIGHT) {
+            throw new IllegalStateException("tree deeper than " + MAX_HEIGHT + " levels");
+        }
+        int idx = upperBound(b, o, cnt, key);
+        int step = up ? 1 : -1;
+        for (int j = idx; j >= 0 && j <= cnt; j += step) {
+            int c = (int) getLong(b, o + childrenOff + 8 * j);
+            ByteBuffer cb = chunkOf(c);
+            int co = offsetOf(c);
+            // The parent is held, so the child cannot be unlinked (made obsolete) meanwhile.
+            if (!lockExclusive(cb, co)) {
+                throw new IllegalStateException("child " + c + " of a latched node is obsolete");
+            }
+            pr.add(c, 0);
+            long k = j == idx ? key : (up ? Long.MIN_VALUE : Long.MAX_VALUE);
+            if (nearInLatched(cb, co, k, up, depth + 1, pr) == FOUND) {
+                return FOUND;
+            }
+        }
+        return NOT_FOUND;
     }
 
     /**
@@ -1305,27 +1891,33 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         pr.poll = true;
         pr.batchBound = highest ? lo : hi;
         try (EpochManager.Guard guard = epochs.pin()) {
-            if (!near(highest ? hi : lo, !highest, pr)) {
-                return false;
+            boolean found;
+            try {
+                found = near(highest ? hi : lo, !highest, pr);
+            } finally {
+                pr.poll = false;
             }
             ByteBuffer b = pr.latchedBuffer;
-            if (b == null) {
-                return false; // the nearest key lies outside the range
+            if (!found || b == null) {
+                return false; // empty, or the nearest key lies outside the range
             }
             int o = pr.latchedOffset;
             pr.latchedBuffer = null;
             int cnt = (int) getLong(b, o + META);
             int pos = lowerBound(b, o, cnt, pr.key); // latched: trusted
+            if (TestHooks.ENABLED && (pos >= cnt || getLong(b, o + KEYS + 8 * pos) != pr.key)) {
+                unlock(b, o); // only under FAULT_POLL_UNLATCHED: another poll took the key
+                return true;
+            }
             removeFromLeaf(b, o, cnt, pos);
             unlock(b, o);
             size.decrement();
-            if (cnt - 1 <= leafMin) {
-                rebalance(pr.key, 0);
+            if (cnt - 1 <= leafMin || pr.sawEmptyLeaf) {
+                rebalance(cnt - 1 <= leafMin ? pr.key : pr.emptyLeafKey, 0);
             }
             return true;
         }
     }
-
     private void fillBatch(ByteBuffer b, int o, int cnt, int pos, boolean up, Probe pr) {
         long[] ks = pr.batchKeys;
         long[] vs = pr.batchValues;
@@ -1383,21 +1975,28 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     // ------------------------------------------------------------------ whole-map operations
 
     /**
-     * The number of entries (a snapshot; exact when no update is in flight).
+     * The number of entries: a sum of per-thread counters, exact when no update is in flight and
+     * otherwise within the number of updates in flight (never negative). Not linearizable; use
+     * {@link #isEmpty()} to ask for emptiness.
      *
      * @return the entry count
+     * @throws IllegalStateException if the map is closed
      */
     public long size() {
-        return size.sum();
+        checkOpen();
+        // A remove's decrement may be summed before the matching insert's increment.
+        return Math.max(0L, size.sum());
     }
 
     /**
-     * Whether the map has no entries.
+     * Whether the map has no entries. Linearizable: a search for the first key (the same search
+     * as {@link #firstKey}), not the counter behind {@link #size()}. Allocates nothing.
      *
-     * @return whether {@link #size()} is zero
+     * @return whether the map held no entry at the instant of the search
+     * @throws IllegalStateException if the map is closed
      */
     public boolean isEmpty() {
-        return size.sum() == 0;
+        return !near(Long.MIN_VALUE, true, probe());
     }
 
     /**
@@ -1405,8 +2004,10 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
      * through; closing this map makes the view unusable.
      *
      * @return the view
+     * @throws IllegalStateException if the map is closed
      */
     public ConcurrentNavigableMap<Long, Long> asMap() {
+        checkOpen();
         return new OffHeapLongMapView(this);
     }
 
@@ -1496,7 +2097,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         return closed;
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("OffHeapLongBTreeMap is closed");
         }
@@ -1660,10 +2261,14 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         }
     }
 
+    /** Hands an unlinked node to the epoch manager; called with no latch held. */
     private void retireNode(int id) {
         synchronized (allocLock) {
             liveNodes = liveNodes - 1;
             retiredNodes = retiredNodes + 1;
+        }
+        if (TestHooks.ENABLED) {
+            atLatchedSite(SITE_RETIRE); // an error here leaks this one node, nothing else
         }
         epochs.retire(id, nodeSize, reclaimer);
     }

@@ -40,8 +40,10 @@ public final class OffHeapLongCursor {
      * @param from the first key to consider (inclusive)
      * @param to the last key to consider (inclusive); below {@code from} when descending
      * @return this cursor, positioned before the first entry
+     * @throws IllegalStateException if the map has been closed
      */
     public OffHeapLongCursor reset(long from, long to) {
+        map.checkOpen();
         return reset(from, to, descending);
     }
 
@@ -59,9 +61,11 @@ public final class OffHeapLongCursor {
      * Advances to the next entry of the range.
      *
      * @return true if {@link #key()} and {@link #value()} now hold an entry, false at the end
-     * @throws IllegalStateException if the map has been closed
+     * @throws IllegalStateException if the map has been closed (even when this cursor still holds
+     *     entries copied before)
      */
     public boolean next() {
+        map.checkOpen(); // also while entries of the last leaf copy remain
         if (pos >= probe.batchLength && !refill()) {
             return false;
         }
@@ -109,6 +113,7 @@ public final class OffHeapLongCursor {
      *     in the high 32 bits (zero once the range has no more entries)
      */
     long take(int max) {
+        map.checkOpen();
         if (pos >= probe.batchLength && !refill()) {
             return 0;
         }

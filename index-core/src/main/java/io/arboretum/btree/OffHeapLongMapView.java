@@ -71,13 +71,25 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         return present[0] != 0 ? old : null;
     }
 
+    /**
+     * Removes the entry only if its value is {@code v}. As {@code ConcurrentSkipListMap} on
+     * JDK 17: a null key throws {@link NullPointerException}; a null value returns false before
+     * the key is looked at (so {@code remove("s", null)} is false); a value that is not a
+     * {@code Long} returns false; otherwise a key that is not a {@code Long} throws
+     * {@link ClassCastException} (the skip list throws only once it holds an entry to compare
+     * with).
+     */
     @Override
     public boolean remove(Object k, Object v) {
-        long key = key(k);
+        if (k == null) {
+            throw new NullPointerException("null key");
+        }
         if (v == null) {
             return false;
         }
+        long key = key(k);
         if (!(v instanceof Long)) {
+            m.checkOpen();
             return false;
         }
         return m.removeIf(key, (Long) v);
@@ -97,12 +109,14 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         return m.replaceIf(key, expected, value(newValue));
     }
 
+    /** {@inheritDoc} Never negative; throws {@link IllegalStateException} once the map is closed. */
     @Override
     public int size() {
         long s = m.size();
         return s > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) s;
     }
 
+    /** {@inheritDoc} Linearizable: one search for the first key. */
     @Override
     public boolean isEmpty() {
         return m.isEmpty();
@@ -118,12 +132,13 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
 
     @Override
     public Comparator<? super Long> comparator() {
+        m.checkOpen();
         return null;
     }
 
     @Override
     protected Map.Entry<Long, Long> findNear(Long k, int relation) {
-        OffHeapLongBTreeMap.Probe pr = new OffHeapLongBTreeMap.Probe();
+        OffHeapLongBTreeMap.Probe pr = OffHeapLongBTreeMap.localProbe();
         boolean found;
         if (k == null) {
             found = m.near(relation == GT || relation == GE ? Long.MIN_VALUE : Long.MAX_VALUE,
@@ -170,7 +185,8 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         if (l > h) {
             return null;
         }
-        OffHeapLongBTreeMap.Probe pr = new OffHeapLongBTreeMap.Probe();
+        m.checkOpen();
+        OffHeapLongBTreeMap.Probe pr = OffHeapLongBTreeMap.localProbe();
         return m.poll(l, h, highest, pr) ? new AbstractMap.SimpleImmutableEntry<>(pr.key, pr.value) : null;
     }
 
@@ -186,6 +202,7 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
             throw new IllegalArgumentException("values array (" + values.length + ") is shorter than keys ("
                     + keys.length + ")");
         }
+        m.checkOpen();
         OffHeapLongCursor c = open(from, fromInclusive, to, toInclusive, descending);
         if (c == null) {
             return 0;
@@ -217,7 +234,8 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
         }
-        return new LeafBatches(open(from, fromInclusive, to, toInclusive, descending), maxBatch);
+        m.checkOpen();
+        return new LeafBatches(m, open(from, fromInclusive, to, toInclusive, descending), maxBatch);
     }
 
     /**
@@ -254,19 +272,22 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
      * returned).
      */
     private static final class LeafBatches implements BatchCursor<Long, Long> {
+        private final OffHeapLongBTreeMap m;
         /** The primitive cursor, or null for an empty range. */
         private final OffHeapLongCursor c;
         private final int maxBatch;
         /** The buffer slot of entry 0 of the current batch. */
         private int base;
 
-        LeafBatches(OffHeapLongCursor c, int maxBatch) {
+        LeafBatches(OffHeapLongBTreeMap m, OffHeapLongCursor c, int maxBatch) {
+            this.m = m;
             this.c = c;
             this.maxBatch = maxBatch;
         }
 
         @Override
         public int advance() {
+            m.checkOpen(); // also for an empty range: every call after close throws
             if (c == null) {
                 return 0;
             }
