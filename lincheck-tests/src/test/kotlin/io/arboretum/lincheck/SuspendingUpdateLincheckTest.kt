@@ -16,8 +16,11 @@ import org.junit.jupiter.api.Test
 
 /**
  * Linearizability of the suspending read-modify-write `update` of the coroutine layer: suspending
- * increments, decrements that remove a key at zero, and plain reads and writes on two keys, in
- * model checking and stress mode, two threads. The sequential specification is the class itself
+ * increments, decrements that remove a key at zero, and plain reads and writes on ten keys, five
+ * of them present at the start, in model checking and stress mode, two threads. With ten keys two
+ * threads often update the same key (where a lost update would show); over the B+tree with node
+ * capacity 4 and merge threshold 2 the five prefilled keys already fill two leaves, inserts of
+ * absent keys split them and removals (a decrement to zero, `remove`) merge them. The sequential specification is the class itself
  * run on one thread, which for these operations is exactly a sequential map.
  *
  * The update functions call `yield()`, which is a suspension point of the `update` loop; under
@@ -26,15 +29,14 @@ import org.junit.jupiter.api.Test
  *
  * Sizes scale with the system property `arboretum.test.scale` (1 in CI, 10 under `-Pthorough`).
  */
-@Param(name = "key", gen = IntGen::class, conf = "1:2")
+@Param(name = "key", gen = IntGen::class, conf = "0:9")
 @Param(name = "value", gen = IntGen::class, conf = "1:4")
 public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<Int, Int>) {
 
     init {
-        // Both keys start present, so that most scenarios race two updates of one present key:
-        // the case where a lost update would show.
-        map[1] = 1
-        map[2] = 1
+        // Half the keys start present, in scrambled order: updates of present keys race each
+        // other, and inserts of absent ones split the prefilled leaves.
+        for (k in intArrayOf(6, 1, 8, 3, 5)) map[k] = 1
     }
 
     /** Adds one to the value of [key], inserting 1 when absent; returns the value committed. */
@@ -103,11 +105,11 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
     }
 }
 
-/** `update` over [ConcurrentBTreeMap] with node capacity 4, so scenarios split and merge leaves. */
+/** `update` over [ConcurrentBTreeMap] with node capacity 4 and merge threshold 2, so scenarios split and merge leaves. */
 public class SuspendingUpdateLincheckTest : SuspendingUpdateScenarios(bTreeForUpdates())
 
 /** `update` over `ConcurrentSkipListMap`, the JDK baseline. */
 public class SuspendingUpdateSkipListLincheckTest : SuspendingUpdateScenarios(ConcurrentSkipListMap())
 
 private fun bTreeForUpdates(): ConcurrentNavigableMap<Int, Int> =
-    ConcurrentBTreeMap.builder<Int, Int>().nodeCapacity(4).build()
+    ConcurrentBTreeMap.builder<Int, Int>().nodeCapacity(4).mergeThreshold(2).build()
