@@ -2,6 +2,7 @@ package io.arboretum.btree;
 
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
+import io.arboretum.sync.TestHooks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -158,6 +159,42 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     public static final int MAX_NODE_CAPACITY = 8191;
     private static final int MAX_CHUNK_BYTES = 1 << 20;
 
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path, taken only when the JVM runs
+    // with -Darboretum.testHooks=true and a test activates it (see TestHooks); otherwise the
+    // guard folds to false and the code is the code without it.
+
+    static final String FAULT_GET_SKIP_LEAF_VALIDATION = TestHooks.declareFault(
+            "offheap.get.skipLeafValidation",
+            "get returns what it read from the leaf without validating the leaf's version, so it can"
+                    + " return a value torn by a concurrent shift or miss a key a split is moving");
+    static final String FAULT_DESCEND_SKIP_PARENT_VALIDATION = TestHooks.declareFault(
+            "offheap.descend.skipParentValidation",
+            "get and navigation step to a child without validating the parent after reading the child's"
+                    + " version, so they can search a leaf whose keys a split or merge has just moved away");
+    static final String FAULT_NAVIGATE_SKIP_VALIDATION = TestHooks.declareFault(
+            "offheap.navigate.skipValidation",
+            "navigation trusts the nodes it passed over as empty without validating them again after"
+                    + " reading its answer elsewhere, so it can return a key while a nearer key was present");
+    static final String FAULT_SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault(
+            "offheap.split.publishBeforeFill",
+            "a leaf split links the new sibling into the parent and releases the parent before copying"
+                    + " the upper half into the sibling, so readers find the empty sibling and miss present keys");
+    static final String FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH = TestHooks.declareFault(
+            "offheap.put.validateInsteadOfLatch",
+            "an insert into a leaf with room validates the leaf's version and then writes without taking"
+                    + " the latch, so two concurrent inserts into one leaf can lose one and readers see torn nodes");
+    static final String FAULT_POLL_UNLATCHED = TestHooks.declareFault(
+            "offheap.poll.unlatched",
+            "a poll validates the leaf holding the key it found instead of latching it, and latches it only"
+                    + " afterwards, so two polls can both return (and remove) the same entry");
+    static final String FAULT_MERGE_REUSE_WITHOUT_EPOCH = TestHooks.declareFault(
+            "offheap.merge.reuseWithoutEpoch",
+            "a merged-away node goes straight back to the free list instead of being retired through the"
+                    + " epoch manager, so a pinned reader can validate another incarnation of the slot; visible"
+                    + " with debugPoisonFreedNodes(true), which rewrites the version word as a general"
+                    + " allocator would");
+
     private final int cap;
     private final int innerCap;
     private final int nodeSize;
@@ -202,8 +239,12 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         this.nodeSize = 16 + 16 * cap;
         this.valuesOff = KEYS + 8 * cap;
         this.childrenOff = KEYS + 8 * innerCap;
-        this.leafMin = cap / 4;
-        this.innerMin = innerCap / 4;
+        if (b.mergeThreshold >= cap) {
+            throw new IllegalArgumentException("mergeThreshold " + b.mergeThreshold
+                    + " must be less than nodeCapacity " + cap);
+        }
+        this.leafMin = b.mergeThreshold >= 0 ? b.mergeThreshold : cap / 4;
+        this.innerMin = b.mergeThreshold >= 0 ? Math.min(b.mergeThreshold, innerCap - 1) : innerCap / 4;
         this.maxBytes = b.maxOffHeapBytes;
         long perChunk = Math.max(1, Math.min(MAX_CHUNK_BYTES, maxBytes) / nodeSize);
         this.chunkShift = 63 - Long.numberOfLeadingZeros(perChunk);
@@ -234,8 +275,30 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         private long maxOffHeapBytes = Long.MAX_VALUE;
         private EpochManager epochManager;
         private boolean poisonFreedNodes;
+        private int mergeThreshold = -1;
 
         Builder() {
+        }
+
+        /**
+         * How empty a node may become before a removal rebalances it: a leaf left with at most
+         * {@code entries} entries (an inner node with at most {@code min(entries, capacity - 2)}
+         * keys) is merged with a neighbour when the two fit in one node (leaves: in three quarters
+         * of one, or one of them is empty), and otherwise takes entries from it so the two hold
+         * the same number. The default is {@code capacity / 4}. A high threshold keeps nodes fuller
+         * at the cost of more rebalancing; tests use it so that a few removals from a small tree
+         * merge and redistribute nodes.
+         *
+         * @param entries at least 0 and less than the node capacity (checked by {@link #build()})
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder mergeThreshold(int entries) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("mergeThreshold must not be negative: " + entries);
+            }
+            this.mergeThreshold = entries;
+            return this;
         }
 
         /**
@@ -299,7 +362,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
          * Builds the map; reserves its first chunk.
          *
          * @return a new empty map
-         * @throws IllegalArgumentException if the memory limit is smaller than one node
+         * @throws IllegalArgumentException if the memory limit is smaller than one node, or the
+         *     merge threshold is not less than the node capacity
          */
         public OffHeapLongBTreeMap build() {
             return new OffHeapLongBTreeMap(this);
@@ -364,7 +428,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         int pos = lowerBound(b, o, cnt, key);
                         boolean found = pos < cnt && getLong(b, o + KEYS + 8 * pos) == key;
                         long val = found ? getLong(b, o + valuesOff + 8 * pos) : absent;
-                        if (!validate(b, o, v)) {
+                        if (!validate(b, o, v)
+                                && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_GET_SKIP_LEAF_VALIDATION))) {
                             break;
                         }
                         if (poison) {
@@ -385,7 +450,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     int co = offsetOf((int) c);
                     long cv = readLock(cb, co);
                     // Validating n after reading the child's version proves c was n's child then.
-                    if (cv == RESTART || !validate(b, o, v)) {
+                    if (cv == RESTART || (!validate(b, o, v)
+                            && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_DESCEND_SKIP_PARENT_VALIDATION)))) {
                         break;
                     }
                     b = cb;
@@ -560,6 +626,15 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         return absent;
                     }
                     if (cnt < cap) {
+                        if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH)) {
+                            if (!validate(b, o, v)) {
+                                continue restart;
+                            }
+                            Thread.yield(); // widen the window the fault opens
+                            insertIntoLeaf(b, o, cnt, pos, key, value);
+                            size.increment();
+                            return absent;
+                        }
                         if (!tryUpgrade(b, o, v)) {
                             continue restart;
                         }
@@ -578,15 +653,16 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         }
                         continue restart;
                     }
+                    boolean parentLatched = p != NONE;
                     try {
                         boolean moved = p != NONE && pos != 0 && pos != cnt
                                 && redistributeLeaf(pb, po, pIdx, b, o, cnt);
-                        if (!moved) {
-                            splitLeaf(p, pb, po, pIdx, n, b, o, cnt, pos, key);
+                        if (!moved && splitLeaf(p, pb, po, pIdx, n, b, o, cnt, pos, key)) {
+                            parentLatched = false;
                         }
                     } finally {
                         unlock(b, o);
-                        if (p != NONE) {
+                        if (parentLatched) {
                             unlock(pb, po);
                         }
                     }
@@ -757,6 +833,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     setLong(b, o + META, meta(cnt - m, 0));
                     setLong(pb, po + KEYS + 8 * pIdx, getLong(sb, so + KEYS));
                     unlock(sb, so);
+                    if (TestHooks.ENABLED) {
+                        TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+                    }
                     return true;
                 }
                 unlock(sb, so);
@@ -782,6 +861,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                     setLong(b, o + META, meta(cnt - m, 0));
                     setLong(pb, po + KEYS + 8 * (pIdx - 1), getLong(b, o + KEYS));
                     unlock(sb, so);
+                    if (TestHooks.ENABLED) {
+                        TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+                    }
                     return true;
                 }
                 unlock(sb, so);
@@ -790,8 +872,11 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         return false;
     }
 
-    /** Splits the full, latched leaf n; the parent p (if any) is latched and has room. */
-    private void splitLeaf(int p, ByteBuffer pb, int po, int pIdx, int n, ByteBuffer b, int o,
+    /**
+     * Splits the full, latched leaf n; the parent p (if any) is latched and has room. Returns
+     * true only when the seeded fault {@code offheap.split.publishBeforeFill} released the parent.
+     */
+    private boolean splitLeaf(int p, ByteBuffer pb, int po, int pIdx, int n, ByteBuffer b, int o,
                            int cnt, int pos, long key) {
         // Allocate everything first: running out of memory must leave the tree untouched.
         int s = allocNode(0);
@@ -818,13 +903,26 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         }
         ByteBuffer sb = chunkOf(s);
         int so = offsetOf(s);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
+        boolean released = false;
+        if (TestHooks.ENABLED && p != NONE && TestHooks.faultActive(FAULT_SPLIT_PUBLISH_BEFORE_FILL)) {
+            insertIntoInner(pb, po, pIdx, sep, s);
+            unlock(pb, po); // the fault: readers now reach the still-empty sibling
+            Thread.yield();
+            released = true;
+        }
         for (int i = k; i < cnt; i++) {
             setLong(sb, so + KEYS + 8 * (i - k), getLong(b, o + KEYS + 8 * i));
             setLong(sb, so + valuesOff + 8 * (i - k), getLong(b, o + valuesOff + 8 * i));
         }
         setLong(sb, so + META, meta(cnt - k, 0));
         setLong(b, o + META, meta(k, 0));
-        link(p, pb, po, pIdx, n, r, sep, s, 1);
+        if (!released) {
+            link(p, pb, po, pIdx, n, r, sep, s, 1);
+        }
+        return released;
     }
 
     /** Splits the full, latched inner node n; the parent p (if any) is latched and has room. */
@@ -855,6 +953,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
         setLong(sb, so + META, meta(cnt - mid - 1, level));
         setLong(b, o + META, meta(mid, level));
         link(p, pb, po, pIdx, n, r, sep, s, level + 1);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
     }
 
     /** Links new right sibling s of n under p, or under the new root r when n was the root. */
@@ -975,7 +1076,19 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             int min = leaf ? leafMin : innerMin;
             // Leaves merge into three quarters of a node (hysteresis); an empty one always merges.
             boolean fits = leaf ? lc + rc <= cap - cap / 4 || lc == 0 || rc == 0 : lc + rc + 1 <= innerCap;
-            if (!fits || (lc > min && rc > min)) {
+            if (lc > min && rc > min) {
+                unlock(rb, ro);
+                unlock(lb, lo);
+                unlock(pb, po);
+                return;
+            }
+            if (!fits) {
+                // Too many for one node: even the pair out instead, so the underfull one is not.
+                if (leaf) {
+                    redistributeLeaves(pb, po, leftIdx, lb, lo, lc, rb, ro, rc);
+                } else {
+                    redistributeInner(pb, po, leftIdx, lb, lo, lc, rb, ro, rc, level);
+                }
                 unlock(rb, ro);
                 unlock(lb, lo);
                 unlock(pb, po);
@@ -997,6 +1110,9 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 }
                 setLong(lb, lo + META, meta(lc + 1 + rc, level));
             }
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.MERGE);
+            }
             // Unlink r from p: drop separator leftIdx and child leftIdx + 1.
             for (int i = leftIdx; i < pcnt - 1; i++) {
                 setLong(pb, po + KEYS + 8 * i, getLong(pb, po + KEYS + 8 * (i + 1)));
@@ -1008,7 +1124,15 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             setLong(pb, po + META, meta(pcnt - 1, levelOf(pmeta)));
             unlock(lb, lo);
             unlockObsolete(rb, ro);
-            retireNode(r);
+            if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_MERGE_REUSE_WITHOUT_EPOCH)) {
+                synchronized (allocLock) {
+                    liveNodes = liveNodes - 1;
+                    retiredNodes = retiredNodes + 1;
+                }
+                reclaimNode(r, nodeSize);
+            } else {
+                retireNode(r);
+            }
             if (pcnt - 1 == 0 && rootAcquire() == p) {
                 // The root has a single child left: that child becomes the root. Published while
                 // p is still latched, so readers that validate p re-read the new root.
@@ -1023,6 +1147,97 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             }
             level++;
             round = -1;
+        }
+    }
+
+    /**
+     * Evens out two latched sibling leaves (parent latched too): afterwards each holds half of
+     * their entries, and the parent's separator is the right one's first key.
+     */
+    private void redistributeLeaves(ByteBuffer pb, int po, int leftIdx, ByteBuffer lb, int lo, int lc,
+                                    ByteBuffer rb, int ro, int rc) {
+        if (rc - lc >= 2) {
+            int m = (rc - lc) / 2; // move the first m entries of r to the end of l
+            for (int i = 0; i < m; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + i), getLong(rb, ro + KEYS + 8 * i));
+                setLong(lb, lo + valuesOff + 8 * (lc + i), getLong(rb, ro + valuesOff + 8 * i));
+            }
+            for (int i = 0; i < rc - m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(rb, ro + KEYS + 8 * (i + m)));
+                setLong(rb, ro + valuesOff + 8 * i, getLong(rb, ro + valuesOff + 8 * (i + m)));
+            }
+            setLong(lb, lo + META, meta(lc + m, 0));
+            setLong(rb, ro + META, meta(rc - m, 0));
+        } else if (lc - rc >= 2) {
+            int m = (lc - rc) / 2; // move the last m entries of l to the front of r
+            for (int i = rc - 1; i >= 0; i--) {
+                setLong(rb, ro + KEYS + 8 * (i + m), getLong(rb, ro + KEYS + 8 * i));
+                setLong(rb, ro + valuesOff + 8 * (i + m), getLong(rb, ro + valuesOff + 8 * i));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(lb, lo + KEYS + 8 * (lc - m + i)));
+                setLong(rb, ro + valuesOff + 8 * i, getLong(lb, lo + valuesOff + 8 * (lc - m + i)));
+            }
+            setLong(lb, lo + META, meta(lc - m, 0));
+            setLong(rb, ro + META, meta(rc + m, 0));
+        } else {
+            return; // already even: nothing to move
+        }
+        setLong(pb, po + KEYS + 8 * leftIdx, getLong(rb, ro + KEYS));
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+        }
+    }
+
+    /**
+     * Evens out two latched sibling inner nodes through their parent's separator (all three
+     * latched): the keys of l, the separator and the keys of r, in order, are dealt out again.
+     */
+    private void redistributeInner(ByteBuffer pb, int po, int leftIdx, ByteBuffer lb, int lo, int lc,
+                                   ByteBuffer rb, int ro, int rc, int level) {
+        long sep = getLong(pb, po + KEYS + 8 * leftIdx);
+        if (rc - lc >= 2) {
+            int m = (rc - lc) / 2; // l takes the separator, r's first m - 1 keys and first m children
+            setLong(lb, lo + KEYS + 8 * lc, sep);
+            for (int i = 0; i < m - 1; i++) {
+                setLong(lb, lo + KEYS + 8 * (lc + 1 + i), getLong(rb, ro + KEYS + 8 * i));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(lb, lo + childrenOff + 8 * (lc + 1 + i), getLong(rb, ro + childrenOff + 8 * i));
+            }
+            sep = getLong(rb, ro + KEYS + 8 * (m - 1));
+            for (int i = 0; i < rc - m; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(rb, ro + KEYS + 8 * (i + m)));
+            }
+            for (int i = 0; i <= rc - m; i++) {
+                setLong(rb, ro + childrenOff + 8 * i, getLong(rb, ro + childrenOff + 8 * (i + m)));
+            }
+            setLong(lb, lo + META, meta(lc + m, level));
+            setLong(rb, ro + META, meta(rc - m, level));
+        } else if (lc - rc >= 2) {
+            int m = (lc - rc) / 2; // r takes l's last m - 1 keys, the separator and l's last m children
+            for (int i = rc - 1; i >= 0; i--) {
+                setLong(rb, ro + KEYS + 8 * (i + m), getLong(rb, ro + KEYS + 8 * i));
+            }
+            for (int i = rc; i >= 0; i--) {
+                setLong(rb, ro + childrenOff + 8 * (i + m), getLong(rb, ro + childrenOff + 8 * i));
+            }
+            setLong(rb, ro + KEYS + 8 * (m - 1), sep);
+            for (int i = 0; i < m - 1; i++) {
+                setLong(rb, ro + KEYS + 8 * i, getLong(lb, lo + KEYS + 8 * (lc - m + 1 + i)));
+            }
+            for (int i = 0; i < m; i++) {
+                setLong(rb, ro + childrenOff + 8 * i, getLong(lb, lo + childrenOff + 8 * (lc - m + 1 + i)));
+            }
+            sep = getLong(lb, lo + KEYS + 8 * (lc - m));
+            setLong(lb, lo + META, meta(lc - m, level));
+            setLong(rb, ro + META, meta(rc + m, level));
+        } else {
+            return;
+        }
+        setLong(pb, po + KEYS + 8 * leftIdx, sep);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
         }
     }
 
@@ -1189,7 +1404,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 // Every node that said "nothing here" is validated again after the last read:
                 // together with the on-unwind validations, every node used is checked after all
                 // reads, so all were unchanged at the first of these checks.
-                if (r != RESTARTED && pr.revalidateSkipped()) {
+                if (r != RESTARTED && (pr.revalidateSkipped()
+                        || (TestHooks.ENABLED && TestHooks.faultActive(FAULT_NAVIGATE_SKIP_VALIDATION)))) {
                     return r == FOUND;
                 }
                 if (pr.latchedBuffer != null) {
@@ -1214,6 +1430,18 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 }
             }
             if (found && pr.poll && (up ? pr.key <= pr.batchBound : pr.key >= pr.batchBound)) {
+                if (TestHooks.ENABLED && TestHooks.faultActive(FAULT_POLL_UNLATCHED)) {
+                    if (!validate(b, o, v)) {
+                        return RESTARTED;
+                    }
+                    Thread.yield(); // widen the window the fault opens
+                    if (!lockExclusive(b, o)) {
+                        return RESTARTED;
+                    }
+                    pr.latchedBuffer = b;
+                    pr.latchedOffset = o;
+                    return FOUND;
+                }
                 // Latch instead of validating: the upgrade succeeds only if the leaf is unchanged.
                 if (!tryUpgrade(b, o, v)) {
                     return RESTARTED;
@@ -1248,7 +1476,8 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             int co = offsetOf((int) c);
             long cv = readLock(cb, co);
             // Validate before descending: bounds the work done on a changed node to one child.
-            if (cv == RESTART || !validate(b, o, v)) {
+            if (cv == RESTART || (!validate(b, o, v)
+                    && !(TestHooks.ENABLED && TestHooks.faultActive(FAULT_DESCEND_SKIP_PARENT_VALIDATION)))) {
                 return RESTARTED;
             }
             long k = j == idx ? key : (up ? Long.MIN_VALUE : Long.MAX_VALUE);
@@ -1287,6 +1516,10 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
             pr.latchedBuffer = null;
             int cnt = (int) getLong(b, o + META);
             int pos = lowerBound(b, o, cnt, pr.key); // latched: trusted
+            if (TestHooks.ENABLED && (pos >= cnt || getLong(b, o + KEYS + 8 * pos) != pr.key)) {
+                unlock(b, o); // only under FAULT_POLL_UNLATCHED: another poll took the key
+                return true;
+            }
             removeFromLeaf(b, o, cnt, pos);
             unlock(b, o);
             size.decrement();
