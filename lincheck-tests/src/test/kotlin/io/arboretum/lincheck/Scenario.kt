@@ -111,7 +111,10 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
      * The least fraction of scenarios that must split, and merge, concurrently with another
      * operation ([StructureProbe]) in model checking; 0 for classes that do not claim it.
      */
-    protected open val structureGoal: Double get() = 0.0
+    open val structureGoal: Double get() = 0.0
+
+    /** Whether the probe measures this class's scenarios (false for the specification and the controls). */
+    val measured: Boolean get() = index.measured
 
     /** Model checking: every interleaving Lincheck explores, under sequential consistency. */
     @Test
