@@ -3,6 +3,7 @@ package io.arboretum.btree;
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.map.BatchCursor;
 import io.arboretum.sync.HybridLatch;
+import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
@@ -133,6 +134,48 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     /** Optimistic restarts before a reader falls back to shared latches. */
     static final int OPTIMISTIC_ATTEMPTS = 16;
 
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path behind
+    // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
+    // production, so the JIT removes every hook (see TestHooks).
+
+    /** Fault: {@code get} returns what it read in the leaf without validating the leaf's version. */
+    static final String GET_SKIP_LEAF_VALIDATION = TestHooks.declareFault("btree.get.skipLeafValidation",
+            "get returns the value it read optimistically in the leaf without validating the leaf's version,"
+                    + " so a read torn by a concurrent insert, remove or split is returned");
+    /** Fault: descents trust a child pointer without validating the parent afterwards. */
+    static final String DESCEND_SKIP_PARENT_VALIDATION = TestHooks.declareFault(
+            "btree.descend.skipParentValidation",
+            "the optimistic descent (get, remove, navigation, scans, polls) reads a child pointer and the"
+                    + " child's version but does not validate the parent afterwards, so after a concurrent"
+                    + " split it searches the left half for a key that moved to the new right sibling");
+    /** Fault: navigation crosses to the neighbouring leaf without validating the leaf it leaves. */
+    static final String NAVIGATE_CROSS_LEAF_UNVALIDATED = TestHooks.declareFault(
+            "btree.navigate.crossLeafUnvalidated",
+            "ceiling/floor/higher/lower/first/last, finding nothing on their side in a leaf, move to the"
+                    + " neighbouring leaf without validating the leaf they leave (neither before reading its"
+                    + " fence nor together with the neighbour), so a key inserted there meanwhile is skipped");
+    /** Fault: a poll reads its entry in one latch period and removes it in another. */
+    static final String POLL_NEIGHBOUR_UNLATCHED = TestHooks.declareFault("btree.poll.neighbourUnlatched",
+            "pollFirst/pollLast read the first/last entry of a leaf, release the leaf's exclusive latch and"
+                    + " retake it before removing that slot without checking it again, so two polls can"
+                    + " return the same entry while another entry is removed silently");
+    /** Fault: a leaf split publishes the new sibling before filling it. */
+    static final String SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("btree.split.publishBeforeFill",
+            "a leaf split links the new right sibling into the parent (or a new root) and releases the"
+                    + " parent before moving the upper half of the entries into it, so readers find an"
+                    + " empty sibling where keys are present");
+    /** Fault: a leaf split releases the leaf before the parent separator and next link exist. */
+    static final String SPLIT_UNLOCK_BEFORE_LINK = TestHooks.declareFault("btree.split.unlockBeforeLink",
+            "a leaf split moves the upper half to the new sibling and releases the leaf's latch before the"
+                    + " next link and the parent separator (or new root) are written, so a reader entering the"
+                    + " leaf in between misses the moved keys and a writer may insert outside the leaf's range");
+    /** Fault: a merge unlinks the right node without latching it and marking it obsolete. */
+    static final String MERGE_SKIP_OBSOLETE_MARK = TestHooks.declareFault("btree.merge.skipObsoleteMark",
+            "a merge or redistribution copies the right sibling's entries and unlinks it from the parent"
+                    + " without taking its latch and marking it obsolete, so a reader or writer that reached"
+                    + " it before goes on: an insert into the unlinked leaf is lost, a get reads stale entries");
+
     /** The comparator, or null for natural ordering. */
     private final Comparator<? super K> comparator;
     /** Keys per node. */
@@ -186,15 +229,34 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity) {
+        this(comparator, nodeCapacity, defaultMergeThreshold(nodeCapacity));
+    }
+
+    private ConcurrentBTreeMap(Comparator<? super K> comparator, int nodeCapacity, int mergeThreshold) {
         if (nodeCapacity < MIN_NODE_CAPACITY || nodeCapacity > MAX_NODE_CAPACITY) {
             throw new IllegalArgumentException("nodeCapacity must be between " + MIN_NODE_CAPACITY
                     + " and " + MAX_NODE_CAPACITY + ", was " + nodeCapacity);
         }
+        checkMergeThreshold(mergeThreshold, nodeCapacity);
         this.comparator = comparator;
         this.cap = nodeCapacity;
-        this.minKeys = Math.max(1, nodeCapacity / 4);
+        this.minKeys = mergeThreshold;
         this.codec = KeyCodec.forComparator(comparator);
         this.root = new Leaf(null, null, cap, codec);
+    }
+
+    /** The merge threshold used when none is given: a quarter of the capacity, at least 1. */
+    static int defaultMergeThreshold(int nodeCapacity) {
+        return Math.max(1, nodeCapacity / 4);
+    }
+
+    /** Rejects a merge threshold outside [1, nodeCapacity / 2], saying why. */
+    static void checkMergeThreshold(int mergeThreshold, int nodeCapacity) {
+        if (mergeThreshold < 1 || mergeThreshold > nodeCapacity / 2) {
+            throw new IllegalArgumentException("mergeThreshold must be between 1 and nodeCapacity / 2 = "
+                    + nodeCapacity / 2 + " (so that two siblings sharing their entries both end at or above it),"
+                    + " was " + mergeThreshold + " with nodeCapacity " + nodeCapacity);
+        }
     }
 
     /**
@@ -227,6 +289,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     public static final class Builder<K, V> {
         private Comparator<? super K> comparator;
         private int nodeCapacity = DEFAULT_NODE_CAPACITY;
+        /** The merge threshold, or 0 for the default of the capacity chosen. */
+        private int mergeThreshold;
 
         private Builder() {
         }
@@ -260,12 +324,36 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
 
         /**
+         * Sets the merge threshold: a node left holding <em>fewer</em> than {@code mergeThreshold}
+         * keys by a removal is underfull, and is merged with a sibling (or, if the two do not fit
+         * in one node, shares the sibling's entries evenly). The default is a quarter of the node
+         * capacity, at least 1, so by default only nodes below a quarter full are merged, and at
+         * capacity 4 only empty ones. A higher threshold keeps nodes fuller after deletes at the
+         * price of more merges; tests use it to make small trees merge and redistribute often
+         * (at capacity 8, a threshold of 4 merges any leaf left with 3 keys or fewer).
+         *
+         * @param mergeThreshold from 1 to half the node capacity (checked by {@link #build()},
+         *     so that two siblings that share their entries both end at or above it)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code mergeThreshold} is below 1
+         */
+        public Builder<K, V> mergeThreshold(int mergeThreshold) {
+            if (mergeThreshold < 1) {
+                throw new IllegalArgumentException("mergeThreshold must be at least 1, was " + mergeThreshold);
+            }
+            this.mergeThreshold = mergeThreshold;
+            return this;
+        }
+
+        /**
          * Creates the map.
          *
          * @return a new, empty map with these settings
+         * @throws IllegalArgumentException if the merge threshold is above half the node capacity
          */
         public ConcurrentBTreeMap<K, V> build() {
-            return new ConcurrentBTreeMap<>(comparator, nodeCapacity);
+            int t = mergeThreshold == 0 ? defaultMergeThreshold(nodeCapacity) : mergeThreshold;
+            return new ConcurrentBTreeMap<>(comparator, nodeCapacity, t);
         }
     }
 
@@ -539,7 +627,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             // means restart. Validating the parent after reading the child's version proves the
             // child was the right one when that version was read.
             long cv = child.tryOptimisticRead();
-            if (cv == HybridLatch.RESTART || !in.validate(v)) {
+            if (cv == HybridLatch.RESTART || !parentValidates(in, v)) {
                 throw RESTART;
             }
             n = child;
@@ -547,6 +635,17 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         }
         out.leaf = (Leaf) n;
         out.v = v;
+    }
+
+    /**
+     * The parent validation of an optimistic descent step; always {@code in.validate(v)} in
+     * production (the seeded fault {@link #DESCEND_SKIP_PARENT_VALIDATION} skips it in tests).
+     */
+    private static boolean parentValidates(Inner in, long v) {
+        if (TestHooks.ENABLED && TestHooks.faultActive(DESCEND_SKIP_PARENT_VALIDATION)) {
+            return true;
+        }
+        return in.validate(v);
     }
 
     // ------------------------------------------------------------------ get
@@ -580,7 +679,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     Inner in = (Inner) n;
                     Node child = in.kids[childSlot(in, in.n, key, kp, false, c)];
                     long cv = child == null ? HybridLatch.RESTART : child.optimisticRead();
-                    if (cv == HybridLatch.RESTART || !in.validate(v)) {
+                    if (cv == HybridLatch.RESTART || !parentValidates(in, v)) {
                         ok = false;
                         break;
                     }
@@ -591,7 +690,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     Leaf leaf = (Leaf) n;
                     int i = search(leaf, leaf.n, key, kp, c);
                     result = i >= 0 ? leaf.vals[i] : null;
-                    ok = leaf.validate(v);
+                    ok = leaf.validate(v)
+                            || (TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_LEAF_VALIDATION));
                 }
             } catch (RuntimeException e) {
                 if (n.validate(v)) {
@@ -825,10 +925,6 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 continue;
             }
             splitLeafAndInsert(p, pi, leaf, ins, key, kp, value, c);
-            leaf.unlockExclusive();
-            if (p != null) {
-                p.unlockExclusive();
-            }
             count.increment();
             return null;
         }
@@ -852,7 +948,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     /**
      * Splits the latched full leaf {@code n} (parent {@code p} latched, or {@code n} is the latched
-     * root) and inserts the new entry into the half it belongs to.
+     * root), inserts the new entry into the half it belongs to, and unlocks both.
      */
     private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, Object key, long kp, Object value,
                                     KeyCodec c) {
@@ -877,6 +973,18 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             sepPfx = n.pfx != null ? n.pfx[at] : 0L;
         }
         Leaf s = new Leaf(sep, n.high, cap, c);
+        boolean linked = false;
+        if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
+            // The fault: s is reachable, unlatched and empty, before it gets its entries.
+            s.next = n.next;
+            n.next = s;
+            linkSibling(p, pi, n, s, sep, sepPfx, c);
+            if (p != null) {
+                p.unlockExclusive();
+                p = null;
+            }
+            linked = true;
+        }
         int moved = cnt - at;
         if (n.pfx != null) {
             System.arraycopy(n.pfx, at, s.pfx, 0, moved);
@@ -888,10 +996,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         System.arraycopy(n.vals, at, s.vals, 0, moved);
         java.util.Arrays.fill(n.vals, at, cnt, null);
         s.n = moved;
-        s.next = n.next;
         n.n = at;
         n.high = sep;
-        n.next = s;
         // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
         // except for an append (at == cnt), where the new key itself is the separator.
         if (at == cnt) {
@@ -901,7 +1007,26 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         } else {
             insertAt(s, moved, ins - at, key, kp, value, c);
         }
-        linkSibling(p, pi, n, s, sep, sepPfx, c);
+        boolean unlocked = false;
+        if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
+            // The fault: n is released holding only the lower half, with no link to s anywhere yet.
+            n.unlockExclusive();
+            unlocked = true;
+        }
+        if (!linked) {
+            s.next = n.next;
+            n.next = s;
+            linkSibling(p, pi, n, s, sep, sepPfx, c);
+        }
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
+        if (!unlocked) {
+            n.unlockExclusive();
+        }
+        if (p != null) {
+            p.unlockExclusive();
+        }
     }
 
     /** Publishes a new right sibling {@code s} of {@code n}: in the latched parent, or in a new root. */
@@ -983,6 +1108,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         n.n = mid;
         n.high = sep;
         linkSibling(p, pi, n, s, sep, sepPfx, c);
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.SPLIT);
+        }
         n.unlockExclusive();
         if (p != null) {
             p.unlockExclusive();
@@ -1227,8 +1355,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             p.unlockExclusive();
             return DONE;
         }
+        // The seeded fault MERGE_SKIP_OBSOLETE_MARK reads a right sibling without latching it, so
+        // it can neither keep writers out of it nor mark it obsolete when it is unlinked.
+        boolean sLatched = !(TestHooks.ENABLED && ai == pi && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK));
         // Right sibling: left-to-right order; left sibling: against it. Try-lock either way.
-        if (!s.tryLockExclusive()) {
+        if (sLatched && !s.tryLockExclusive()) {
             n.unlockExclusive();
             p.unlockExclusive();
             return CONFLICT;
@@ -1239,7 +1370,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         int total = a.n + b.n + (leaves ? 0 : 1);
         if (total > cap) {
             // Too many for one node: share them evenly instead (merge step 2, alternative).
-            redistribute(p, ai, a, b, c);
+            redistribute(p, ai, a, b, c, sLatched);
             return DONE;
         }
         if (leaves) {
@@ -1286,9 +1417,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         System.arraycopy(p.kids, ai + 2, p.kids, ai + 1, move);
         p.kids[pc] = null;
         p.n = pc - 1;
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.MERGE);
+        }
         // b keeps its contents for readers that still hold it: they fail validation (obsolete) and
         // restart, so they never use them.
-        b.unlockExclusiveObsolete();
+        unlockRemoved(b, sLatched);
         a.unlockExclusive();
         p.unlockExclusive();
         return MERGED;
@@ -1301,7 +1435,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * fresh node {@code b2} (published through {@code p}, so readers trust it only after
      * validating {@code p}) and made obsolete. Unlocks all three.
      */
-    private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c) {
+    private void redistribute(Inner p, int ai, Node a, Node b, KeyCodec c, boolean bLatched) {
         int an = a.n;
         int bn = b.n;
         Object sep;
@@ -1368,9 +1502,28 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             p.keys[ai] = sep;
         }
         p.kids[ai + 1] = b2;
-        b.unlockExclusiveObsolete();
+        if (TestHooks.ENABLED) {
+            TestHooks.recordEvent(TestHooks.REDISTRIBUTE);
+        }
+        unlockRemoved(b, bLatched);
         a.unlockExclusive();
         p.unlockExclusive();
+    }
+
+    /**
+     * Releases node {@code b}, just unlinked from its parent, as obsolete. Under the seeded fault
+     * {@link #MERGE_SKIP_OBSOLETE_MARK} a latched {@code b} gets a plain unlock and an unlatched
+     * one (the right sibling the fault never latched) is left as it is.
+     */
+    private static void unlockRemoved(Node b, boolean latched) {
+        if (!latched) {
+            return;
+        }
+        if (TestHooks.ENABLED && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK)) {
+            b.unlockExclusive();
+        } else {
+            b.unlockExclusiveObsolete();
+        }
     }
 
     /** Makes latched leaf {@code n} hold entries {@code from..to} of the given arrays. */
@@ -1467,7 +1620,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             }
             throw RESTART;
         }
-        if (!leaf.validate(v)) {
+        boolean crossUnvalidated = TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_CROSS_LEAF_UNVALIDATED);
+        if (!crossUnvalidated && !leaf.validate(v)) {
             throw RESTART;
         }
         // Nothing on this side in this leaf: walk to the neighbours, keeping every version read
@@ -1500,7 +1654,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             if (!nb.validate(nv)) {
                 throw RESTART;
             }
-            for (int j = held - 1; j >= 0; j--) {
+            for (int j = held - 1; j >= 0 && !crossUnvalidated; j--) {
                 if (!chain[j].validate(chainV[j])) {
                     throw RESTART;
                 }
@@ -2093,6 +2247,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 if (aboveTo(k, hi, hiInclusive, c)) {
                     return null;
                 }
+                if (TestHooks.ENABLED && TestHooks.faultActive(POLL_NEIGHBOUR_UNLATCHED)) {
+                    return takeInLaterLatchPeriod(leaf, idx, k, c, held, true);
+                }
                 Object val = removeAt(leaf, cnt, idx);
                 return new Object[] {k, val, leaf};
             }
@@ -2113,6 +2270,28 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             leaf = next;
             first = false;
         }
+    }
+
+    /**
+     * The seeded fault {@link #POLL_NEIGHBOUR_UNLATCHED} (tests only): having read entry {@code idx}
+     * of the latched {@code leaf} (the last one in {@code held}), release the latch and retake it
+     * (blocking when polling upwards, where every leaf held is to the left; a try-lock downwards),
+     * then remove slot {@code idx} without looking again, and return the entry read before.
+     */
+    private static Object[] takeInLaterLatchPeriod(Leaf leaf, int idx, Object k, KeyCodec c,
+                                                   ArrayList<Leaf> held, boolean up) {
+        Object val = leaf.vals[idx];
+        held.remove(held.size() - 1);
+        leaf.unlockExclusive();
+        if (!(up ? leaf.lockExclusive() : leaf.tryLockExclusive())) {
+            throw RESTART;
+        }
+        held.add(leaf);
+        int cnt = leaf.n;
+        if (idx < cnt) {
+            removeAt(leaf, cnt, idx);
+        }
+        return new Object[] {k, val, leaf};
     }
 
     /** The mirror of {@link #pollUp}, right to left, with try-locks (against the latch order). */
@@ -2136,6 +2315,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 Object k = keyAt(leaf, idx, c);
                 if (belowFrom(k, lo, loInclusive, c)) {
                     return null;
+                }
+                if (TestHooks.ENABLED && TestHooks.faultActive(POLL_NEIGHBOUR_UNLATCHED)) {
+                    return takeInLaterLatchPeriod(leaf, idx, k, c, held, false);
                 }
                 Object val = removeAt(leaf, cnt, idx);
                 return new Object[] {k, val, leaf};
@@ -2336,6 +2518,59 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return total;
     }
 
+    /**
+     * Counts the nodes of the tree: {@code [leaves, inner nodes]}. For tests and diagnostics, with
+     * no write in flight (it reads nodes without latches).
+     */
+    long[] nodeCounts() {
+        long[] counts = new long[2];
+        ArrayList<Node> stack = new ArrayList<>();
+        stack.add(root);
+        while (!stack.isEmpty()) {
+            Node n = stack.remove(stack.size() - 1);
+            if (n instanceof Leaf) {
+                counts[0]++;
+            } else {
+                counts[1]++;
+                Inner in = (Inner) n;
+                for (int i = 0; i <= in.n; i++) {
+                    stack.add(in.kids[i]);
+                }
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * The number of keys in each leaf, left to right along the next links. For tests and
+     * diagnostics, with no write in flight.
+     */
+    int[] leafSizes() {
+        Node n = root;
+        while (n instanceof Inner) {
+            n = ((Inner) n).kids[0];
+        }
+        int[] sizes = new int[16];
+        int m = 0;
+        for (Leaf l = (Leaf) n; l != null; l = l.next) {
+            if (m == sizes.length) {
+                sizes = java.util.Arrays.copyOf(sizes, 2 * m);
+            }
+            sizes[m++] = l.n;
+        }
+        return java.util.Arrays.copyOf(sizes, m);
+    }
+
+    /** The merge threshold this map was built with (a node with fewer keys is underfull). */
+    int mergeThreshold() {
+        return minKeys;
+    }
+
+    /** The node capacity this map was built with. */
+    int nodeCapacity() {
+        return cap;
+    }
+
     private static boolean fenceEquals(Object a, Object b, KeyCodec c) {
         return a == null ? b == null : b != null && c.compare(a, b) == 0;
     }
@@ -2354,7 +2589,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             entries.add(e.getKey());
             entries.add(e.getValue());
         }
-        return new SerializedForm(comparator, cap, entries.toArray());
+        return new SerializedForm(comparator, cap, minKeys, entries.toArray());
     }
 
     /**
@@ -2372,11 +2607,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         private static final long serialVersionUID = 1L;
         private final Comparator<?> comparator;
         private final int nodeCapacity;
+        /** The merge threshold; 0 (absent in streams written before it existed) means the default. */
+        private final int mergeThreshold;
         private final Object[] entries;
 
-        SerializedForm(Comparator<?> comparator, int nodeCapacity, Object[] entries) {
+        SerializedForm(Comparator<?> comparator, int nodeCapacity, int mergeThreshold, Object[] entries) {
             this.comparator = comparator;
             this.nodeCapacity = nodeCapacity;
+            this.mergeThreshold = mergeThreshold;
             this.entries = entries;
         }
 
@@ -2387,7 +2625,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: nodeCapacity "
                         + nodeCapacity + ", " + (entries == null ? "no entries" : entries.length + " entry slots"));
             }
-            ConcurrentBTreeMap map = new ConcurrentBTreeMap((Comparator) comparator, nodeCapacity);
+            int t = mergeThreshold == 0 ? defaultMergeThreshold(nodeCapacity) : mergeThreshold;
+            if (t < 1 || t > nodeCapacity / 2) {
+                throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: mergeThreshold " + t
+                        + " with nodeCapacity " + nodeCapacity);
+            }
+            ConcurrentBTreeMap map = new ConcurrentBTreeMap((Comparator) comparator, nodeCapacity, t);
             for (int i = 0; i < entries.length; i += 2) {
                 if (entries[i] == null || entries[i + 1] == null) {
                     throw new InvalidObjectException("corrupt ConcurrentBTreeMap stream: null key or value");
