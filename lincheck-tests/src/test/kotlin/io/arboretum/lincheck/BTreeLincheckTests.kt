@@ -54,8 +54,12 @@ class BTreeTailMapReadLincheckTest : TailMapReadOperations(Indexes.btree())
 /** [DescendingSubMapReadOperations] on [io.arboretum.btree.ConcurrentBTreeMap]. */
 class BTreeDescendingSubMapReadLincheckTest : DescendingSubMapReadOperations(Indexes.btree())
 
-/** [RedistributionOperations] on [io.arboretum.btree.ConcurrentBTreeMap]. */
-class BTreeRedistributionLincheckTest : RedistributionOperations(Indexes.btree())
+/**
+ * [RedistributionOperations] on [io.arboretum.btree.ConcurrentBTreeMap] at node capacity 6 and
+ * merge threshold 3: a leaf left with two keys next to one with five or six takes keys from it
+ * (at capacity 4 an underfull leaf and its sibling almost always fit in one node).
+ */
+class BTreeRedistributionLincheckTest : RedistributionOperations(Indexes.btree(capacity = 6, mergeThreshold = 3))
 
 /** [StringKeyOperations] on a `String`-keyed [io.arboretum.btree.ConcurrentBTreeMap] (the prefix path). */
 class BTreeStringKeyLincheckTest : StringKeyOperations(Indexes.btree())

@@ -27,9 +27,10 @@ object Indexes {
     const val CAPACITY = 4
 
     /**
-     * The merge threshold at [CAPACITY]: a node left with this many entries or fewer is merged
-     * with (or, when the pair does not fit, takes entries from) a neighbour. The default,
-     * `capacity / 4` = 1, merges only leaves that a removal empties; two makes most removals from a
+     * The merge threshold at [CAPACITY]. The two trees read it differently: [ConcurrentBTreeMap]
+     * rebalances a node left with *fewer* than this many keys (so 2 means a leaf left with one key;
+     * its default, `max(1, capacity / 4)` = 1, merges only emptied leaves), [OffHeapLongBTreeMap] a
+     * node left with *at most* this many (a leaf left with two). Either way most removals from a
      * scenario's small tree merge or redistribute.
      */
     const val MERGE_THRESHOLD = 2
@@ -45,9 +46,12 @@ object Indexes {
     fun control(): IndexUnderTest<NavigableMap<Long, Long>> =
         IndexUnderTest(Collections.synchronizedNavigableMap(TreeMap()), CONTROL, measured = false)
 
-    /** [ConcurrentBTreeMap] at [CAPACITY] and [MERGE_THRESHOLD], with its invariant check. */
-    fun <K> btree(comparator: Comparator<in K>? = null): IndexUnderTest<NavigableMap<K, Long>> {
-        val m = ConcurrentBTreeMap.builder<K, Long>().nodeCapacity(CAPACITY).comparator(comparator).build()
+    /**
+     * [ConcurrentBTreeMap] at [capacity] and [mergeThreshold] (by default [CAPACITY] and
+     * [MERGE_THRESHOLD]), with its invariant check.
+     */
+    fun <K> btree(comparator: Comparator<in K>? = null, capacity: Int = CAPACITY, mergeThreshold: Int = MERGE_THRESHOLD): IndexUnderTest<NavigableMap<K, Long>> {
+        val m = ConcurrentBTreeMap.builder<K, Long>().nodeCapacity(capacity).mergeThreshold(mergeThreshold).comparator(comparator).build()
         return IndexUnderTest(m, BTREE, m::checkInvariants)
     }
 

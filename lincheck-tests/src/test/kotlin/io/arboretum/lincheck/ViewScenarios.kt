@@ -40,9 +40,9 @@ abstract class ViewWriteOperations(index: IndexUnderTest<NavigableMap<Long, Long
     /** Views see half the keys, so they split and merge less often than the map: no goal. */
     override val structureGoal: Double get() = 0.0
 
-    override val modelCheckingIterations: Int get() = 10
-    override val modelCheckingInvocations: Int get() = 120
-    override val stressIterations: Int get() = 6
+    override val modelCheckingIterations: Int get() = 6
+    override val modelCheckingInvocations: Int get() = 80
+    override val stressIterations: Int get() = 4
 
     /** `compute(key, f)` on the view; the function as in [ComputeOperations]. */
     @Operation
@@ -105,9 +105,9 @@ abstract class ViewReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>
     /** Views see half the keys: no goal. */
     override val structureGoal: Double get() = 0.0
 
-    override val modelCheckingIterations: Int get() = 10
-    override val modelCheckingInvocations: Int get() = 120
-    override val stressIterations: Int get() = 6
+    override val modelCheckingIterations: Int get() = 6
+    override val modelCheckingInvocations: Int get() = 80
+    override val stressIterations: Int get() = 4
 
     /** `get(key)` on the view. */
     @Operation
