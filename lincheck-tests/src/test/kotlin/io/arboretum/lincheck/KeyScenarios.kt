@@ -17,8 +17,6 @@ abstract class StringKeyOperations(index: IndexUnderTest<NavigableMap<String, Lo
 
     override val specification: Class<*> get() = StringKeySpecification::class.java
 
-    override val structureGoal: Double get() = 0.30
-
     init {
         for (k in LongMapScenario.PREFILL) map[stringKey(k)] = LongMapScenario.valueOf(k)
     }

@@ -30,9 +30,6 @@ abstract class LongMapScenario(index: IndexUnderTest<NavigableMap<Long, Long>>) 
         for (k in PREFILL) map[k.toLong()] = valueOf(k)
     }
 
-    /** Scenario classes that split and merge claim the goal of issue 15 by default. */
-    override val structureGoal: Double get() = 0.30
-
     /** Shared ranges, prefill and helpers. */
     companion object {
         /** The key range of every operation: 25 keys. */
@@ -303,9 +300,6 @@ class WholeMapSpecification : WholeMapOperations(Indexes.specification())
  */
 abstract class ClearOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : LongMapScenario(index) {
     override val specification: Class<*> get() = ClearSpecification::class.java
-
-    /** No goal: there are no writes but `clear`, which merges but never splits. */
-    override val structureGoal: Double get() = 0.0
 
     /** `clear()`. */
     @Operation

@@ -53,23 +53,25 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
     /** The index's name, as the columns of `docs/lincheck-coverage.md` call it. */
     open val indexName: String get() = index.name
 
-    /** Scenarios per model-checking run at CI size (a third of it on the control). */
-    protected open val modelCheckingIterations: Int get() = 8
+    /** Scenarios per model-checking run at CI size. */
+    protected open val modelCheckingIterations: Int get() = 6
 
     /** Interleavings explored per scenario at CI size. */
-    protected open val modelCheckingInvocations: Int get() = 100
+    protected open val modelCheckingInvocations: Int get() = 80
 
-    /** Scenarios per stress run at CI size (a third of it on the control). */
-    protected open val stressIterations: Int get() = 5
+    /** Scenarios per stress run at CI size. */
+    protected open val stressIterations: Int get() = 4
 
     /** Runs per scenario in stress at CI size. */
-    protected open val stressInvocations: Int get() = 200
+    protected open val stressInvocations: Int get() = 100
 
     /**
-     * The control only shows that the class and its specification agree, which a few scenarios
-     * do; the indexes get the full size.
+     * The control only shows that the class and its specification agree, which two scenarios of
+     * 40 runs do at CI size; the indexes get the full size.
      */
-    private fun scaled(iterations: Int): Int = if (index.name == Indexes.CONTROL) maxOf(2, iterations / 3) else iterations
+    private fun scaled(iterations: Int): Int = if (index.name == Indexes.CONTROL) 2 else iterations
+
+    private fun scaledInvocations(invocations: Int): Int = if (index.name == Indexes.CONTROL) 40 else invocations
 
     /** Operations per thread in the parallel part. */
     protected open val actorsPerThread: Int get() = 3
@@ -93,13 +95,13 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
 
     /** The model-checking configuration of this class, sized for CI and scaled by [TestSizes]. */
     fun modelCheckingOptions(): ModelCheckingOptions {
-        val o = ModelCheckingOptions().shaped(scaled(modelCheckingIterations), modelCheckingInvocations).addGuarantee(StructureProbe.IGNORED)
+        val o = ModelCheckingOptions().shaped(scaled(modelCheckingIterations), scaledInvocations(modelCheckingInvocations)).addGuarantee(StructureProbe.IGNORED)
         index.guarantees.forEach { o.addGuarantee(it) }
         return o
     }
 
     /** The stress configuration of this class, sized for CI and scaled by [TestSizes]. */
-    fun stressOptions(): StressOptions = StressOptions().shaped(scaled(stressIterations), stressInvocations)
+    fun stressOptions(): StressOptions = StressOptions().shaped(scaled(stressIterations), scaledInvocations(stressInvocations))
 
     private fun <O : org.jetbrains.lincheck.datastructures.Options<O, *>> O.shaped(iterations: Int, invocations: Int): O =
         iterations(TestSizes.iterations(iterations))
@@ -115,7 +117,9 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
 
     /**
      * The least fraction of scenarios that must split, and merge, concurrently with another
-     * operation ([StructureProbe]) in model checking; 0 for classes that do not claim it.
+     * operation ([StructureProbe]) in model checking: 0.30 (the goal of issue 15) for the test
+     * classes whose measured fractions reach it (they override this), 0 for the others, which
+     * `docs/lincheck-coverage.md` lists with their measured fractions.
      */
     open val structureGoal: Double get() = 0.0
 

@@ -37,12 +37,9 @@ abstract class ViewWriteOperations(index: IndexUnderTest<NavigableMap<Long, Long
     /** The view under test. */
     protected val view: NavigableMap<Long, Long> = kind.of(map)
 
-    /** Views see half the keys, so they split and merge less often than the map: no goal. */
-    override val structureGoal: Double get() = 0.0
-
-    override val modelCheckingIterations: Int get() = 6
-    override val modelCheckingInvocations: Int get() = 80
-    override val stressIterations: Int get() = 4
+    override val modelCheckingIterations: Int get() = 4
+    override val modelCheckingInvocations: Int get() = 60
+    override val stressIterations: Int get() = 3
 
     /** `compute(key, f)` on the view; the function as in [ComputeOperations]. */
     @Operation
@@ -102,12 +99,9 @@ abstract class ViewReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>
     /** The view under test. */
     protected val view: NavigableMap<Long, Long> = kind.of(map)
 
-    /** Views see half the keys: no goal. */
-    override val structureGoal: Double get() = 0.0
-
-    override val modelCheckingIterations: Int get() = 6
-    override val modelCheckingInvocations: Int get() = 80
-    override val stressIterations: Int get() = 4
+    override val modelCheckingIterations: Int get() = 4
+    override val modelCheckingInvocations: Int get() = 60
+    override val stressIterations: Int get() = 3
 
     /** `get(key)` on the view. */
     @Operation
