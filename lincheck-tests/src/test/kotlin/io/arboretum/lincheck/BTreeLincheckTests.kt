@@ -22,7 +22,9 @@ class BTreeNavigationLincheckTest : NavigationOperations(Indexes.btree())
 class BTreeEntryNavigationLincheckTest : EntryNavigationOperations(Indexes.btree())
 
 /** [EndpointOperations] on [io.arboretum.btree.ConcurrentBTreeMap]. */
-class BTreeEndpointLincheckTest : EndpointOperations(Indexes.btree())
+class BTreeEndpointLincheckTest : EndpointOperations(Indexes.btree()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /** [WholeMapOperations] on [io.arboretum.btree.ConcurrentBTreeMap]. */
 class BTreeWholeMapLincheckTest : WholeMapOperations(Indexes.btree())

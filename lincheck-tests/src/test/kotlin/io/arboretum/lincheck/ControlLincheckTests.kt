@@ -31,28 +31,28 @@ class ControlWholeMapLincheckTest : WholeMapOperations(Indexes.control())
 class ControlClearLincheckTest : ClearOperations(Indexes.control())
 
 /** [SubMapWriteOperations] on the control. */
-class ControlSubMapWriteLincheckTest : SubMapWriteOperations(Indexes.control())
+class ControlSubMapWriteLincheckTest : SubMapWriteOperations(Indexes.viewControl())
 
 /** [HeadMapWriteOperations] on the control. */
-class ControlHeadMapWriteLincheckTest : HeadMapWriteOperations(Indexes.control())
+class ControlHeadMapWriteLincheckTest : HeadMapWriteOperations(Indexes.viewControl())
 
 /** [TailMapWriteOperations] on the control. */
-class ControlTailMapWriteLincheckTest : TailMapWriteOperations(Indexes.control())
+class ControlTailMapWriteLincheckTest : TailMapWriteOperations(Indexes.viewControl())
 
 /** [DescendingSubMapWriteOperations] on the control. */
-class ControlDescendingSubMapWriteLincheckTest : DescendingSubMapWriteOperations(Indexes.control())
+class ControlDescendingSubMapWriteLincheckTest : DescendingSubMapWriteOperations(Indexes.viewControl())
 
 /** [SubMapReadOperations] on the control. */
-class ControlSubMapReadLincheckTest : SubMapReadOperations(Indexes.control())
+class ControlSubMapReadLincheckTest : SubMapReadOperations(Indexes.viewControl())
 
 /** [HeadMapReadOperations] on the control. */
-class ControlHeadMapReadLincheckTest : HeadMapReadOperations(Indexes.control())
+class ControlHeadMapReadLincheckTest : HeadMapReadOperations(Indexes.viewControl())
 
 /** [TailMapReadOperations] on the control. */
-class ControlTailMapReadLincheckTest : TailMapReadOperations(Indexes.control())
+class ControlTailMapReadLincheckTest : TailMapReadOperations(Indexes.viewControl())
 
 /** [DescendingSubMapReadOperations] on the control. */
-class ControlDescendingSubMapReadLincheckTest : DescendingSubMapReadOperations(Indexes.control())
+class ControlDescendingSubMapReadLincheckTest : DescendingSubMapReadOperations(Indexes.viewControl())
 
 /** [StringKeyOperations] on the control. */
 class ControlStringKeyLincheckTest : StringKeyOperations(IndexUnderTest(java.util.Collections.synchronizedNavigableMap(java.util.TreeMap()), Indexes.CONTROL, measured = false))

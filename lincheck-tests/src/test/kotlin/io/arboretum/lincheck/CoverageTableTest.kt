@@ -99,7 +99,8 @@ class CoverageTableTest {
         }
     }
 
-    private fun percent(cell: String): Int = cell.trim().removeSuffix("%").trim().toIntOrNull()
+    /** A percentage cell as an integer; "—" (not measured) as -1. */
+    private fun percent(cell: String): Int = if (cell.trim() == "—") -1 else cell.trim().removeSuffix("%").trim().toIntOrNull()
         ?: throw AssertionError("not a percentage: '$cell'")
 
     /** The concrete `*LincheckTest` subclasses of [LincheckScenario], each with the index it tests. */

@@ -35,6 +35,19 @@ object Indexes {
      */
     const val MERGE_THRESHOLD = 2
 
+    /**
+     * The sequential specification of the view classes: a `ConcurrentSkipListMap`, run on one
+     * thread. A view's conditional writes of a key outside its range differ between the JDK maps:
+     * `TreeMap`'s views inherit `Map.replace`, which returns null, while `ConcurrentSkipListMap`'s
+     * throw `IllegalArgumentException`, as the trees do (they replace `ConcurrentSkipListMap`).
+     */
+    fun viewSpecification(): IndexUnderTest<NavigableMap<Long, Long>> =
+        IndexUnderTest(java.util.concurrent.ConcurrentSkipListMap(), "specification", measured = false)
+
+    /** The control of the view classes: a `ConcurrentSkipListMap` behind one lock (see [viewSpecification]). */
+    fun viewControl(): IndexUnderTest<NavigableMap<Long, Long>> =
+        IndexUnderTest(Collections.synchronizedNavigableMap(java.util.concurrent.ConcurrentSkipListMap()), CONTROL, measured = false)
+
     /** The sequential specification's map: a `TreeMap`, not measured. */
     fun specification(): IndexUnderTest<NavigableMap<Long, Long>> = IndexUnderTest(TreeMap(), "specification", measured = false)
 

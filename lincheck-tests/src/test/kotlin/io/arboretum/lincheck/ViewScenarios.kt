@@ -8,7 +8,7 @@ import org.jetbrains.lincheck.datastructures.Param
 /**
  * The views a view scenario class works on, each cut from the whole map. Keys outside a view's
  * range reach it too: a write must throw `IllegalArgumentException` and a read must behave as if
- * the key were absent, both of which the `TreeMap` specification does.
+ * the key were absent, as `ConcurrentSkipListMap`'s views do ([Indexes.viewSpecification]).
  */
 enum class ViewKind(private val cut: (NavigableMap<Long, Long>) -> NavigableMap<Long, Long>) {
     /** `subMap(6, true, 19, false)`. */
@@ -155,7 +155,7 @@ abstract class SubMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, Lo
 }
 
 /** The sequential specification of [SubMapWriteOperations]. */
-class SubMapWriteSpecification : SubMapWriteOperations(Indexes.specification())
+class SubMapWriteSpecification : SubMapWriteOperations(Indexes.viewSpecification())
 
 /** Writes through `headMap(13, false)`. */
 abstract class HeadMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewWriteOperations(index, ViewKind.HEAD) {
@@ -163,7 +163,7 @@ abstract class HeadMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, L
 }
 
 /** The sequential specification of [HeadMapWriteOperations]. */
-class HeadMapWriteSpecification : HeadMapWriteOperations(Indexes.specification())
+class HeadMapWriteSpecification : HeadMapWriteOperations(Indexes.viewSpecification())
 
 /** Writes through `tailMap(12, true)`. */
 abstract class TailMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewWriteOperations(index, ViewKind.TAIL) {
@@ -171,7 +171,7 @@ abstract class TailMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, L
 }
 
 /** The sequential specification of [TailMapWriteOperations]. */
-class TailMapWriteSpecification : TailMapWriteOperations(Indexes.specification())
+class TailMapWriteSpecification : TailMapWriteOperations(Indexes.viewSpecification())
 
 /** Writes through the descending view of `subMap(6, true, 19, false)`. */
 abstract class DescendingSubMapWriteOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewWriteOperations(index, ViewKind.DESCENDING_SUB) {
@@ -179,7 +179,7 @@ abstract class DescendingSubMapWriteOperations(index: IndexUnderTest<NavigableMa
 }
 
 /** The sequential specification of [DescendingSubMapWriteOperations]. */
-class DescendingSubMapWriteSpecification : DescendingSubMapWriteOperations(Indexes.specification())
+class DescendingSubMapWriteSpecification : DescendingSubMapWriteOperations(Indexes.viewSpecification())
 
 /** Reads through `subMap(6, true, 19, false)`. */
 abstract class SubMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewReadOperations(index, ViewKind.SUB) {
@@ -187,7 +187,7 @@ abstract class SubMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Lon
 }
 
 /** The sequential specification of [SubMapReadOperations]. */
-class SubMapReadSpecification : SubMapReadOperations(Indexes.specification())
+class SubMapReadSpecification : SubMapReadOperations(Indexes.viewSpecification())
 
 /** Reads through `headMap(13, false)`. */
 abstract class HeadMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewReadOperations(index, ViewKind.HEAD) {
@@ -195,7 +195,7 @@ abstract class HeadMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Lo
 }
 
 /** The sequential specification of [HeadMapReadOperations]. */
-class HeadMapReadSpecification : HeadMapReadOperations(Indexes.specification())
+class HeadMapReadSpecification : HeadMapReadOperations(Indexes.viewSpecification())
 
 /** Reads through `tailMap(12, true)`. */
 abstract class TailMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewReadOperations(index, ViewKind.TAIL) {
@@ -203,7 +203,7 @@ abstract class TailMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Lo
 }
 
 /** The sequential specification of [TailMapReadOperations]. */
-class TailMapReadSpecification : TailMapReadOperations(Indexes.specification())
+class TailMapReadSpecification : TailMapReadOperations(Indexes.viewSpecification())
 
 /** Reads through the descending view of `subMap(6, true, 19, false)`. */
 abstract class DescendingSubMapReadOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) : ViewReadOperations(index, ViewKind.DESCENDING_SUB) {
@@ -211,4 +211,4 @@ abstract class DescendingSubMapReadOperations(index: IndexUnderTest<NavigableMap
 }
 
 /** The sequential specification of [DescendingSubMapReadOperations]. */
-class DescendingSubMapReadSpecification : DescendingSubMapReadOperations(Indexes.specification())
+class DescendingSubMapReadSpecification : DescendingSubMapReadOperations(Indexes.viewSpecification())
