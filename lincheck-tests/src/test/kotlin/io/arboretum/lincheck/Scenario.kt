@@ -155,8 +155,9 @@ internal object ReportFiles {
     /** Appends [line] to [file]. */
     @Synchronized
     fun append(file: String, line: String) {
-        Files.createDirectories(dir)
-        Files.writeString(dir.resolve(file), line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+        val path = dir.resolve(file)
+        Files.createDirectories(path.parent)
+        Files.writeString(path, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND)
         println("[lincheck-report] $line")
     }
 }
