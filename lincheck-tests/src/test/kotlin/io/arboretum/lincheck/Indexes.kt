@@ -91,8 +91,8 @@ object Indexes {
      * Lincheck 3.7's model checker rejects the byte-buffer view handles inside them
      * (`Unsupported VarHandle type: ...VarHandleByteArrayAsLongs$ByteBufferHandle`); treating each
      * call as one atomic step lets it run the index, and it still switches threads between any two
-     * accesses: the granularity it uses for fields. The seeded faults of the off-heap tree, caught
-     * in model checking ([OffHeapSeededFaultTest]), show that these interleavings are explored. A
+     * accesses: the granularity it uses for fields. Two seeded faults of the off-heap tree that model checking
+     * catches ([OffHeapSeededFaultTest]) show that these interleavings are explored. A
      * helper added to the index without being listed here makes model checking fail with the
      * error above, not pass silently.
      */
