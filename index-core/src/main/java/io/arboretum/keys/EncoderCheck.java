@@ -69,15 +69,24 @@ final class EncoderCheck<K> {
             throw fail("returns prefix " + Long.toHexString(prefix) + " for " + show(k, e)
                     + ", not the first eight bytes " + Long.toHexString(KeyPrefixes.ofBytes(e)));
         }
-        checkDecode(k, e, encoder.decode(e.clone(), 0, e.length), "");
+        checkDecode(k, e, e.clone(), 0, "");
         byte[] padded = new byte[e.length + 2 * PAD];
         Arrays.fill(padded, (byte) 0xA5);
         System.arraycopy(e, 0, padded, PAD, e.length);
-        checkDecode(k, e, encoder.decode(padded, PAD, e.length), " at offset " + PAD + " in a larger array");
+        checkDecode(k, e, padded, PAD, " at offset " + PAD + " in a larger array");
         return e;
     }
 
-    private void checkDecode(K k, byte[] e, K decoded, String where) {
+    /** Decodes {@code e}, found at {@code offset} in {@code array}, and checks it gives back {@code k}. */
+    private void checkDecode(K k, byte[] e, byte[] array, int offset, String where) {
+        K decoded;
+        try {
+            decoded = encoder.decode(array, offset, e.length);
+        } catch (RuntimeException x) {
+            IllegalArgumentException f = fail("does not round-trip: decoding " + show(k, e) + where + " throws " + x);
+            f.initCause(x);
+            throw f;
+        }
         if (decoded == null || !encoder.keyType().isInstance(decoded)) {
             throw fail("decodes " + show(k, e) + where + " to " + describe(decoded) + ", not a "
                     + encoder.keyType().getName());
