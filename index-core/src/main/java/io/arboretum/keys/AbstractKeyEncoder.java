@@ -83,6 +83,21 @@ abstract class AbstractKeyEncoder<K> implements KeyEncoder<K>, Serializable {
         return new IllegalArgumentException("not an encoding of " + this + ": the byte string " + what);
     }
 
+    /**
+     * Keeps each built-in encoder one instance across serialization; other encoders (composites)
+     * read back as copies.
+     *
+     * @return the shared instance of this built-in encoder, or this encoder
+     */
+    Object readResolve() {
+        for (KeyEncoder<?> e : KeyEncoders.BUILT_IN) {
+            if (e.getClass() == getClass()) {
+                return e;
+            }
+        }
+        return this;
+    }
+
     @Override
     public String toString() {
         return "KeyEncoder<" + type.getSimpleName() + ">";

@@ -38,10 +38,6 @@ final class ByteArrayKeyEncoder extends AbstractKeyEncoder<byte[]> {
         return KeyPrefixes.ofBytes(key);
     }
 
-    private Object readResolve() {
-        return INSTANCE;
-    }
-
     /** Unsigned lexicographic order of byte arrays; an enum, so it stays one instance when serialized. */
     enum Order implements Comparator<byte[]> {
         UNSIGNED;

@@ -21,6 +21,22 @@ final class FixedWidthEncoders {
     private static final long SIGN64 = Long.MIN_VALUE;
     private static final int SIGN32 = Integer.MIN_VALUE;
 
+    /** An encoder whose encodings all have {@code width} bytes. */
+    abstract static class FixedWidth<K> extends AbstractKeyEncoder<K> {
+        private static final long serialVersionUID = 1L;
+        private final int width;
+
+        FixedWidth(Class<K> type, int width) {
+            super(type);
+            this.width = width;
+        }
+
+        @Override
+        public final int fixedLength() {
+            return width;
+        }
+    }
+
     /** Big-endian {@code long} over a {@code byte[]} at any offset. */
     static void putLong(byte[] b, int i, long v) {
         LONGS.set(b, i, v);
@@ -39,17 +55,12 @@ final class FixedWidthEncoders {
     }
 
     /** {@code Long}: 8 bytes, {@code v ^ Long.MIN_VALUE}. */
-    static final class Longs extends AbstractKeyEncoder<Long> {
+    static final class Longs extends FixedWidth<Long> {
         private static final long serialVersionUID = 1L;
         static final Longs INSTANCE = new Longs();
 
         private Longs() {
-            super(Long.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 8;
+            super(Long.class, 8);
         }
 
         @Override
@@ -68,24 +79,15 @@ final class FixedWidthEncoders {
         long prefixOf(Long key) {
             return KeyPrefixes.ofLong(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /** {@code Integer}: 4 bytes, {@code v ^ Integer.MIN_VALUE}. */
-    static final class Integers extends AbstractKeyEncoder<Integer> {
+    static final class Integers extends FixedWidth<Integer> {
         private static final long serialVersionUID = 1L;
         static final Integers INSTANCE = new Integers();
 
         private Integers() {
-            super(Integer.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 4;
+            super(Integer.class, 4);
         }
 
         @Override
@@ -104,24 +106,15 @@ final class FixedWidthEncoders {
         long prefixOf(Integer key) {
             return KeyPrefixes.ofInt(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /** {@code Short}: 2 bytes, {@code v ^ 0x8000}. */
-    static final class Shorts extends AbstractKeyEncoder<Short> {
+    static final class Shorts extends FixedWidth<Short> {
         private static final long serialVersionUID = 1L;
         static final Shorts INSTANCE = new Shorts();
 
         private Shorts() {
-            super(Short.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 2;
+            super(Short.class, 2);
         }
 
         @Override
@@ -139,24 +132,15 @@ final class FixedWidthEncoders {
         long prefixOf(Short key) {
             return KeyPrefixes.ofShort(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /** {@code Byte}: 1 byte, {@code v ^ 0x80}. */
-    static final class Bytes extends AbstractKeyEncoder<Byte> {
+    static final class Bytes extends FixedWidth<Byte> {
         private static final long serialVersionUID = 1L;
         static final Bytes INSTANCE = new Bytes();
 
         private Bytes() {
-            super(Byte.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 1;
+            super(Byte.class, 1);
         }
 
         @Override
@@ -173,24 +157,15 @@ final class FixedWidthEncoders {
         long prefixOf(Byte key) {
             return KeyPrefixes.ofByte(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /** {@code Character}: 2 bytes, unsigned, so no sign bit to flip. */
-    static final class Characters extends AbstractKeyEncoder<Character> {
+    static final class Characters extends FixedWidth<Character> {
         private static final long serialVersionUID = 1L;
         static final Characters INSTANCE = new Characters();
 
         private Characters() {
-            super(Character.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 2;
+            super(Character.class, 2);
         }
 
         @Override
@@ -208,27 +183,18 @@ final class FixedWidthEncoders {
         long prefixOf(Character key) {
             return KeyPrefixes.ofChar(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /**
      * {@code UUID}: 16 bytes, the most significant half then the least, each with its sign bit
      * flipped, because {@link UUID#compareTo} compares both halves as <em>signed</em> numbers.
      */
-    static final class Uuids extends AbstractKeyEncoder<UUID> {
+    static final class Uuids extends FixedWidth<UUID> {
         private static final long serialVersionUID = 1L;
         static final Uuids INSTANCE = new Uuids();
 
         private Uuids() {
-            super(UUID.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 16;
+            super(UUID.class, 16);
         }
 
         @Override
@@ -248,10 +214,6 @@ final class FixedWidthEncoders {
         long prefixOf(UUID key) {
             return KeyPrefixes.ofUuid(key);
         }
-
-        private Object readResolve() {
-            return INSTANCE;
-        }
     }
 
     /**
@@ -260,18 +222,13 @@ final class FixedWidthEncoders {
      * orders them. An instant before the epoch with nanoseconds, such as -0.5 s, is second -1
      * plus 500,000,000 ns, which this order places correctly.
      */
-    static final class Instants extends AbstractKeyEncoder<Instant> {
+    static final class Instants extends FixedWidth<Instant> {
         private static final long serialVersionUID = 1L;
         static final Instants INSTANCE = new Instants();
         private static final int NANOS_PER_SECOND = 1_000_000_000;
 
         private Instants() {
-            super(Instant.class);
-        }
-
-        @Override
-        public int fixedLength() {
-            return 12;
+            super(Instant.class, 12);
         }
 
         @Override
@@ -299,10 +256,6 @@ final class FixedWidthEncoders {
         @Override
         long prefixOf(Instant key) {
             return KeyPrefixes.ofInstant(key);
-        }
-
-        private Object readResolve() {
-            return INSTANCE;
         }
     }
 

@@ -36,7 +36,7 @@ import java.util.function.Function;
  * puts supplementary characters (surrogate pairs) above U+E000–U+FFFF where
  * {@code String.compareTo} puts them below. It is compact instead of two bytes a unit because
  * ASCII keys dominate and memory per entry matters: eight ASCII characters fill one 64-bit slice.
- * Its Javadoc-level proof: the first byte of a code tells its length, codes of one length are the
+ * Why it preserves the order: the first byte of a code tells its length, codes of one length are the
  * unit plus a constant, and the first bytes of the three lengths lie in increasing disjoint ranges
  * ({@code 00–7F}, {@code 80–FE}, {@code FF}); so the codes form a prefix code whose order is the
  * unit order, and concatenation preserves it.
@@ -157,7 +157,8 @@ public final class KeyEncoders {
                 + " KeyEncoders.verify, and pass it to the index");
     }
 
-    private static final List<KeyEncoder<?>> BUILT_IN = List.of(strings(), longs(), integers(), byteArrays(),
+    /** The built-in encoders, one of each class. */
+    static final List<KeyEncoder<?>> BUILT_IN = List.of(strings(), longs(), integers(), byteArrays(),
             uuids(), instants(), shorts(), bytes(), characters());
 
     /**

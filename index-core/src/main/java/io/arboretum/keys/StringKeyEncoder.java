@@ -121,8 +121,4 @@ final class StringKeyEncoder extends AbstractKeyEncoder<String> {
     long prefixOf(String key) {
         return KeyPrefixes.ofString(key);
     }
-
-    private Object readResolve() {
-        return INSTANCE;
-    }
 }

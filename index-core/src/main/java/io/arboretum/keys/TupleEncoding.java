@@ -95,7 +95,7 @@ final class TupleEncoding implements Serializable {
                 }
             }
             out[j++] = 0;
-            out[j++] = TERMINATOR;
+            out[j++] = (byte) TERMINATOR;
         }
         return out;
     }
