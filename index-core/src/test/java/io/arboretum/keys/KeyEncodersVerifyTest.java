@@ -95,12 +95,7 @@ class KeyEncodersVerifyTest {
 
     @Test
     void catchesADecoderThatIgnoresTheOffset() {
-        KeyEncoder<String> ignoresOffset = new TestEncoder<>(String.class) {
-            @Override
-            public byte[] encode(String key) {
-                return KeyEncoders.strings().encode(key);
-            }
-
+        KeyEncoder<String> ignoresOffset = new Delegating<>(KeyEncoders.strings()) {
             @Override
             public String decode(byte[] bytes, int offset, int length) {
                 return KeyEncoders.strings().decode(Arrays.copyOf(bytes, length));
@@ -112,12 +107,7 @@ class KeyEncodersVerifyTest {
 
     @Test
     void catchesALossyRoundTrip() {
-        KeyEncoder<String> truncates = new TestEncoder<>(String.class) {
-            @Override
-            public byte[] encode(String key) {
-                return KeyEncoders.strings().encode(key);
-            }
-
+        KeyEncoder<String> truncates = new Delegating<>(KeyEncoders.strings()) {
             @Override
             public String decode(byte[] bytes, int offset, int length) {
                 return KeyEncoders.strings().decode(bytes, offset, Math.min(length, 3));
@@ -129,34 +119,14 @@ class KeyEncodersVerifyTest {
 
     @Test
     void catchesAWrongPrefixAndAWrongFixedLength() {
-        KeyEncoder<Long> badPrefix = new TestEncoder<>(Long.class) {
-            @Override
-            public byte[] encode(Long key) {
-                return KeyEncoders.longs().encode(key);
-            }
-
-            @Override
-            public Long decode(byte[] bytes, int offset, int length) {
-                return KeyEncoders.longs().decode(bytes, offset, length);
-            }
-
+        KeyEncoder<Long> badPrefix = new Delegating<>(KeyEncoders.longs()) {
             @Override
             public long prefix(Long key) {
                 return key ^ Long.MIN_VALUE; // the encoded bits, not the flipped-back prefix
             }
         };
         assertTrue(fails(badPrefix, LONGS).contains("prefix"));
-        KeyEncoder<String> badLength = new TestEncoder<>(String.class) {
-            @Override
-            public byte[] encode(String key) {
-                return KeyEncoders.strings().encode(key);
-            }
-
-            @Override
-            public String decode(byte[] bytes, int offset, int length) {
-                return KeyEncoders.strings().decode(bytes, offset, length);
-            }
-
+        KeyEncoder<String> badLength = new Delegating<>(KeyEncoders.strings()) {
             @Override
             public int fixedLength() {
                 return 2;
@@ -168,7 +138,7 @@ class KeyEncodersVerifyTest {
     @Test
     void catchesANonDeterministicEncoder() {
         AtomicInteger calls = new AtomicInteger();
-        KeyEncoder<Long> drifting = new TestEncoder<>(Long.class) {
+        KeyEncoder<Long> drifting = new Delegating<>(KeyEncoders.longs()) {
             @Override
             public byte[] encode(Long key) {
                 byte[] b = KeyEncoders.longs().encode(key);
@@ -176,11 +146,6 @@ class KeyEncodersVerifyTest {
                     b[7] ^= 1;
                 }
                 return b;
-            }
-
-            @Override
-            public Long decode(byte[] bytes, int offset, int length) {
-                return KeyEncoders.longs().decode(bytes, offset, length);
             }
         };
         assertTrue(fails(drifting, List.of(5L)).contains("differently"));
@@ -197,6 +162,26 @@ class KeyEncodersVerifyTest {
     private static <K> String fails(KeyEncoder<K> enc, List<K> samples) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeyEncoders.verify(enc, samples));
         return e.getMessage();
+    }
+
+    /** A user-written encoder that is correct until a test overrides one method with a broken one. */
+    private static class Delegating<K> extends TestEncoder<K> {
+        private final KeyEncoder<K> inner;
+
+        Delegating(KeyEncoder<K> inner) {
+            super(inner.keyType());
+            this.inner = inner;
+        }
+
+        @Override
+        public byte[] encode(K key) {
+            return inner.encode(key);
+        }
+
+        @Override
+        public K decode(byte[] bytes, int offset, int length) {
+            return inner.decode(bytes, offset, length);
+        }
     }
 
     /** A user-written encoder: only encode and decode vary between the broken ones above. */
