@@ -74,9 +74,10 @@ final class StringKeyEncoder extends AbstractKeyEncoder<String> {
                 out[j++] = (byte) (code >>> 8);
                 out[j++] = (byte) code;
             } else {
-                out[j++] = (byte) THREE_BYTE_LEAD;
-                out[j++] = (byte) (c >>> 8);
-                out[j++] = (byte) c;
+                int code = threeByteCode(c);
+                out[j++] = (byte) (code >>> 16);
+                out[j++] = (byte) (code >>> 8);
+                out[j++] = (byte) code;
             }
         }
         return out;
