@@ -346,12 +346,13 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
 
     /**
      * The comparator of unsigned lexicographic order on {@code byte[]} keys. A map built with it
-     * recognises it and stores each key's first eight bytes as a search prefix.
+     * recognises it and stores each key's first eight bytes as a search prefix. It is the
+     * comparator of {@link io.arboretum.keys.KeyEncoders#byteArrays()}, one serializable instance.
      *
      * @return the singleton comparator
      */
     public static Comparator<byte[]> unsignedBytesComparator() {
-        return KeyCodec.UnsignedBytes.COMPARATOR;
+        return KeyCodec.UNSIGNED_BYTES_ORDER;
     }
 
     /**

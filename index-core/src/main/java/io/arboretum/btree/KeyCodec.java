@@ -1,5 +1,7 @@
 package io.arboretum.btree;
 
+import io.arboretum.keys.KeyEncoders;
+import io.arboretum.keys.KeyPrefixes;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -10,7 +12,9 @@ import java.util.UUID;
  *
  * <p>A prefix {@code p(k)} is a {@code long} whose <em>signed</em> order agrees with the key order
  * wherever it differs: {@code a < b} implies {@code p(a) <= p(b)}. Search compares prefixes first
- * and, only on a tie, the full keys. Three kinds:
+ * and, only on a tie, the full keys. The prefixes are those of {@link KeyPrefixes} (the first eight
+ * bytes of the shared encodings of {@code io.arboretum.keys}); this class adds what is the tree's
+ * own: which key classes get prefixes, and whether nodes store key objects. Three kinds:
  * <ul>
  *   <li>{@link #EXACT}: the prefix is the whole key ({@code Long}, {@code Integer}, {@code Short},
  *       {@code Character}, {@code Byte} in natural order); nodes store no key objects at all, and a
@@ -83,8 +87,8 @@ abstract class KeyCodec {
         if (comparator == null) {
             return UNDECIDED;
         }
-        if (comparator == UnsignedBytes.COMPARATOR) {
-            return UnsignedBytes.CODEC;
+        if (comparator == UNSIGNED_BYTES_ORDER) {
+            return UNSIGNED_BYTES;
         }
         return new ComparatorCodec(comparator);
     }
@@ -146,12 +150,12 @@ abstract class KeyCodec {
             if (key.getClass() != Long.class) {
                 throw wrongClass(key);
             }
-            return (Long) key;
+            return KeyPrefixes.ofLong((Long) key);
         }
 
         @Override
         Object decode(long p) {
-            return p;
+            return KeyPrefixes.toLong(p);
         }
 
         @Override
@@ -166,12 +170,12 @@ abstract class KeyCodec {
             if (key.getClass() != Integer.class) {
                 throw wrongClass(key);
             }
-            return (Integer) key;
+            return KeyPrefixes.ofInt((Integer) key);
         }
 
         @Override
         Object decode(long p) {
-            return (int) p;
+            return KeyPrefixes.toInt(p);
         }
 
         @Override
@@ -186,12 +190,12 @@ abstract class KeyCodec {
             if (key.getClass() != Short.class) {
                 throw wrongClass(key);
             }
-            return (Short) key;
+            return KeyPrefixes.ofShort((Short) key);
         }
 
         @Override
         Object decode(long p) {
-            return (short) p;
+            return KeyPrefixes.toShort(p);
         }
 
         @Override
@@ -206,12 +210,12 @@ abstract class KeyCodec {
             if (key.getClass() != Byte.class) {
                 throw wrongClass(key);
             }
-            return (Byte) key;
+            return KeyPrefixes.ofByte((Byte) key);
         }
 
         @Override
         Object decode(long p) {
-            return (byte) p;
+            return KeyPrefixes.toByte(p);
         }
 
         @Override
@@ -226,12 +230,12 @@ abstract class KeyCodec {
             if (key.getClass() != Character.class) {
                 throw wrongClass(key);
             }
-            return (Character) key;
+            return KeyPrefixes.ofChar((Character) key);
         }
 
         @Override
         Object decode(long p) {
-            return (char) p;
+            return KeyPrefixes.toChar(p);
         }
 
         @Override
@@ -240,20 +244,14 @@ abstract class KeyCodec {
         }
     };
 
-    /** The first four UTF-16 units, as {@link String#compareTo} orders them; shorter strings pad with 0. */
+    /** The first eight bytes of the {@code String} encoding: up to eight ASCII characters. */
     static final KeyCodec STRING = new KeyCodec(PREFIXED, String.class) {
         @Override
         long prefix(Object key) {
             if (key.getClass() != String.class) {
                 throw wrongClass(key);
             }
-            String s = (String) key;
-            int len = Math.min(s.length(), 4);
-            long p = 0;
-            for (int i = 0; i < 4; i++) {
-                p = (p << 16) | (i < len ? s.charAt(i) : 0);
-            }
-            return p ^ Long.MIN_VALUE; // unsigned order of the packed units -> signed order
+            return KeyPrefixes.ofString((String) key);
         }
 
         @Override
@@ -269,7 +267,7 @@ abstract class KeyCodec {
             if (key.getClass() != UUID.class) {
                 throw wrongClass(key);
             }
-            return ((UUID) key).getMostSignificantBits();
+            return KeyPrefixes.ofUuid((UUID) key);
         }
 
         @Override
@@ -285,7 +283,7 @@ abstract class KeyCodec {
             if (key.getClass() != Instant.class) {
                 throw wrongClass(key);
             }
-            return ((Instant) key).getEpochSecond();
+            return KeyPrefixes.ofInstant((Instant) key);
         }
 
         @Override
@@ -315,41 +313,26 @@ abstract class KeyCodec {
         }
     }
 
-    /** Unsigned lexicographic order of byte arrays, with the first eight bytes as the prefix. */
-    static final class UnsignedBytes {
-        private UnsignedBytes() {
+    /**
+     * The unsigned lexicographic order of byte arrays: the comparator of the shared {@code byte[]}
+     * encoding, one instance, which {@link #forComparator} recognises.
+     */
+    @SuppressWarnings("unchecked")
+    static final Comparator<byte[]> UNSIGNED_BYTES_ORDER = (Comparator<byte[]>) KeyEncoders.byteArrays().comparator();
+
+    /** {@code byte[]} keys in {@link #UNSIGNED_BYTES_ORDER}, with the first eight bytes as the prefix. */
+    static final KeyCodec UNSIGNED_BYTES = new KeyCodec(PREFIXED, byte[].class) {
+        @Override
+        long prefix(Object key) {
+            if (key.getClass() != byte[].class) {
+                throw wrongClass(key);
+            }
+            return KeyPrefixes.ofBytes((byte[]) key);
         }
 
-        static final Comparator<byte[]> COMPARATOR = new Comparator<>() {
-            @Override
-            public int compare(byte[] a, byte[] b) {
-                return Arrays.compareUnsigned(a, b);
-            }
-
-            @Override
-            public String toString() {
-                return "ConcurrentBTreeMap.unsignedBytesComparator()";
-            }
-        };
-
-        static final KeyCodec CODEC = new KeyCodec(PREFIXED, byte[].class) {
-            @Override
-            long prefix(Object key) {
-                if (key.getClass() != byte[].class) {
-                    throw wrongClass(key);
-                }
-                byte[] b = (byte[]) key;
-                long p = 0;
-                for (int i = 0; i < 8; i++) {
-                    p = (p << 8) | (i < b.length ? (b[i] & 0xFF) : 0);
-                }
-                return p ^ Long.MIN_VALUE;
-            }
-
-            @Override
-            int compare(Object a, Object b) {
-                return Arrays.compareUnsigned((byte[]) a, (byte[]) b);
-            }
-        };
-    }
+        @Override
+        int compare(Object a, Object b) {
+            return Arrays.compareUnsigned((byte[]) a, (byte[]) b);
+        }
+    };
 }

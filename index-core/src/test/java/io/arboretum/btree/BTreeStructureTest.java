@@ -333,7 +333,8 @@ class BTreeStructureTest {
         TreeMap<String, Integer> ref = new TreeMap<>();
         Random rnd = new Random(7);
         for (int i = 0; i < 2000 * SCALE; i++) {
-            // Shared 4-char prefixes force full comparisons; "a" vs "a\0" tie on the prefix.
+            // Shared beginnings force full comparisons: "user12" and "user12\0" tie on the 8-byte
+            // prefix, which pads short encodings with zero bytes.
             String k = "user" + rnd.nextInt(500) + (rnd.nextBoolean() ? "" : "\0");
             if (rnd.nextInt(3) == 0) {
                 assertEquals(ref.remove(k), map.remove(k));
