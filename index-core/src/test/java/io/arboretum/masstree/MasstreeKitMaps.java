@@ -41,6 +41,79 @@ final class MasstreeKitMaps {
         return b.build();
     }
 
+    /** As {@link #newMap}, but every key becomes a long byte string: see {@link DeepEncoding}. */
+    static ConcurrentNavigableMap<Integer, Integer> newDeepMap(Comparator<? super Integer> cmp, int capacity) {
+        return MasstreeMap.<Integer, Integer>builder().nodeWidth(width(capacity)).encoding(new DeepEncoding(cmp))
+                .build();
+    }
+
+    /**
+     * Integers as long byte strings that make the trie deep: a 24-byte prefix shared by every key,
+     * then the ten decimal digits of {@code x + 2^31}, each followed by seven filler bytes so that
+     * each digit starts an 8-byte slice, with trailing groups of digit '0' dropped. The kit's keys
+     * (small integers) share their first six or seven digits, so every key lies nine or more layers
+     * down, under chains of one-entry layers that form and collapse as keys come and go; and a key
+     * ending in 0 is a prefix of others ("...6" + filler is a prefix of "...6" + filler + "1"...).
+     * Dropping trailing minimum digits keeps the order (the shorter string is a prefix of the
+     * longer, so it sorts first, as the smaller number should). For a reversed comparator each
+     * digit d becomes 9 - d, which reverses the order.
+     */
+    static final class DeepEncoding extends KeyEncoding<Integer> {
+        private static final long serialVersionUID = 1L;
+        private static final byte[] PREFIX = "shared08shared16shared24".getBytes();
+        private static final int GROUP = 8;
+        private final Comparator<? super Integer> cmp;
+
+        DeepEncoding(Comparator<? super Integer> cmp) {
+            this.cmp = cmp;
+        }
+
+        private boolean reversed() {
+            return cmp != null && cmp.compare(0, 1) > 0;
+        }
+
+        @Override
+        byte[] encode(Object key) {
+            Integer k = (Integer) key;
+            if (cmp != null) {
+                cmp.compare(k, k); // a comparator that refuses the key refuses it here
+            }
+            long u = (long) k + (1L << 31);
+            char[] digits = String.format("%010d", u).toCharArray();
+            boolean rev = reversed();
+            int groups = digits.length;
+            while (groups > 0 && (rev ? '9' - digits[groups - 1] : digits[groups - 1] - '0') == 0) {
+                groups--;
+            }
+            byte[] b = java.util.Arrays.copyOf(PREFIX, PREFIX.length + GROUP * groups);
+            for (int g = 0; g < groups; g++) {
+                int d = digits[g] - '0';
+                b[PREFIX.length + GROUP * g] = (byte) ('0' + (rev ? 9 - d : d));
+                for (int f = 1; f < GROUP; f++) {
+                    b[PREFIX.length + GROUP * g + f] = '_';
+                }
+            }
+            return b;
+        }
+
+        @Override
+        Integer decode(byte[] b, int off, int len) {
+            boolean rev = reversed();
+            long u = 0;
+            for (int g = 0; g < 10; g++) {
+                int at = off + PREFIX.length + GROUP * g;
+                int d = at < off + len ? b[at] - '0' : 0;
+                u = u * 10 + (rev ? 9 - d : d);
+            }
+            return (int) (u - (1L << 31));
+        }
+
+        @Override
+        Comparator<? super Integer> comparator() {
+            return cmp;
+        }
+    }
+
     /** Integers as four bytes ordered as {@code cmp} orders them (natural or reversed). */
     static final class ComparatorEncoding extends KeyEncoding<Integer> {
         private static final long serialVersionUID = 1L;
