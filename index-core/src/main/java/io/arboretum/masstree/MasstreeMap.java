@@ -263,7 +263,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         this.top = new Layer(0);
         Border root = new Border(nodeWidth, top);
         root.initRoot();
-        top.root = root;
+        top.setRootRelease(root);
     }
 
     private static KeyEncoding<?> encodingForComparator(Comparator<?> c) {
@@ -390,8 +390,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** A B+tree of the trie: the keys that share the bytes before offset {@code 8 * depth}. */
     static final class Layer {
         final int depth;
-        /** The root node; changes only while the old root is locked. */
-        volatile Node root;
+        /** The root node; changes only while the old root is locked. Acquire/release. */
+        private Node root;
 
         Layer(int depth) {
             this.depth = depth;
@@ -403,6 +403,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
         void setRootRelease(Node n) {
             ROOT_REF.setRelease(this, n);
+        }
+
+        /** Before the layer is published (which is a release store of a reference to it). */
+        void initRootPlain(Node n) {
+            ROOT_REF.set(this, n);
         }
     }
 
@@ -418,6 +423,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Node(Layer layer, long bits) {
             this.layer = layer;
             this.version = bits;
+        }
+
+        /** Before the node is published: its first version (the publishing store orders it). */
+        final void initVersionPlain(long bits) {
+            VERSION.set(this, bits);
         }
 
         final long versionAcquire() {
@@ -553,7 +563,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
         /** Before publication: the only node of a new layer. */
         void initRoot() {
-            VERSION.set(this, BORDER | ROOT);
+            initVersionPlain(BORDER | ROOT);
         }
 
         void setPermRelease(long p) {
@@ -752,6 +762,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 if ((v & DELETED) != 0) {
                     throw RESTART;
                 }
+                // Racy reads of the count and separators: bounds-checked here, trusted only after
+                // changed(v) below; even then they only route (the border's fences decide).
                 int cnt = in.n;
                 if (cnt < 0 || cnt >= in.kids.length) {
                     if (in.changed(v)) {
@@ -771,9 +783,10 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         i++;
                     }
                 }
+                // Acquire: a child linked by a split is seen fully built.
                 child = in.kidAcquire(i);
                 if (!in.changed(v)) {
-                    break;
+                    break; // the child was this node's child for the key at version v
                 }
                 child = null;
             }
@@ -796,6 +809,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             if ((v & DELETED) != 0) {
                 throw RESTART;
             }
+            // Fences and next are read racily and used only if the node did not change since v.
             boolean low = aboveLow(n, s, c);
             boolean high = belowHigh(n, s, c);
             Border nx = n.nextAcquire();
@@ -999,11 +1013,22 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return n < 0 ? 0 : n > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) n;
     }
 
-    /** Removes every entry, one linearizable poll at a time (weakly consistent as a whole). */
+    /**
+     * Removes every entry: one linearizable removal per key met by a weakly consistent iteration,
+     * so keys inserted concurrently may remain (as with {@code ConcurrentSkipListMap}).
+     */
     @Override
     public void clear() {
-        while (pollInRange(null, false, null, false, false) != null) {
-            // each poll removes the first entry
+        Object[] ks = new Object[64];
+        Object[] vs = new Object[64];
+        K from = null;
+        for (int n; (n = copyBatch(from, false, null, false, false, ks, vs)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                remove(ks[i]);
+            }
+            @SuppressWarnings("unchecked")
+            K last = (K) ks[n - 1];
+            from = last;
         }
     }
 
@@ -1021,58 +1046,92 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     // ------------------------------------------------------------------ point reads
 
-    /** The value of key bytes {@code k}, or null: a validated optimistic walk. */
+    /**
+     * The value of key bytes {@code k}, or null: a validated optimistic walk that allocates nothing
+     * and writes no shared memory.
+     */
     Object lookup(byte[] k) {
-        long[] at = new long[1];
         for (int attempt = 0; ; attempt++) {
             try {
-                Layer lay = top;
-                for (int off = 0; ; off += 8) {
-                    long s = sliceAt(k, off);
-                    int c = classAt(k, off);
-                    Border n = borderFor(lay, s, c, at);
-                    Object found = null;
-                    boolean link = false;
-                    for (int tries = 0; ; tries++) {
-                        long v = at[0];
-                        long perm = n.perm;
-                        int cnt = safeCount(n, perm);
-                        int pos = lowerBound(n, perm, cnt, s, c);
-                        found = null;
-                        link = false;
-                        if (pos < cnt) {
-                            int slot = permSlot(perm, pos);
-                            byte cls = n.lens[slot];
-                            if (n.slices[slot] == s && ord(cls) == c) {
-                                Object val = n.valAcquire(slot);
-                                if (cls == LINK) {
-                                    link = true;
-                                    found = val;
-                                } else if (cls != SUFFIX || sameSuffix(n.sufs[slot], k, off)) {
-                                    found = val;
-                                }
+                Object r = lookupOnce(k);
+                if (r != RETRY) {
+                    return r;
+                }
+            } catch (Restart e) {
+                // retry below
+            }
+            HybridLatch.backOff(attempt);
+        }
+    }
+
+    /** Marks a lookup that must start again from the top. */
+    private static final Object RETRY = new Object();
+
+    private Object lookupOnce(byte[] k) {
+        Layer lay = top;
+        for (int off = 0; ; off += 8) {
+            long s = sliceAt(k, off);
+            int c = classAt(k, off);
+            Border n = reach(lay, s, c, AT);
+            Object found;
+            boolean link;
+            for (int hops = 0; ; hops++) {
+                if (hops > MAX_HOPS) {
+                    return RETRY;
+                }
+                long v = n.stableVersion();
+                if ((v & DELETED) != 0) {
+                    return RETRY;
+                }
+                // Everything below is read racily: it may mix two states of the node (or be
+                // stale), so it is bounds-checked and acted on only once changed(v) says the node
+                // did not change since v, which makes it one consistent state, the one at v.
+                boolean low = aboveLow(n, s, c);
+                boolean high = belowHigh(n, s, c);
+                Border nx = n.nextAcquire();
+                found = null;
+                link = false;
+                if (low && high) {
+                    long perm = n.perm;
+                    int cnt = safeCount(n, perm);
+                    int pos = lowerBound(n, perm, cnt, s, c);
+                    int slot = pos < cnt ? permSlot(perm, pos) : n.slices.length;
+                    if (slot < n.slices.length) {
+                        byte cls = n.lens[slot];
+                        if (n.slices[slot] == s && ord(cls) == c) {
+                            // Acquire: a value (or layer) stored by a writer is seen fully built.
+                            Object val = n.valAcquire(slot);
+                            if (cls == LINK) {
+                                link = true;
+                                found = val;
+                            } else if (cls != SUFFIX || sameSuffix(n.sufs[slot], k, off)) {
+                                found = val;
                             }
                         }
-                        if (!n.changed(v)) {
-                            break;
-                        }
-                        if (tries > MAX_HOPS) {
-                            throw RESTART;
-                        }
-                        // Changed under us: read the node again, or its right neighbour if it split.
-                        n = borderFor(lay, s, c, at);
                     }
-                    if (!link) {
-                        return found;
-                    }
-                    if (!(found instanceof Layer)) {
-                        throw RESTART;
-                    }
-                    lay = (Layer) found;
                 }
-            } catch (Restart r) {
-                HybridLatch.backOff(attempt);
+                if (n.changed(v)) {
+                    continue; // a writer got in: read the node again (it may have split)
+                }
+                if (!low) {
+                    return RETRY; // routed by a stale interior node: start again
+                }
+                if (!high) {
+                    if (nx == null) {
+                        return RETRY;
+                    }
+                    n = nx; // the key moved right in a split: follow the link
+                    continue;
+                }
+                break;
             }
+            if (!link) {
+                return found;
+            }
+            if (!(found instanceof Layer)) {
+                return RETRY;
+            }
+            lay = (Layer) found;
         }
     }
 
@@ -1224,7 +1283,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             long p = permInsert(PERM_EMPTY, 0);
             n.perm = permInsert(p, aFirst ? 1 : 0);
         }
-        lay.root = n; // published with the layer by the release store of the link
+        lay.initRootPlain(n); // published with the layer by the release store of the link
         return lay;
     }
 
@@ -1295,7 +1354,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             root.kc[0] = (byte) c;
             root.kids[0] = left;
             root.kids[1] = right;
-            VERSION.set(root, ROOT);
+            root.initVersionPlain(ROOT);
             right.setParentRelease(root);
             left.setParentRelease(root);
             left.setRootBitLocked(false);
@@ -1345,7 +1404,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             // q is born locked: its children become reachable (through their parent pointers) by
             // writers before q is linked into the grandparent, and must wait for that.
             Interior q = new Interior(width, p.layer);
-            VERSION.set(q, LOCKED);
+            q.initVersionPlain(LOCKED);
             int qn = pn - mid;
             for (int x = 0; x < qn; x++) {
                 q.ks[x] = ks[mid + 1 + x];
@@ -1572,6 +1631,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** The border node whose {@code next} is {@code n}, read optimistically, or null. */
     private static Border leftNeighbour(Border n) {
         try {
+            // A racy guess: the caller locks the result and checks next == n under the lock.
             Border x = reach(n.layer, n.lowS, n.lowC, BEFORE);
             for (int hops = 0; x != null && x != n && hops < MAX_HOPS; hops++) {
                 Border nx = x.nextAcquire();
@@ -1714,9 +1774,14 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     if (u.slices[slot] != s || u.lens[slot] != LINK || u.vals[slot] != sub) {
                         return null;
                     }
+                    // A racy guess at the layer's leftmost border node: checked under its lock below
+                    // (leftmost, in this layer, empty, alone, not deleted).
                     Node r = sub.rootAcquire();
-                    while (r instanceof Interior) {
+                    for (int d = 0; r instanceof Interior && d < 64; d++) {
                         r = ((Interior) r).kidAcquire(0);
+                    }
+                    if (!(r instanceof Border)) {
+                        return null;
                     }
                     Border lm = (Border) r;
                     if (lm == null) {
@@ -1759,12 +1824,13 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             int off = 8 * d;
             long s = sliceAt(k, off);
             Border n = borderFor(lay, s, SUFFIX, at);
+            // Racy reads, trusted only if n did not change since at[0].
             long perm = n.perm;
             int cnt = safeCount(n, perm);
             int pos = lowerBound(n, perm, cnt, s, SUFFIX);
             Object found = null;
-            if (pos < cnt) {
-                int slot = permSlot(perm, pos);
+            int slot = pos < cnt ? permSlot(perm, pos) : n.slices.length;
+            if (slot < n.slices.length) {
                 if (n.slices[slot] == s && n.lens[slot] == LINK) {
                     found = n.valAcquire(slot);
                 }
@@ -1898,6 +1964,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
         }
         for (int hops = 0; hops < MAX_HOPS; hops++) {
+            // n is recorded with the stable version v, and everything read from it below (entries,
+            // next) is racy: bounds-checked, never acted on, and trusted only when the walk's
+            // final validation finds v unchanged.
             w.record(n, v);
             long perm = n.perm;
             int cnt = safeCount(n, perm);
@@ -1991,6 +2060,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
         }
         for (int hops = 0; hops < MAX_HOPS; hops++) {
+            // As in up(): n is recorded with v; what is read from it is trusted only after the
+            // walk's final validation.
             w.record(n, v);
             long perm = n.perm;
             int cnt = safeCount(n, perm);
@@ -2041,7 +2112,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             if (n.lowC < 0) {
                 return false;
             }
-            // Move left: the node whose next is n (its validated next proves adjacency).
+            // Move left: the node whose next is n. Recording it with the version under which its
+            // next was n makes the final validation prove the two were neighbours at that instant.
             Border l = reach(lay, n.lowS, n.lowC, BEFORE);
             Border target = n;
             long lv = 0;
@@ -2261,7 +2333,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     private void checkLayer(Layer lay, byte[] prefix, long[] counts, byte[][] last) {
         counts[2]++;
-        Node root = lay.root;
+        Node root = lay.rootAcquire();
         if (root.parentAcquire() != null || (root.versionPlain() & ROOT) == 0) {
             throw new IllegalStateException("layer root has a parent or no ROOT bit at depth " + lay.depth);
         }
