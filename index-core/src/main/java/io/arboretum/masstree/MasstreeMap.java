@@ -1859,6 +1859,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         byte[][] keys;
         Object[] vals;
         int found;
+        /** The most entries this attempt collects (at most {@code keys.length}). */
+        int limit;
         /** The bound that stops the walk ({@code null}: none), in the walk's direction. */
         byte[] bound;
         boolean boundInclusive;
@@ -1914,7 +1916,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             keys[found] = key;
             vals[found++] = val;
-            return found >= keys.length;
+            return found >= limit;
         }
     }
 
@@ -1936,6 +1938,53 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         byte[] p = Arrays.copyOf(prefix, prefix.length + 8);
         LONG_BE.set(p, prefix.length, slice);
         return p;
+    }
+
+    /**
+     * One slot of a walk ({@code w.descending} tells the direction): descends into a linked layer,
+     * skips the slot if it is {@code from} itself (or on the wrong side of it) when the range
+     * excludes it, and otherwise collects the entry. Reads are racy, as in {@link #up}.
+     *
+     * @return true if the walk is complete
+     */
+    private static boolean visit(Border n, int slot, long v, byte[] from, long s, int c, boolean inclusive,
+                                 byte[] prefix, Walk w) {
+        if (slot >= n.slices.length) {
+            throw RESTART;
+        }
+        long sl = n.slices[slot];
+        byte cls = n.lens[slot];
+        // Acquire: a value or layer stored by a writer is seen fully built.
+        Object val = n.valAcquire(slot);
+        boolean equal = from != null && sl == s && ord(cls) == c;
+        if (cls == LINK) {
+            if (!(val instanceof Layer)) {
+                throw RESTART;
+            }
+            Layer sub = (Layer) val;
+            byte[] p = extend(prefix, sl);
+            byte[] f = equal ? from : null;
+            return w.descending ? down(sub, f, inclusive, p, w) : up(sub, f, inclusive, p, w);
+        }
+        if (equal) {
+            int d = 0;
+            if (cls == SUFFIX) {
+                byte[] suf = n.sufs[slot];
+                if (suf == null) {
+                    throw RESTART;
+                }
+                int off = prefix.length;
+                d = Arrays.compareUnsigned(suf, 0, suf.length, from, off + 8, from.length);
+                if (w.descending) {
+                    d = -d;
+                }
+            }
+            // d > 0: the stored key lies beyond from in the walk's direction.
+            if (d < 0 || (d == 0 && !inclusive)) {
+                return false;
+            }
+        }
+        return w.emit(keyOf(prefix, sl, cls, n.sufs[slot]), val, n, slot, v);
     }
 
     /**
@@ -1972,38 +2021,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             int cnt = safeCount(n, perm);
             int pos = from != null ? lowerBound(n, perm, cnt, s, c) : 0;
             for (; pos < cnt; pos++) {
-                int slot = permSlot(perm, pos);
-                if (slot >= n.slices.length) {
-                    throw RESTART;
-                }
-                long sl = n.slices[slot];
-                byte cls = n.lens[slot];
-                Object val = n.valAcquire(slot);
-                boolean equal = from != null && sl == s && ord(cls) == c;
-                if (cls == LINK) {
-                    if (!(val instanceof Layer)) {
-                        throw RESTART;
-                    }
-                    if (up((Layer) val, equal ? from : null, inclusive, extend(prefix, sl), w)) {
-                        return true;
-                    }
-                    continue;
-                }
-                if (equal) {
-                    if (cls == SUFFIX) {
-                        byte[] suf = n.sufs[slot];
-                        if (suf == null) {
-                            throw RESTART;
-                        }
-                        int d = Arrays.compareUnsigned(suf, 0, suf.length, from, off + 8, from.length);
-                        if (d < 0 || (d == 0 && !inclusive)) {
-                            continue;
-                        }
-                    } else if (!inclusive) {
-                        continue;
-                    }
-                }
-                if (w.emit(keyOf(prefix, sl, cls, n.sufs[slot]), val, n, slot, v)) {
+                if (visit(n, permSlot(perm, pos), v, from, s, c, inclusive, prefix, w)) {
                     return true;
                 }
             }
@@ -2074,38 +2092,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
             }
             for (pos = pos - 1; pos >= 0; pos--) {
-                int slot = permSlot(perm, pos);
-                if (slot >= n.slices.length) {
-                    throw RESTART;
-                }
-                long sl = n.slices[slot];
-                byte cls = n.lens[slot];
-                Object val = n.valAcquire(slot);
-                boolean equal = from != null && sl == s && ord(cls) == c;
-                if (cls == LINK) {
-                    if (!(val instanceof Layer)) {
-                        throw RESTART;
-                    }
-                    if (down((Layer) val, equal ? from : null, inclusive, extend(prefix, sl), w)) {
-                        return true;
-                    }
-                    continue;
-                }
-                if (equal) {
-                    if (cls == SUFFIX) {
-                        byte[] suf = n.sufs[slot];
-                        if (suf == null) {
-                            throw RESTART;
-                        }
-                        int d = Arrays.compareUnsigned(suf, 0, suf.length, from, off + 8, from.length);
-                        if (d > 0 || (d == 0 && !inclusive)) {
-                            continue;
-                        }
-                    } else if (!inclusive) {
-                        continue;
-                    }
-                }
-                if (w.emit(keyOf(prefix, sl, cls, n.sufs[slot]), val, n, slot, v)) {
+                if (visit(n, permSlot(perm, pos), v, from, s, c, inclusive, prefix, w)) {
                     return true;
                 }
             }
@@ -2148,6 +2135,10 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         w.descending = descending;
         for (int attempt = 0; ; attempt++) {
             w.reset();
+            // A long batch spans many nodes, and under heavy writes one of them may change in
+            // every attempt: after a few failed validations, collect fewer entries (a batch may
+            // hold fewer than fit), down to one, whose walk reads as few nodes as a navigation.
+            w.limit = attempt < 4 ? w.keys.length : Math.max(1, w.keys.length >> (attempt - 3));
             try {
                 if (descending) {
                     down(top, start, inclusive, EMPTY, w);
