@@ -133,6 +133,99 @@ class MasstreeConcurrencyTest {
         }
     }
 
+    /**
+     * Each writer owns a chain of layers (its keys share 8 + 16 bytes with no other thread's), and
+     * toggles its few keys so that the chain forms, deepens and collapses all the time, next to a
+     * stable key in the same top slice that readers keep looking up and navigating around.
+     */
+    @Test
+    void layersFormAndCollapseUnderReaders() throws Exception {
+        for (int width : new int[] {3, 15}) {
+            MasstreeMap<byte[], Integer> m = MasstreeMap.<Integer>bytesBuilder().nodeWidth(width).build();
+            byte[] stable = "churn-00stable".getBytes();
+            byte[] before = "churn-00".getBytes();
+            m.put(stable, -1);
+            m.put(before, -2);
+            int writers = 2;
+            String[] tails = {"", "x", "xxxxxxxx", "xxxxxxxxy", "xxxxxxxxyyyyyyyy", "xxxxxxxxyyyyyyyyz", "\u0000"};
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            long end = System.currentTimeMillis() + MILLIS;
+            CountDownLatch done = new CountDownLatch(writers + 1);
+            List<Map<String, Integer>> finals = new ArrayList<>();
+            for (int t = 0; t < writers; t++) {
+                finals.add(new java.util.HashMap<>());
+                int id = t;
+                new Thread(() -> {
+                    try {
+                        Random rnd = new Random(id + 10);
+                        Map<String, Integer> mine = finals.get(id);
+                        String owner = "churn-00w" + id + "-aaaaaaabbbbbbbb";
+                        for (int j = 0; System.currentTimeMillis() < end; j++) {
+                            String ks = owner + tails[rnd.nextInt(tails.length)];
+                            byte[] k = ks.getBytes();
+                            if (mine.containsKey(ks) && rnd.nextBoolean() || mine.size() > 4) {
+                                for (String r : new ArrayList<>(mine.keySet())) {
+                                    assertEquals(mine.remove(r), m.remove(r.getBytes()), "remove " + r);
+                                }
+                            } else {
+                                assertEquals(mine.put(ks, j), m.put(k, j), "put " + ks);
+                            }
+                            assertEquals(mine.get(ks), m.get(k), "read own write " + ks);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        done.countDown();
+                    }
+                }).start();
+            }
+            new Thread(() -> {
+                try {
+                    while (System.currentTimeMillis() < end) {
+                        assertEquals(-1, m.get(stable));
+                        assertArrayEquals(stable, m.ceilingKey(stable));
+                        assertArrayEquals(stable, m.floorKey(stable));
+                        assertArrayEquals(before, m.firstKey());
+                        byte[] h = m.higherKey(stable);
+                        assertTrue(h == null || Arrays.compareUnsigned(h, stable) > 0);
+                        byte[] l = m.lowerKey(stable);
+                        assertTrue(l != null && Arrays.compareUnsigned(l, stable) < 0
+                                && Arrays.compareUnsigned(l, before) >= 0, "lower of the stable key");
+                        byte[] prev = null;
+                        for (byte[] x : m.tailMap(before).keySet()) {
+                            assertTrue(prev == null || Arrays.compareUnsigned(prev, x) < 0, "scan out of order");
+                            prev = x;
+                        }
+                        prev = null;
+                        for (byte[] x : m.descendingMap().keySet()) {
+                            assertTrue(prev == null || Arrays.compareUnsigned(prev, x) > 0, "descending scan out of order");
+                            prev = x;
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+            done.await();
+            if (failure.get() != null) {
+                throw new AssertionError("width " + width, failure.get());
+            }
+            m.checkInvariants();
+            for (Map<String, Integer> mine : finals) {
+                for (Map.Entry<String, Integer> e : mine.entrySet()) {
+                    assertEquals(e.getValue(), m.remove(e.getKey().getBytes()));
+                }
+            }
+            assertEquals(2, m.size());
+            m.checkInvariants();
+            // Layer 0 links "churn-00" + suffixes to layer 1, where only "stable" is left: two layers, one
+            // border node each (a layer is collapsed when empty, not when it holds one key).
+            assertArrayEquals(new long[] {2, 0, 2}, m.nodeCounts(), "only the stable keys' layers are left");
+        }
+    }
+
     @Test
     void concurrentPollsHandOutEachKeyOnce() throws Exception {
         MasstreeMap<byte[], Integer> m = MasstreeMap.<Integer>bytesBuilder().nodeWidth(3).build();
