@@ -116,10 +116,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Split</b> of a full border node {@code n} (locked):
  * <ol>
- *   <li>Allocate the right sibling {@code s} and fill it with the upper entries of {@code n} (all
- *       but none when {@code k} is appended at the right end of the layer, so ascending loads fill
- *       nodes) and {@code k} if it falls there; {@code s.low} is its first composite,
- *       {@code s.high = n.high}, {@code s.next = n.next}.</li>
+ *   <li>Allocate the right sibling {@code s} and fill it with the upper half of {@code n}'s
+ *       entries (none when {@code k} is appended at the right end of the layer, so ascending loads
+ *       leave full nodes behind) and {@code k} if it falls there; {@code s.low} is its first
+ *       composite, {@code s.high = n.high}, {@code s.next = n.next}.</li>
  *   <li>Mark {@code n} SPLITTING, truncate its permutation, set {@code n.high = s.low} and
  *       {@code n.next = s} (release), and insert {@code k} in {@code n} if it falls there.</li>
  *   <li>Lock the parent {@code p} (hand over hand upward: re-read {@code n.parent} after locking and
@@ -169,6 +169,15 @@ import java.util.concurrent.atomic.LongAdder;
  * node holding its entry, checks that node's version is still the one read, marks it INSERTING
  * (from now on readers of it wait) and validates the other recorded nodes again before removing
  * the entry: at that instant the entry was the first (last) of the range.
+ *
+ * <p><b>Progress.</b> Readers never block writers and never take a lock: a reader whose
+ * validation fails reads again (from the same node when it only changed, from the top when it was
+ * deleted or the key lies left of it), waiting out dirty versions with
+ * {@link HybridLatch#backOff(int)}. Writers hold a border node only for the few stores of one
+ * change (a split, also while it locks the parents). A batch copy spans several nodes, so after a
+ * few failed validations it collects fewer entries, down to one. Unlike
+ * {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
+ * theory without bound, by writers that change its node again and again.
  *
  * <p><b>Untrusted reads.</b> Code that reads a node optimistically treats every value as untrusted
  * until the version validates: counts and permutation slots are bounds-checked, nulls and objects
