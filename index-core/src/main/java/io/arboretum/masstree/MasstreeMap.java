@@ -947,6 +947,77 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     }
 
     /**
+     * Puts every entry of {@code entries}, in iteration order, each as one linearizable
+     * {@link #put}. Any order is correct; ascending key order is fast: each key is first tried in
+     * the border node where the previous one went (locked, and used only if it is live, in the
+     * key's layer and its fences hold the key, else the key is put as usual), so a sorted load
+     * skips almost every descent. The whole is not atomic: other threads may see some entries
+     * before others.
+     *
+     * @param entries the entries, best in ascending key order
+     * @throws NullPointerException if {@code entries}, or a key or value in it, is null (the
+     *     entries before it are in the map)
+     * @throws ClassCastException if a key cannot be encoded by this map (likewise)
+     */
+    public void putAllSorted(Iterable<? extends Map.Entry<? extends K, ? extends V>> entries) {
+        Objects.requireNonNull(entries, "entries");
+        Border[] landed = new Border[1];
+        Border at = null;
+        byte[] prev = null;
+        for (Map.Entry<? extends K, ? extends V> e : entries) {
+            V value = Objects.requireNonNull(e.getValue(), "null value");
+            byte[] k = keyForWrite(e.getKey());
+            if (at == null || !putNear(at, prev, k, value)) {
+                update(k, value, PUT, null, landed);
+                at = landed[0];
+            }
+            prev = k;
+        }
+    }
+
+    /**
+     * Puts {@code k} in border node {@code n} (where the previous key {@code prev} went) or its
+     * right neighbour, if one of them is live, in {@code k}'s layer ({@code k} shares the bytes
+     * before that layer with {@code prev}) and holds {@code k} in its fences, and {@code k} does
+     * not continue into a lower layer there.
+     *
+     * @return whether {@code k} was put
+     */
+    private boolean putNear(Border n, byte[] prev, byte[] k, Object value) {
+        int off = 8 * n.layer.depth;
+        // Below the top, a key belongs to this layer only if it goes on past the shared bytes (a
+        // key of exactly off bytes ends in the layer above).
+        if (prev == null || (off > 0 && (k.length <= off || prev.length <= off))
+                || !Arrays.equals(prev, 0, off, k, 0, off)) {
+            return false;
+        }
+        long s = sliceAt(k, off);
+        int c = classAt(k, off);
+        byte[] suf = c == SUFFIX ? Arrays.copyOfRange(k, off + 8, k.length) : null;
+        for (int hop = 0; hop < 2 && n != null; hop++) {
+            n.lock();
+            Border nx;
+            try {
+                // Under the lock: a live node (a layer is unlinked only once its one border node is
+                // deleted, so a live node's layer is still the one for these bytes) whose fences
+                // hold the key is the only node where the key can be.
+                if ((n.versionPlain() & DELETED) != 0 || !aboveLow(n, s, c)) {
+                    return false;
+                }
+                if (belowHigh(n, s, c)) {
+                    Object r = updateLocked(n, k, off, s, c, suf, value, PUT, null);
+                    return !(r instanceof Layer);
+                }
+                nx = n.nextAcquire();
+            } finally {
+                n.unlock();
+            }
+            n = nx; // a split (perhaps ours) moved the range right: try the neighbour once
+        }
+        return false;
+    }
+
+    /**
      * Replaces the value of {@code key} if present. Linearizable.
      *
      * @param key the key
@@ -1190,6 +1261,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * replaced).
      */
     private Object update(byte[] k, Object value, int mode, Object expected) {
+        return update(k, value, mode, expected, null);
+    }
+
+    /** As above; if {@code landed} is not null, its slot 0 receives the border node written. */
+    private Object update(byte[] k, Object value, int mode, Object expected, Border[] landed) {
         for (int attempt = 0; ; attempt++) {
             try {
                 Layer lay = top;
@@ -1207,6 +1283,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     if (next instanceof Layer) {
                         lay = (Layer) next;
                         continue;
+                    }
+                    if (landed != null) {
+                        landed[0] = n;
                     }
                     return next == ABSENT ? null : next;
                 }
