@@ -2,6 +2,7 @@ package io.arboretum.masstree;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -173,9 +174,18 @@ abstract class KeyEncoding<K> implements Serializable {
 
         @Override
         String decode(byte[] b, int off, int len) {
+            int end = off + len;
+            int i = off;
+            while (i < end && b[i] >= 0) {
+                i++;
+            }
+            if (i == end) {
+                // All single-byte codes (ASCII, U+0000 included): one copy into a Latin-1 string.
+                return new String(b, off, len, StandardCharsets.ISO_8859_1);
+            }
             char[] c = new char[len];
             int n = 0;
-            for (int i = off, end = off + len; i < end; ) {
+            for (i = off; i < end; ) {
                 int x = b[i] & 0xFF;
                 if (x < 0x80) {
                     c[n++] = (char) x;

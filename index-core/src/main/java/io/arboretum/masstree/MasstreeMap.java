@@ -172,8 +172,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Progress.</b> Readers never block writers and never take a lock: a reader whose
  * validation fails reads again (from the same node when it only changed, from the top when it was
- * deleted or the key lies left of it), waiting out dirty versions with
- * {@link HybridLatch#backOff(int)}. Writers hold a border node only for the few stores of one
+ * deleted or the key lies left of it) after a spin or a yield ({@code retryPause}), and waits out
+ * dirty versions with {@link HybridLatch#backOff(int)}. Writers hold a border node only for the few stores of one
  * change (a split, also while it locks the parents). A batch copy spans several nodes, so after a
  * few failed validations it collects fewer entries, down to one. Unlike
  * {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
@@ -728,6 +728,20 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return n.highC < 0 || cmpC(s, c, n.highS, n.highC) < 0;
     }
 
+    /**
+     * The pause before reading again after a failed validation or a restart: spin, then yield,
+     * never park. Unlike a wait for a lock (where {@link HybridLatch#backOff(int)} parks), the
+     * reader only needs some writer to finish a few stores, and a reader parked for a millisecond
+     * at a time would fall far behind writers that keep changing its nodes.
+     */
+    static void retryPause(int attempt) {
+        if (attempt < 32) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
     /** Thrown (preallocated, no stack trace) to restart an optimistic walk from the top. */
     private static final class Restart extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -1140,7 +1154,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             } catch (Restart e) {
                 // retry below
             }
-            HybridLatch.backOff(attempt);
+            retryPause(attempt);
         }
     }
 
@@ -1290,7 +1304,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     return next == ABSENT ? null : next;
                 }
             } catch (Restart r) {
-                HybridLatch.backOff(attempt);
+                retryPause(attempt);
             }
         }
     }
@@ -1605,7 +1619,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     return old;
                 }
             } catch (Restart r) {
-                HybridLatch.backOff(attempt);
+                retryPause(attempt);
             }
         }
     }
@@ -1899,7 +1913,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
                 return emptied ? u : null;
             } catch (Restart r) {
-                HybridLatch.backOff(attempt);
+                retryPause(attempt);
             }
         }
     }
@@ -2245,7 +2259,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     throw e;
                 }
             }
-            HybridLatch.backOff(attempt);
+            retryPause(attempt);
         }
     }
 
@@ -2329,7 +2343,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
                 return entry(w.keys[0], old);
             }
-            HybridLatch.backOff(attempt);
+            retryPause(attempt);
         }
     }
 
