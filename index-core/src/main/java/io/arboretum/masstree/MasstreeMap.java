@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
  * when no write is in flight.
  *
  * <p>Tuning: {@code MasstreeMap.builder().nodeWidth(7).build()}; the node width (slots per border
- * node, 3 to 15) exists mostly so that tests split nodes with few keys.
+ * node, 3 to 15) exists mostly so that tests split nodes with few keys. Bulk loads:
+ * {@link #putAllSorted(Iterable)} takes entries in any order and is fastest in ascending order.
  *
  * <h2>Implementation notes</h2>
  *
@@ -60,7 +61,9 @@ import java.util.concurrent.atomic.LongAdder;
  * bytes after the slice, kept aside in {@code sufs}), or a <em>layer link</em> to the B+tree of the
  * next layer, holding every key that shares these 8 bytes and continues. The keys a layer holds
  * are ordered by composite, then (within the one continuing entry) by suffix or by the lower layer,
- * which is exactly the unsigned lexicographic order of whole keys.
+ * which is exactly the unsigned lexicographic order of whole keys. (The paper keys a layer's B+tree
+ * by the slice alone, so the up to ten keys of one slice must share a border node; keying it by the
+ * composite lets a split fall between any two entries, which node widths below ten need.)
  *
  * <p>Each layer ({@code Layer}: its root and depth) is a B+tree of {@code Interior} nodes (up to
  * {@code w} composite separators and {@code w + 1} children) over {@code Border} nodes. A border

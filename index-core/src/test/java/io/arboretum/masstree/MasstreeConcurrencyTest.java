@@ -30,6 +30,24 @@ class MasstreeConcurrencyTest {
     private static final int SCALE = Math.max(1, Integer.getInteger("arboretum.test.scale", 1));
     private static final long MILLIS = 1500L * SCALE;
 
+    /** What a test thread runs; it may throw anything, which fails the test. */
+    private interface Body {
+        void run() throws Throwable;
+    }
+
+    /** Starts a thread that runs {@code body}, records its first failure and counts down {@code done}. */
+    private static void start(CountDownLatch done, AtomicReference<Throwable> failure, Body body) {
+        new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                done.countDown();
+            }
+        }).start();
+    }
+
     private static byte[] key(String prefix, int t, int i) {
         return (prefix + t + "/" + i + (i % 4 == 0 ? "/deeper-than-one-slice" : "")).getBytes();
     }
@@ -58,61 +76,49 @@ class MasstreeConcurrencyTest {
             CountDownLatch done = new CountDownLatch(writers + 1);
             for (int t = 0; t < writers; t++) {
                 int id = t;
-                new Thread(() -> {
-                    try {
-                        Random rnd = new Random(id);
-                        Map<String, Integer> mine = new java.util.HashMap<>();
-                        while (System.currentTimeMillis() < end) {
-                            for (int j = 0; j < 200; j++) {
-                                String p = PREFIXES[rnd.nextInt(PREFIXES.length)];
-                                int i = rnd.nextInt(60);
-                                byte[] k = key(p, id, i);
-                                String ks = new String(k);
-                                if (rnd.nextInt(3) == 0) {
-                                    assertEquals(mine.remove(ks), m.remove(k));
-                                } else {
-                                    assertEquals(mine.put(ks, j), m.put(k, j));
-                                }
+                start(done, failure, () -> {
+                    Random rnd = new Random(id);
+                    Map<String, Integer> mine = new java.util.HashMap<>();
+                    while (System.currentTimeMillis() < end) {
+                        for (int j = 0; j < 200; j++) {
+                            String p = PREFIXES[rnd.nextInt(PREFIXES.length)];
+                            int i = rnd.nextInt(60);
+                            byte[] k = key(p, id, i);
+                            String ks = new String(k);
+                            if (rnd.nextInt(3) == 0) {
+                                assertEquals(mine.remove(ks), m.remove(k));
+                            } else {
+                                assertEquals(mine.put(ks, j), m.put(k, j));
                             }
                         }
-                        expected.put(id, mine);
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
-                        done.countDown();
                     }
-                }).start();
+                    expected.put(id, mine);
+                });
             }
-            new Thread(() -> {
-                try {
-                    Random rnd = new Random(99);
-                    while (System.currentTimeMillis() < end) {
-                        int i = rnd.nextInt(stable.size());
-                        byte[] k = stable.get(i);
-                        assertNotNull(m.get(k), "a stable key was not found");
-                        assertNull(m.get(ghosts.get(i)), "a ghost key was found");
-                        Map.Entry<byte[], Integer> e = m.ceilingEntry(k);
-                        assertNotNull(e);
-                        assertArrayEquals(k, e.getKey(), "ceiling of a stable key is itself");
-                        Map.Entry<byte[], Integer> f = m.floorEntry(k);
-                        assertArrayEquals(k, f.getKey(), "floor of a stable key is itself");
-                        byte[] h = m.higherKey(k);
-                        assertTrue(h == null || Arrays.compareUnsigned(h, k) > 0);
-                        byte[] prev = null;
-                        int seen = 0;
-                        for (byte[] x : m.subMap(stable.get(0), true, stable.get(stable.size() - 1), true).keySet()) {
-                            assertTrue(prev == null || Arrays.compareUnsigned(prev, x) < 0, "scan out of order");
-                            prev = x;
-                            seen++;
-                        }
-                        assertTrue(seen >= 1);
+            start(done, failure, () -> {
+                Random rnd = new Random(99);
+                while (System.currentTimeMillis() < end) {
+                    int i = rnd.nextInt(stable.size());
+                    byte[] k = stable.get(i);
+                    assertNotNull(m.get(k), "a stable key was not found");
+                    assertNull(m.get(ghosts.get(i)), "a ghost key was found");
+                    Map.Entry<byte[], Integer> e = m.ceilingEntry(k);
+                    assertNotNull(e);
+                    assertArrayEquals(k, e.getKey(), "ceiling of a stable key is itself");
+                    Map.Entry<byte[], Integer> f = m.floorEntry(k);
+                    assertArrayEquals(k, f.getKey(), "floor of a stable key is itself");
+                    byte[] h = m.higherKey(k);
+                    assertTrue(h == null || Arrays.compareUnsigned(h, k) > 0);
+                    byte[] prev = null;
+                    int seen = 0;
+                    for (byte[] x : m.subMap(stable.get(0), true, stable.get(stable.size() - 1), true).keySet()) {
+                        assertTrue(prev == null || Arrays.compareUnsigned(prev, x) < 0, "scan out of order");
+                        prev = x;
+                        seen++;
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
+                    assertTrue(seen >= 1);
                 }
-            }).start();
+            });
             done.await();
             if (failure.get() != null) {
                 throw new AssertionError("width " + width, failure.get());
@@ -155,59 +161,47 @@ class MasstreeConcurrencyTest {
             for (int t = 0; t < writers; t++) {
                 finals.add(new java.util.HashMap<>());
                 int id = t;
-                new Thread(() -> {
-                    try {
-                        Random rnd = new Random(id + 10);
-                        Map<String, Integer> mine = finals.get(id);
-                        String owner = "churn-00w" + id + "-aaaaaaabbbbbbbb";
-                        for (int j = 0; System.currentTimeMillis() < end; j++) {
-                            String ks = owner + tails[rnd.nextInt(tails.length)];
-                            byte[] k = ks.getBytes();
-                            if (mine.containsKey(ks) && rnd.nextBoolean() || mine.size() > 4) {
-                                for (String r : new ArrayList<>(mine.keySet())) {
-                                    assertEquals(mine.remove(r), m.remove(r.getBytes()), "remove " + r);
-                                }
-                            } else {
-                                assertEquals(mine.put(ks, j), m.put(k, j), "put " + ks);
+                start(done, failure, () -> {
+                    Random rnd = new Random(id + 10);
+                    Map<String, Integer> mine = finals.get(id);
+                    String owner = "churn-00w" + id + "-aaaaaaabbbbbbbb";
+                    for (int j = 0; System.currentTimeMillis() < end; j++) {
+                        String ks = owner + tails[rnd.nextInt(tails.length)];
+                        byte[] k = ks.getBytes();
+                        if (mine.containsKey(ks) && rnd.nextBoolean() || mine.size() > 4) {
+                            for (String r : new ArrayList<>(mine.keySet())) {
+                                assertEquals(mine.remove(r), m.remove(r.getBytes()), "remove " + r);
                             }
-                            assertEquals(mine.get(ks), m.get(k), "read own write " + ks);
+                        } else {
+                            assertEquals(mine.put(ks, j), m.put(k, j), "put " + ks);
                         }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
-                        done.countDown();
+                        assertEquals(mine.get(ks), m.get(k), "read own write " + ks);
                     }
-                }).start();
+                });
             }
-            new Thread(() -> {
-                try {
-                    while (System.currentTimeMillis() < end) {
-                        assertEquals(-1, m.get(stable));
-                        assertArrayEquals(stable, m.ceilingKey(stable));
-                        assertArrayEquals(stable, m.floorKey(stable));
-                        assertArrayEquals(before, m.firstKey());
-                        byte[] h = m.higherKey(stable);
-                        assertTrue(h == null || Arrays.compareUnsigned(h, stable) > 0);
-                        byte[] l = m.lowerKey(stable);
-                        assertTrue(l != null && Arrays.compareUnsigned(l, stable) < 0
-                                && Arrays.compareUnsigned(l, before) >= 0, "lower of the stable key");
-                        byte[] prev = null;
-                        for (byte[] x : m.tailMap(before).keySet()) {
-                            assertTrue(prev == null || Arrays.compareUnsigned(prev, x) < 0, "scan out of order");
-                            prev = x;
-                        }
-                        prev = null;
-                        for (byte[] x : m.descendingMap().keySet()) {
-                            assertTrue(prev == null || Arrays.compareUnsigned(prev, x) > 0, "descending scan out of order");
-                            prev = x;
-                        }
+            start(done, failure, () -> {
+                while (System.currentTimeMillis() < end) {
+                    assertEquals(-1, m.get(stable));
+                    assertArrayEquals(stable, m.ceilingKey(stable));
+                    assertArrayEquals(stable, m.floorKey(stable));
+                    assertArrayEquals(before, m.firstKey());
+                    byte[] h = m.higherKey(stable);
+                    assertTrue(h == null || Arrays.compareUnsigned(h, stable) > 0);
+                    byte[] l = m.lowerKey(stable);
+                    assertTrue(l != null && Arrays.compareUnsigned(l, stable) < 0
+                            && Arrays.compareUnsigned(l, before) >= 0, "lower of the stable key");
+                    byte[] prev = null;
+                    for (byte[] x : m.tailMap(before).keySet()) {
+                        assertTrue(prev == null || Arrays.compareUnsigned(prev, x) < 0, "scan out of order");
+                        prev = x;
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
+                    prev = null;
+                    for (byte[] x : m.descendingMap().keySet()) {
+                        assertTrue(prev == null || Arrays.compareUnsigned(prev, x) > 0, "descending scan out of order");
+                        prev = x;
+                    }
                 }
-            }).start();
+            });
             done.await();
             if (failure.get() != null) {
                 throw new AssertionError("width " + width, failure.get());
