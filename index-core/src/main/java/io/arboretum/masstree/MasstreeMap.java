@@ -2409,11 +2409,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * top non-empty, and no empty border node other than a layer's leftmost; keys strictly
      * ascending across the whole trie, and their number equal to {@link #size()}.
      *
+     * <p>It also checks the key encoding against its contract: every stored key decodes to a key
+     * that encodes back to the same bytes, and the decoded keys are strictly ascending by
+     * {@link #comparator()} (or natural ordering). An encoding whose byte order disagrees with the
+     * order it claims (which would make the map silently misorder keys) fails here.
+     *
      * @throws IllegalStateException describing the first violation found
      */
     public void checkInvariants() {
         long[] counts = new long[4];
-        byte[][] last = new byte[1][];
+        Object[] last = new Object[2];
         checkLayer(top, EMPTY, counts, last);
         if (counts[3] != count.sum()) {
             throw new IllegalStateException("size " + count.sum() + " but " + counts[3] + " keys in the trie");
@@ -2423,11 +2428,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** Counts of border nodes, interior nodes and layers (for tests). */
     long[] nodeCounts() {
         long[] counts = new long[4];
-        checkLayer(top, EMPTY, counts, new byte[1][]);
+        checkLayer(top, EMPTY, counts, new Object[2]);
         return new long[] {counts[0], counts[1], counts[2]};
     }
 
-    private void checkLayer(Layer lay, byte[] prefix, long[] counts, byte[][] last) {
+    private void checkLayer(Layer lay, byte[] prefix, long[] counts, Object[] last) {
         counts[2]++;
         Node root = lay.rootAcquire();
         if (root.parentAcquire() != null || (root.versionPlain() & ROOT) == 0) {
@@ -2496,7 +2501,26 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return low;
     }
 
-    private void checkBorder(Border n, byte[] prefix, long[] counts, byte[][] last) {
+    /** The encoding contract on one stored key; {@code last[1]} is the previous decoded key. */
+    private void checkEncoding(byte[] key, Object[] last) {
+        KeyEncoding<K> e = encoding;
+        if (e == null) {
+            throw new IllegalStateException("a key is stored but no encoding was chosen");
+        }
+        K k = e.decode(key, 0, key.length);
+        if (!Arrays.equals(e.encode(k), key)) {
+            throw new IllegalStateException("the key encoding does not round-trip: " + k + " was stored as "
+                    + Arrays.toString(key) + " but encodes to " + Arrays.toString(e.encode(k)));
+        }
+        if (last[1] != null && compareKeys(last[1], k) >= 0) {
+            throw new IllegalStateException("the key encoding disagrees with the map's order: its bytes put "
+                    + last[1] + " before " + k + ", which " + (comparator() == null ? "natural ordering"
+                    : "the comparator") + " does not");
+        }
+        last[1] = k;
+    }
+
+    private void checkBorder(Border n, byte[] prefix, long[] counts, Object[] last) {
         long perm = n.perm;
         int cnt = permCount(perm);
         if (cnt > width) {
@@ -2546,9 +2570,10 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     throw new IllegalStateException("a key that ends in its slice has a suffix");
                 }
                 byte[] key = keyOf(prefix, s, cls, n.sufs[slot]);
-                if (last[0] != null && Arrays.compareUnsigned(last[0], key) >= 0) {
+                if (last[0] != null && Arrays.compareUnsigned((byte[]) last[0], key) >= 0) {
                     throw new IllegalStateException("keys out of order across nodes or layers");
                 }
+                checkEncoding(key, last);
                 last[0] = key;
                 counts[3]++;
             }

@@ -65,6 +65,39 @@ class MasstreeBadInputTest {
         m.checkInvariants();
     }
 
+    /** Integers as plain two's-complement bytes: negative numbers sort after positive ones. */
+    static final class UnflippedIntegers extends KeyEncoding<Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        byte[] encode(Object key) {
+            int x = (Integer) key;
+            return new byte[] {(byte) (x >>> 24), (byte) (x >>> 16), (byte) (x >>> 8), (byte) x};
+        }
+
+        @Override
+        Integer decode(byte[] b, int off, int len) {
+            return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8)
+                    | (b[off + 3] & 0xFF);
+        }
+
+        @Override
+        Comparator<? super Integer> comparator() {
+            return null;
+        }
+    }
+
+    @Test
+    void anEncodingThatBreaksItsContractIsCaughtByTheInvariantCheck() {
+        MasstreeMap<Integer, Integer> m = MasstreeMap.<Integer, Integer>builder()
+                .encoding(new UnflippedIntegers()).build();
+        m.put(1, 1);
+        m.checkInvariants();
+        m.put(-1, -1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, m::checkInvariants);
+        assertTrue(e.getMessage().contains("disagrees with the map's order"), e.getMessage());
+    }
+
     @Test
     void nodeWidthsAndComparatorsAreValidated() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
