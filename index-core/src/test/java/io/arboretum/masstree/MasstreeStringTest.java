@@ -1,0 +1,101 @@
+package io.arboretum.masstree;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link MasstreeMap} with {@code String} keys through its natural-order constructor: the built-in
+ * encoding keeps {@link String#compareTo} order (UTF-16 code units: surrogates sort below
+ * U+E000..U+FFFF, U+0000 below every other unit, a prefix before its extensions), and the map
+ * matches {@code TreeMap} on keys sharing 8, 16 and 24-byte prefixes.
+ */
+class MasstreeStringTest {
+
+    private static final long SEED = Long.getLong("arboretum.test.seed", 0x57A1L);
+
+    @Test
+    void encodingOrderEqualsCompareTo() {
+        Random rnd = new Random(SEED);
+        List<String> keys = MasstreeKeys.stringKeys(400, rnd);
+        keys.addAll(List.of("", "\u0000", "\u0000\u0000", "a", "a\u0000", "a\u0001", "\ud800", "\udbff\udfff",
+                "\ue000", "\uffff", "\u007f", "\u0080", "\u07ff", "\u0800", "abcdefgh", "abcdefgh\u0000"));
+        for (String a : keys) {
+            byte[] ea = KeyEncoding.Utf16.INSTANCE.encode(a);
+            assertEquals(a, KeyEncoding.Utf16.INSTANCE.decode(ea, 0, ea.length), "round trip");
+            for (String b : keys) {
+                byte[] eb = KeyEncoding.Utf16.INSTANCE.encode(b);
+                assertEquals(Integer.signum(a.compareTo(b)), Integer.signum(Arrays.compareUnsigned(ea, eb)),
+                        "order of '" + a + "' and '" + b + "'");
+            }
+        }
+        for (long x : new long[] {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE}) {
+            for (long y : new long[] {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE}) {
+                assertEquals(Long.signum(Long.compare(x, y)), Integer.signum(Arrays.compareUnsigned(
+                        KeyEncoding.Int64.INSTANCE.encode(x), KeyEncoding.Int64.INSTANCE.encode(y))));
+            }
+        }
+    }
+
+    @Test
+    void randomOperationsMatchTreeMap() {
+        for (int width : MasstreeBytesTest.WIDTHS) {
+            long seed = SEED + width;
+            Random rnd = new Random(seed);
+            MasstreeMap<String, Integer> m = MasstreeMap.<String, Integer>builder().nodeWidth(width).build();
+            TreeMap<String, Integer> ref = new TreeMap<>();
+            List<String> pool = MasstreeKeys.stringKeys(500, rnd);
+            for (int i = 0; i < 15_000; i++) {
+                String k = pool.get(rnd.nextInt(pool.size()));
+                String what = "seed " + seed + " width " + width + " op " + i + " key '" + k + "'";
+                switch (rnd.nextInt(9)) {
+                    case 0: case 1: case 2:
+                        assertEquals(ref.put(k, i), m.put(k, i), what);
+                        break;
+                    case 3: case 4:
+                        assertEquals(ref.remove(k), m.remove(k), what);
+                        break;
+                    case 5:
+                        assertEquals(ref.get(k), m.get(k), what);
+                        break;
+                    case 6:
+                        assertEquals(ref.ceilingEntry(k), m.ceilingEntry(k), what);
+                        assertEquals(ref.lowerEntry(k), m.lowerEntry(k), what);
+                        break;
+                    case 7:
+                        assertEquals(ref.higherKey(k), m.higherKey(k), what);
+                        assertEquals(ref.floorKey(k), m.floorKey(k), what);
+                        break;
+                    default:
+                        String k2 = pool.get(rnd.nextInt(pool.size()));
+                        String lo = k.compareTo(k2) <= 0 ? k : k2;
+                        String hi = lo.equals(k) ? k2 : k;
+                        assertEquals(new ArrayList<>(ref.subMap(lo, false, hi, true).descendingMap().entrySet()),
+                                new ArrayList<>(m.subMap(lo, false, hi, true).descendingMap().entrySet()), what);
+                        break;
+                }
+            }
+            assertEquals(ref, m);
+            assertEquals(new ArrayList<>(ref.keySet()), new ArrayList<>(m.keySet()));
+            m.checkInvariants();
+            while (!ref.isEmpty()) {
+                assertEquals(ref.pollLastEntry(), m.pollLastEntry());
+                if (!ref.isEmpty()) {
+                    assertEquals(ref.pollFirstEntry(), m.pollFirstEntry());
+                }
+            }
+            assertTrue(m.isEmpty());
+            assertNull(m.comparator(), "String keys are in natural ordering");
+            m.checkInvariants();
+            assertEquals(1, m.nodeCounts()[0] + m.nodeCounts()[1], "nodes left after polling everything");
+        }
+    }
+}
