@@ -13,7 +13,9 @@ class OffHeapPointLincheckTest : PointOperations(Indexes.offHeap())
 class OffHeapConditionalLincheckTest : ConditionalOperations(Indexes.offHeap())
 
 /** [ComputeOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
-class OffHeapComputeLincheckTest : ComputeOperations(Indexes.offHeap())
+class OffHeapComputeLincheckTest : ComputeOperations(Indexes.offHeap()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /** [NavigationOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
 class OffHeapNavigationLincheckTest : NavigationOperations(Indexes.offHeap())
@@ -49,13 +51,17 @@ class OffHeapSubMapReadLincheckTest : SubMapReadOperations(Indexes.offHeap())
 class OffHeapHeadMapReadLincheckTest : HeadMapReadOperations(Indexes.offHeap())
 
 /** [TailMapReadOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
-class OffHeapTailMapReadLincheckTest : TailMapReadOperations(Indexes.offHeap())
+class OffHeapTailMapReadLincheckTest : TailMapReadOperations(Indexes.offHeap()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /** [DescendingSubMapReadOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
 class OffHeapDescendingSubMapReadLincheckTest : DescendingSubMapReadOperations(Indexes.offHeap())
 
 /** [RedistributionOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
-class OffHeapRedistributionLincheckTest : RedistributionOperations(Indexes.offHeap())
+class OffHeapRedistributionLincheckTest : RedistributionOperations(Indexes.offHeap()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /** [RootSplitOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
 class OffHeapRootSplitLincheckTest : RootSplitOperations(Indexes.offHeap())
@@ -64,7 +70,9 @@ class OffHeapRootSplitLincheckTest : RootSplitOperations(Indexes.offHeap())
 class OffHeapLeafSplitLincheckTest : LeafSplitOperations(Indexes.offHeap())
 
 /** [MergeRaceOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
-class OffHeapMergeRaceLincheckTest : MergeRaceOperations(Indexes.offHeap())
+class OffHeapMergeRaceLincheckTest : MergeRaceOperations(Indexes.offHeap()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /** [CrossLeafOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
 class OffHeapCrossLeafLincheckTest : CrossLeafOperations(Indexes.offHeap())

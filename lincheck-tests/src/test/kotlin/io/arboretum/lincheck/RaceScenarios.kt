@@ -168,6 +168,9 @@ abstract class SplitMergeOperations(index: IndexUnderTest<NavigableMap<Long, Lon
     override val specification: Class<*> get() = SplitMergeSpecification::class.java
     override val actorsBefore: Int get() = 0
 
+    /** Eight scenarios: the class is cheap (three operations), and its fractions are the suite's measure of both changes at once. */
+    override val modelCheckingIterations: Int get() = 8
+
     /** `get(key)`. */
     @Operation
     fun get(@Param(gen = IntGen::class, conf = "0:15") key: Int): Long? = op("get($key)") { map[key.toLong()] }
