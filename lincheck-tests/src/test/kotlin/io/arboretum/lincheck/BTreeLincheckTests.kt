@@ -86,4 +86,6 @@ class BTreeCrossLeafLincheckTest : CrossLeafOperations(Indexes.btree())
 class BTreePollRaceLincheckTest : PollRaceOperations(Indexes.btree())
 
 /** [SplitMergeOperations] on [io.arboretum.btree.ConcurrentBTreeMap]. */
-class BTreeSplitMergeLincheckTest : SplitMergeOperations(Indexes.btree())
+class BTreeSplitMergeLincheckTest : SplitMergeOperations(Indexes.btree()) {
+    override val structureGoal: Double get() = 0.30
+}

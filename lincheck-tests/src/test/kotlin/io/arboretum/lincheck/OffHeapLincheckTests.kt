@@ -81,4 +81,6 @@ class OffHeapCrossLeafLincheckTest : CrossLeafOperations(Indexes.offHeap())
 class OffHeapPollRaceLincheckTest : PollRaceOperations(Indexes.offHeap())
 
 /** [SplitMergeOperations] on [io.arboretum.btree.OffHeapLongBTreeMap.asMap]. */
-class OffHeapSplitMergeLincheckTest : SplitMergeOperations(Indexes.offHeap())
+class OffHeapSplitMergeLincheckTest : SplitMergeOperations(Indexes.offHeap()) {
+    override val structureGoal: Double get() = 0.30
+}

@@ -161,7 +161,8 @@ class PollRaceSpecification : PollRaceOperations(Indexes.specification())
  * removed, leaving [0 2 4 6] [8 10] [12 14] in `ConcurrentBTreeMap` (the off-heap tree, which
  * merges a leaf left with two keys, keeps [8 10 12 14]); operations on keys 0..15. A put of an odd
  * key below 8 splits the full left leaf while a remove from one of the two-key leaves merges them,
- * so both structure changes run concurrently with other operations in most scenarios.
+ * so both structure changes run concurrently with other operations in most scenarios. Only writes:
+ * each returns the previous value, which is what observes the other thread's changes.
  */
 abstract class SplitMergeOperations(index: IndexUnderTest<NavigableMap<Long, Long>>) :
     LongMapScenario(index, { m -> ascending(m, 0..14 step 2); m[11L] = valueOf(11); m.remove(11L) }) {
@@ -170,10 +171,6 @@ abstract class SplitMergeOperations(index: IndexUnderTest<NavigableMap<Long, Lon
 
     /** Eight scenarios: the class is cheap (three operations), and its fractions are the suite's measure of both changes at once. */
     override val modelCheckingIterations: Int get() = 8
-
-    /** `get(key)`. */
-    @Operation
-    fun get(@Param(gen = IntGen::class, conf = "0:15") key: Int): Long? = op("get($key)") { map[key.toLong()] }
 
     /** `put(key, value)`, which splits. */
     @Operation
