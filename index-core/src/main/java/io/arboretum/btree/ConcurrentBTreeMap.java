@@ -529,12 +529,19 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * folded away by the JIT, in production.
      */
     private static void injectError(String site) {
+        // The body lives out of line so that this guard stays a few bytes of bytecode: the JIT
+        // inlines by bytecode size, and a larger guard would change what gets inlined around it.
         if (TestHooks.ENABLED) {
-            String armed = injectErrorAt;
-            if (site.equals(armed)) {
-                injectErrorAt = null;
-                throw new OutOfMemoryError("injected by a test at " + site);
-            }
+            throwIfArmed(site);
+        }
+    }
+
+    /** The test-only body of {@link #injectError}. */
+    private static void throwIfArmed(String site) {
+        String armed = injectErrorAt;
+        if (site.equals(armed)) {
+            injectErrorAt = null;
+            throw new OutOfMemoryError("injected by a test at " + site);
         }
     }
 
@@ -1129,30 +1136,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             injectError(ERROR_IN_LEAF_SPLIT);
             int cnt = n.n;
             s.high = n.high;
-            boolean linked = false;
-            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
-                // The fault: s is reachable, unlatched and empty, before it gets its entries.
-                s.next = n.next;
-                n.next = s;
-                linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
-                if (p != null) {
-                    pHeld = false;
-                    p.unlockExclusive();
-                }
-                linked = true;
+            // Test hooks stay small guards with their bodies out of line (see injectError).
+            boolean linked = TestHooks.ENABLED && publishBeforeFillFault(p, pi, n, s, sep, sepPfx, newRoot, c);
+            if (linked) {
+                pHeld = false;
             }
-            int moved = cnt - at;
-            if (n.pfx != null) {
-                System.arraycopy(n.pfx, at, s.pfx, 0, moved);
-            }
-            if (n.keys != null) {
-                System.arraycopy(n.keys, at, s.keys, 0, moved);
-                java.util.Arrays.fill(n.keys, at, cnt, null);
-            }
-            System.arraycopy(n.vals, at, s.vals, 0, moved);
-            java.util.Arrays.fill(n.vals, at, cnt, null);
-            s.n = moved;
-            n.n = at;
+            int moved = moveUpperHalf(n, s, at, cnt);
             n.high = sep;
             // Keys below sep stay in n: a new key with ins <= at is below n's old key at (= sep),
             // except for an append (at == cnt), where the new key itself is the separator.
@@ -1163,10 +1152,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             } else {
                 insertAt(s, moved, ins - at, key, kp, value, c);
             }
-            if (TestHooks.ENABLED && TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
-                // The fault: n is released holding only the lower half, with no link to s anywhere yet.
+            if (TestHooks.ENABLED && unlockBeforeLinkFault(n)) {
                 nHeld = false;
-                n.unlockExclusive();
             }
             if (!linked) {
                 s.next = n.next;
@@ -1187,6 +1174,56 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 p.unlockExclusive();
             }
         }
+    }
+
+    /**
+     * Moves entries {@code at..cnt-1} of the latched full leaf {@code n} to the empty sibling
+     * {@code s} and truncates {@code n}; returns how many moved.
+     */
+    private static int moveUpperHalf(Leaf n, Leaf s, int at, int cnt) {
+        int moved = cnt - at;
+        if (n.pfx != null) {
+            System.arraycopy(n.pfx, at, s.pfx, 0, moved);
+        }
+        if (n.keys != null) {
+            System.arraycopy(n.keys, at, s.keys, 0, moved);
+            java.util.Arrays.fill(n.keys, at, cnt, null);
+        }
+        System.arraycopy(n.vals, at, s.vals, 0, moved);
+        java.util.Arrays.fill(n.vals, at, cnt, null);
+        s.n = moved;
+        n.n = at;
+        return moved;
+    }
+
+    /**
+     * The seeded fault {@link #SPLIT_PUBLISH_BEFORE_FILL}, when active: links the still-empty,
+     * unlatched sibling {@code s} and releases the parent, and returns true; otherwise false.
+     */
+    private boolean publishBeforeFillFault(Inner p, int pi, Leaf n, Leaf s, Object sep, long sepPfx,
+                                           Inner newRoot, KeyCodec c) {
+        if (!TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL)) {
+            return false;
+        }
+        s.next = n.next;
+        n.next = s;
+        linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
+        if (p != null) {
+            p.unlockExclusive();
+        }
+        return true;
+    }
+
+    /**
+     * The seeded fault {@link #SPLIT_UNLOCK_BEFORE_LINK}, when active: releases {@code n} holding
+     * only the lower half, with no link to its sibling anywhere yet, and returns true.
+     */
+    private static boolean unlockBeforeLinkFault(Leaf n) {
+        if (!TestHooks.faultActive(SPLIT_UNLOCK_BEFORE_LINK)) {
+            return false;
+        }
+        n.unlockExclusive();
+        return true;
     }
 
     /**

@@ -88,29 +88,20 @@ class MasstreeSortedLoadTest {
     }
 
     @Test
-    void ascendingLoadIsFasterThanPuts() {
+    void ascendingLoadBuildsTheSameMapAsIndividualPuts() {
+        // Speed is measured by JMH in the benchmarks module, not asserted here: a timed test
+        // fails on a loaded machine without any change in the code.
         List<Map.Entry<String, Integer>> load = new ArrayList<>();
         for (int i = 0; i < 200_000; i++) {
             load.add(Map.entry(String.format("user%019d", i * 7L), i));
         }
-        long best = Long.MAX_VALUE;
-        long bestPuts = Long.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
-            MasstreeMap<String, Integer> a = new MasstreeMap<>();
-            long t0 = System.nanoTime();
-            a.putAllSorted(load);
-            long t1 = System.nanoTime();
-            MasstreeMap<String, Integer> b = new MasstreeMap<>();
-            for (Map.Entry<String, Integer> e : load) {
-                b.put(e.getKey(), e.getValue());
-            }
-            long t2 = System.nanoTime();
-            best = Math.min(best, t1 - t0);
-            bestPuts = Math.min(bestPuts, t2 - t1);
-            assertEquals(b, a);
+        MasstreeMap<String, Integer> a = new MasstreeMap<>();
+        a.putAllSorted(load);
+        MasstreeMap<String, Integer> b = new MasstreeMap<>();
+        for (Map.Entry<String, Integer> e : load) {
+            b.put(e.getKey(), e.getValue());
         }
-        System.out.printf("putAllSorted of 200k keys: %.1f ms; the same puts one by one: %.1f ms (%.2fx)%n",
-                best / 1e6, bestPuts / 1e6, (double) bestPuts / best);
-        assertTrue(best < bestPuts, "putAllSorted was not faster than individual puts");
+        assertEquals(b, a);
+        a.checkInvariants();
     }
 }
