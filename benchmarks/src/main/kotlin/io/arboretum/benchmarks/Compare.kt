@@ -61,7 +61,7 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
     override fun help(context: Context): String = """Runs the comparison job: every registered implementation against
         ${Implementations.BASELINE}, each cell in separate JVMs (forks), and writes index.html, results.json and
         results.csv. quick (default): YCSB A-F, Long keys, zipfian, aged regime, 2 forks, memory at 1M.
-        full: every benchmark in both regimes, memory at 1M and 10M.""".trimIndent()
+        full: every benchmark in both regimes (string-key suite included), memory at 1M and 10M.""".trimIndent()
 
     private val profile by option("--profile", help = "quick (default) or full").choice("quick", "full").default("quick")
     private val impls by option("--impls", help = "implementations, comma-separated (default: all of ${Implementations.names.joinToString()})")
@@ -115,12 +115,18 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
  *   close together in time and ratios are taken within a round. Memory at 1M entries.
  * - `full`: JMH's own forks (2 by default), 2 × 1 s warm-up and 3 × 1 s measured: YCSB A–F on
  *   `Long` and string keys, uniform and zipfian, and the read microbenchmarks (get, 100-entry
- *   scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries.
+ *   scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries;
+ *   and the string-key suite ([StringKeyBenchmark] `get` and `scan100` in both regimes,
+ *   [StringKeyPutBenchmark]; YCSB-style, URL-like and 16-byte `byte[]` keys, 1M each), which is
+ *   not in the quick profile because it would take the quick job past 5 minutes.
  *
  * Options: see [CompareCommand] (`--help` lists them).
  */
 object Compare {
     private const val CHILD = "--child"
+
+    /** Suite name of [StringKeyBenchmark] and [StringKeyPutBenchmark] cells; their distribution column is the key shape. */
+    const val STRING_KEYS: String = "string-keys"
 
     /** Measured iterations per fork in the quick profile. */
     private const val QUICK_MEASURED = 2
@@ -334,7 +340,14 @@ object Compare {
         val impls = s.impls.toTypedArray()
         val regimes = s.regimes.map { it.id }.toTypedArray()
         fun run(include: String, threads: Int, suite: String, withRegime: Boolean, vararg params: Pair<String, Array<String>>) {
-            val names = if (suite == "ycsb-string") impls.filter { Implementations.byName(it).supportsStrings } else impls.toList()
+            val names = when (suite) {
+                "ycsb-string" -> impls.filter { Implementations.byName(it).supportsStrings }
+                STRING_KEYS -> impls.filter {
+                    val i = Implementations.byName(it)
+                    if (params.any { (k, v) -> k == "shape" && v.contains(KeyShape.BYTES16.id) }) i.supportsBytes else i.supportsStrings
+                }
+                else -> impls.toList()
+            }
             if (names.isEmpty()) return
             val b = OptionsBuilder().include(include).param("impl", *names.toTypedArray()).forks(s.forks).threads(threads)
                 .warmupIterations(2).warmupTime(TimeValue.milliseconds(s.iteration.toLong()))
@@ -363,6 +376,14 @@ object Compare {
             run(PutMicroBenchmark::class.java.name + ".putAll", t, "micro", false)
         }
         run(ReadMicroBenchmark::class.java.name + ".mixedZipfian", 2, "micro", true)
+        // String and byte[] keys (1M of each shape): get and scan100 at every thread count, bulk put.
+        // byte[] keys run apart, on the implementations that take them.
+        val strings = arrayOf(KeyShape.YCSB.id, KeyShape.URL.id)
+        val bytes = arrayOf(KeyShape.BYTES16.id)
+        for (t in s.threads) for (m in listOf("get", "scan100")) for (shapes in listOf(strings, bytes)) {
+            run(StringKeyBenchmark::class.java.name + ".$m$", t, STRING_KEYS, true, "shape" to shapes)
+        }
+        for (shapes in listOf(strings, bytes)) run(StringKeyPutBenchmark::class.java.name + ".put", 1, STRING_KEYS, false, "shape" to shapes)
         return out
     }
 
@@ -373,15 +394,20 @@ object Compare {
     internal fun toForkRows(results: Collection<RunResult>, suite: String): List<ForkRow> = results.flatMap { r ->
         val p = r.params
         val method = p.benchmark.substringAfterLast('.')
-        val perSecond: (Double) -> Double = if (method == "putAll") {
+        // Single-shot benchmarks (bulk puts) time one fill of `size` keys: turned into puts per second.
+        val perSecond: (Double) -> Double = if (p.mode == org.openjdk.jmh.annotations.Mode.SingleShotTime) {
             val size = p.getParam("size").toDouble();
             { ms -> size / (ms / 1000.0) }
         } else {
             { it }
         }
         val workload = if (suite.startsWith("ycsb")) p.getParam("workload") else method
-        val distribution = if (suite.startsWith("ycsb")) p.getParam("distribution") else
-            if (method == "mixedZipfian") "zipfian" else "uniform"
+        val distribution = when {
+            suite.startsWith("ycsb") -> p.getParam("distribution")
+            suite == STRING_KEYS -> p.getParam("shape")
+            method == "mixedZipfian" -> "zipfian"
+            else -> "uniform"
+        }
         val regime = p.getParam("regime") ?: "-"
         r.benchmarkResults.map { fork ->
             val median = ThroughputResult.median(fork.iterationResults.map { perSecond(it.primaryResult.score) })

@@ -3,8 +3,10 @@ package io.arboretum.benchmarks
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.btree.OffHeapLongCursor
+import io.arboretum.masstree.MasstreeMap
 import org.mapdb.DBMaker
 import org.mapdb.Serializer
+import java.util.Arrays
 import java.util.concurrent.ConcurrentNavigableMap
 import java.util.concurrent.ConcurrentSkipListMap
 
@@ -121,7 +123,8 @@ internal class OffHeapLongIndex(private val map: OffHeapLongBTreeMap) : LongInde
 
 /**
  * One index under test: a name used on command lines and in reports, and factories for the
- * two key types the benchmarks use plus the primitive-long face.
+ * three key types the benchmarks use (`Long`, `String`, `byte[]` in unsigned lexicographic
+ * order) plus the primitive-long face.
  */
 class Implementation internal constructor(
     /** Short name used in `@Param`, on command lines and in reports. */
@@ -131,9 +134,13 @@ class Implementation internal constructor(
     private val longs: () -> OpenMap<Long, Long>,
     private val strings: (() -> OpenMap<String, String>)?,
     private val primitive: (() -> LongIndex)? = null,
+    private val bytes: (() -> OpenMap<ByteArray, String>)? = null,
 ) {
     /** Whether this implementation takes `String` keys (the off-heap map takes `long` keys only). */
     val supportsStrings: Boolean get() = strings != null
+
+    /** Whether this implementation takes `byte[]` keys in unsigned lexicographic order. */
+    val supportsBytes: Boolean get() = bytes != null
 
     /** A new empty map with `Long` keys and values. */
     fun newLongMap(): OpenMap<Long, Long> = longs()
@@ -141,6 +148,13 @@ class Implementation internal constructor(
     /** A new empty map with `String` keys and values; fails for an index without [supportsStrings]. */
     fun newStringMap(): OpenMap<String, String> =
         strings?.invoke() ?: throw UnsupportedOperationException("$name takes long keys only, not String keys")
+
+    /**
+     * A new empty map with `byte[]` keys in unsigned lexicographic order (as
+     * `Arrays.compareUnsigned`) and `String` values; fails for an index without [supportsBytes].
+     */
+    fun newBytesMap(): OpenMap<ByteArray, String> =
+        bytes?.invoke() ?: throw UnsupportedOperationException("$name takes no byte[] keys in this registry")
 
     /** A new empty primitive-long index: the implementation's own if it has one, else its map. */
     fun newLongIndex(): LongIndex = primitive?.invoke() ?: MapLongIndex(longs())
@@ -164,11 +178,19 @@ object Implementations {
             BASELINE, "java.util.concurrent.ConcurrentSkipListMap (JDK baseline)",
             { plain(ConcurrentSkipListMap<Long, Long>()) },
             { plain(ConcurrentSkipListMap<String, String>()) },
+            bytes = { plain(ConcurrentSkipListMap<ByteArray, String>(Arrays::compareUnsigned)) },
         ),
         Implementation(
             "btree", "io.arboretum.btree.ConcurrentBTreeMap (Arboretum, on-heap B+tree)",
             { plain(ConcurrentBTreeMap<Long, Long>()) },
             { plain(ConcurrentBTreeMap<String, String>()) },
+            bytes = { plain(ConcurrentBTreeMap<ByteArray, String>(ConcurrentBTreeMap.unsignedBytesComparator())) },
+        ),
+        Implementation(
+            "masstree", "io.arboretum.masstree.MasstreeMap (Arboretum, trie of B+trees over 8-byte key slices)",
+            { plain(MasstreeMap<Long, Long>()) },
+            { plain(MasstreeMap<String, String>()) },
+            bytes = { plain(MasstreeMap.forBytes<String>()) },
         ),
         Implementation(
             "offheap", "io.arboretum.btree.OffHeapLongBTreeMap, primitive long API (Arboretum, off-heap)",
@@ -185,6 +207,7 @@ object Implementations {
             "treemap-rwlock", "java.util.TreeMap behind a ReentrantReadWriteLock",
             { plain(LockedTreeMap<Long, Long>()) },
             { plain(LockedTreeMap<String, String>()) },
+            bytes = { plain(LockedTreeMap<ByteArray, String>(Arrays::compareUnsigned)) },
         ),
         Implementation(
             "mapdb", "org.mapdb.BTreeMap 3.1.0 in a heap memoryDB",
@@ -206,6 +229,9 @@ object Implementations {
     val stringNames: List<String> get() = all.filter { it.supportsStrings }.map { it.name }
 
     private fun offHeapMap(map: OffHeapLongBTreeMap) = OpenMap(map.asMap(), { map.bytesReserved() }) { map.close() }
+
+    /** The names of the implementations that take `byte[]` keys. */
+    val bytesNames: List<String> get() = all.filter { it.supportsBytes }.map { it.name }
 
     /** The implementation called [name]; the exception lists the valid names. */
     fun byName(name: String): Implementation =

@@ -28,6 +28,9 @@ class LockedTreeMap<K : Any, V : Any> private constructor(
     /** An empty map ordered by the keys' natural order. */
     constructor() : this(TreeMap<K, V>(), ReentrantReadWriteLock(), null)
 
+    /** An empty map ordered by [comparator] (for `byte[]` keys, which have no natural order). */
+    constructor(comparator: Comparator<in K>) : this(TreeMap<K, V>(comparator), ReentrantReadWriteLock(), null)
+
     /** The `TreeMap` view this map stands for; call only under the lock. */
     private fun view(): NavigableMap<K, V> = shape?.invoke(core) ?: core
 

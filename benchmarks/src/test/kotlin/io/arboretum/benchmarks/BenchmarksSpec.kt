@@ -87,6 +87,65 @@ class BenchmarksSpec : FunSpec({
         }
     }
 
+    for (impl in Implementations.all.filter { it.supportsBytes }) {
+        test("${impl.name}: byte[] map agrees with TreeMap in unsigned order") {
+            impl.newBytesMap().use { open ->
+                val m = open.map
+                val model = TreeMap<ByteArray, String>(java.util.Arrays::compareUnsigned)
+                val rnd = SplittableRandom(5)
+                repeat(2_000 * scale) {
+                    // Short keys over a few byte values, so prefixes, 0x00 and 0xFF (unsigned order) occur.
+                    val k = ByteArray(rnd.nextInt(0, 12)) { listOf(0, 1, 0x7F, 0x80, 0xFF)[rnd.nextInt(5)].toByte() }
+                    m.put(k, "v$it") shouldBe model.put(k, "v$it")
+                }
+                m.size shouldBe model.size
+                m.keys.map { it.toList() } shouldBe model.keys.map { it.toList() }
+                val from = model.keys.elementAt(model.size / 2)
+                m.tailMap(from).keys.take(20).map { it.toList() } shouldBe model.tailMap(from).keys.take(20).map { it.toList() }
+            }
+        }
+    }
+
+    test("key shapes: distinct keys, documented lengths, equal keys on every call") {
+        val n = 20_000L * scale
+        for (shape in KeyShape.entries) withClue(shape) {
+            val keys = (0 until n).map { shape.key(it) }
+            val distinct = keys.map { if (it is ByteArray) it.toList() else it }.toSet()
+            distinct.size shouldBe n.toInt()
+            (if (shape.bytes) shape.key(7).let { (it as ByteArray).toList() } else shape.key(7)) shouldBe
+                (if (shape.bytes) (keys[7] as ByteArray).toList() else keys[7])
+            val lengths = keys.map { StringKeyBenchmark.keyLength(it) }
+            when (shape) {
+                KeyShape.YCSB -> keys.all { (it as String).startsWith("user") && it.length in 5..23 } shouldBe true
+                KeyShape.URL -> {
+                    (lengths.min() >= 56 && lengths.max() <= 99) shouldBe true
+                    keys.all { (it as String).startsWith("https://host-") && it.all { c -> c.code < 0x80 } } shouldBe true
+                }
+                KeyShape.BYTES16 -> lengths.all { it == 16 } shouldBe true
+            }
+        }
+        KeyShape.urlKey(4).let { KeyShape.urlKey(5).startsWith(it) } shouldBe true
+        runCatching { KeyShape.of("nope") }.exceptionOrNull()!!.message!! shouldContain "bytes16"
+    }
+
+    test("string-key benchmarks: impls take the key types, and one without them is skipped with a message") {
+        for (c in listOf(StringKeyBenchmark::class.java, StringKeyPutBenchmark::class.java)) {
+            val impls = c.getDeclaredField("impl").getAnnotation(Param::class.java).value.toList()
+            withClue(c.simpleName) {
+                Implementations.stringNames.containsAll(impls) shouldBe true
+                Implementations.bytesNames.containsAll(impls) shouldBe true
+            }
+        }
+        runCatching { openForShape("offheap", KeyShape.URL) }.exceptionOrNull()!!.message!! shouldContain "skipped"
+        runCatching { openForShape("mapdb", KeyShape.BYTES16) }.exceptionOrNull()!!.message!! shouldContain "skipped"
+    }
+
+    test("memory harness measures string-shaped keys") {
+        val r = MemoryFootprint.measureShapeHere("masstree", 1_000, KeyShape.URL)
+        r.entries shouldBe 1_000L
+        r.heapBytesPerEntry.isNaN() shouldBe false
+    }
+
     test("LockedTreeMap views: descending, bounded, and iteration across batches") {
         val m = LockedTreeMap<Int, Int>()
         for (k in 999 downTo 0) m[k] = -k
