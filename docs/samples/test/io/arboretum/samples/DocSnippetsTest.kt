@@ -65,6 +65,7 @@ class DocSnippetsTest {
         QuickStart.main(arrayOf())
         OffHeapHits.main(arrayOf())
         GettingStarted.main(arrayOf())
+        MasstreeGuide.main(arrayOf())
     }
 
     /** The complete Kotlin programs run. */
