@@ -1,5 +1,6 @@
 package io.arboretum.btree;
 
+import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.TestHooks;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ final class OffHeapFaultProbe {
         races.put(OffHeapLongBTreeMap.FAULT_SPLIT_PUBLISH_BEFORE_FILL, ms -> stableKeysUnderChurn(ms, 40));
         races.put(OffHeapLongBTreeMap.FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH, OffHeapFaultProbe::twoInserters);
         races.put(OffHeapLongBTreeMap.FAULT_POLL_UNLATCHED, OffHeapFaultProbe::twoPollers);
-        races.put(OffHeapLongBTreeMap.FAULT_MERGE_REUSE_WITHOUT_EPOCH, OffHeapFaultProbe::poisonedChurn);
+        races.put(OffHeapLongBTreeMap.FAULT_MERGE_REUSE_WITHOUT_EPOCH, OffHeapFaultProbe::reuseWhilePinned);
         boolean control = args.length > 0 && args[0].equals("control");
         for (Map.Entry<String, Race> e : races.entrySet()) {
             if (control) {
@@ -228,38 +229,29 @@ final class OffHeapFaultProbe {
         return null;
     }
 
-    /** Stable keys read while a writer merges and splits nodes, freed nodes poisoned. */
-    static String poisonedChurn(long millis) throws Exception {
-        OffHeapLongBTreeMap m = OffHeapLongBTreeMap.builder().nodeCapacity(4).mergeThreshold(3)
-                .debugPoisonFreedNodes(true).build();
-        int n = 400;
-        for (long k = 0; k < n; k += 2) {
-            m.put(k, k * 7, ABSENT);
-        }
-        return race(millis, stop -> {
-            while (!stop.get()) {
-                for (long k = 1; k < n; k += 2) {
-                    m.put(k, k * 7, ABSENT);
-                }
-                for (long k = n - 1; k > 0; k -= 2) {
+    /**
+     * A reader stays pinned (as every operation is for its whole duration) while this thread
+     * merges nodes away and splits new ones: no node retired meanwhile may be handed out again
+     * before the reader unpins. Deterministic, so it needs no lucky interleaving; Lincheck cannot
+     * see this fault, because outside the poison mode a reused node's version keeps counting and
+     * a stale reader's validation fails anyway (see the class essay and docs/lincheck-coverage.md).
+     */
+    static String reuseWhilePinned(long millis) {
+        try (OffHeapLongBTreeMap m = OffHeapLongBTreeMap.builder().nodeCapacity(4).mergeThreshold(2).build()) {
+            for (long k = 0; k < 400; k++) {
+                m.put((k * 37) % 400, k, ABSENT);
+            }
+            try (EpochManager.Guard reader = m.epochManager().pin()) {
+                long before = m.reusedNodeCount();
+                for (long k = 399; k >= 0; k -= 2) {
                     m.remove(k, ABSENT);
                 }
-            }
-            return null;
-        }, stop -> {
-            while (!stop.get()) {
-                for (long k = n - 2; k >= 0; k -= 2) {
-                    long v = m.get(k, ABSENT);
-                    if (v != k * 7) {
-                        return "get(" + k + ") = " + v + " while present throughout";
-                    }
-                    long c = m.ceilingKey(k, ABSENT);
-                    if (c != k) {
-                        return "ceilingKey(" + k + ") = " + c + " while " + k + " present throughout";
-                    }
+                for (long k = 1; k < 400; k += 2) {
+                    m.put(k, k, ABSENT);
                 }
+                long reused = m.reusedNodeCount() - before;
+                return reused == 0 ? null : reused + " retired nodes were reused while a reader was pinned";
             }
-            return null;
-        });
+        }
     }
 }

@@ -10,41 +10,53 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 /**
- * Keeps `docs/lincheck-coverage.md` true: parses its table and compares it with the operations
- * classes (by reflection), with the Lincheck test subclasses found in the compiled test classes,
- * and with the subjects of [WeakConsistencyStressTest].
+ * Keeps `docs/lincheck-coverage.md` true. Its operations table is compared with the scenario
+ * classes (by reflection: their `@Operation` methods), with the `*LincheckTest` classes found in
+ * the compiled test classes (which index runs which scenario class), and with the subjects of
+ * [WeakConsistencyStressTest]. Its structure table is compared with the measured test classes:
+ * one row each, and a row claims at least 30% concurrent splits and merges in model checking
+ * exactly when its class asserts that goal on every run ([LincheckScenario.structureGoal]), so a
+ * claimed fraction that the scenarios stop reaching fails the build.
  */
 class CoverageTableTest {
-    private val table: Table = Table.parse(locateDoc())
+    private val doc: String = locateDoc()
+    private val operations: Table = Table.parse(doc, "Operation")
+    private val structure: Table = Table.parse(doc, "Test class")
+    private val tests: List<Pair<Class<*>, String>> = lincheckTests()
+    private val scenarioClasses: Set<Class<*>> = tests.map { it.first.superclass }.toSet()
 
-    /** The table's rows and the `@Operation` methods of each operations class are the same set. */
+    /** The table's rows and the `@Operation` methods of each scenario class are the same set. */
     @Test
     fun `every row names an existing operation and every operation has a row`() {
-        for (opsClass in OPERATIONS_CLASSES) {
-            val declared = opsClass.methods.filter { it.isAnnotationPresent(Operation::class.java) }.map { it.name }.toSortedSet()
-            val listed = table.rows.filter { it.cls == opsClass.simpleName }.map { it.checkedAs }.toSortedSet()
+        for (cls in scenarioClasses) {
+            val declared = cls.methods.filter { it.isAnnotationPresent(Operation::class.java) }.map { it.name }.toSortedSet()
+            val listed = operations.rows.filter { it.cell("Class") == cls.simpleName }.map { it.cell("Checked as") }.toSortedSet()
             assertEquals(declared, listed,
-                "docs/lincheck-coverage.md and the @Operation methods of ${opsClass.simpleName} disagree: " +
+                "docs/lincheck-coverage.md and the @Operation methods of ${cls.simpleName} disagree: " +
                     "only in the class ${declared - listed}, only in the table ${listed - declared}")
+        }
+        val known = scenarioClasses.map { it.simpleName }.toSet() + WeakConsistencyStressTest::class.java.simpleName
+        for (row in operations.rows) {
+            assertTrue(row.cell("Class") in known, "the table names ${row.cell("Class")}, which no *LincheckTest runs")
         }
     }
 
-    /** A Lincheck cell says "MC, stress" exactly when a test subclass runs that class on that index. */
+    /** A cell says "MC, stress" exactly when a test class runs that scenario class on that index. */
     @Test
-    fun `each Lincheck cell matches the test subclasses that exist`() {
-        val subclasses = lincheckSubclasses()
-        for (row in table.rows.filter { r -> OPERATIONS_CLASSES.any { it.simpleName == r.cls } }) {
-            for ((index, cell) in row.cells) {
-                val claimed = modesOf(cell, "${row.checkedAs}, column $index")
-                val actual = subclasses.filter { (cls, idx) -> idx == index && cls.operationsClass().simpleName == row.cls }
+    fun `each Lincheck cell matches the test classes that exist`() {
+        val indexes = operations.header.drop(3)
+        for (row in operations.rows.filter { r -> scenarioClasses.any { it.simpleName == r.cell("Class") } }) {
+            for (index in indexes) {
+                val cell = row.cell(index)
+                val claimed = modesOf(cell, "${row.cell("Checked as")}, column $index")
+                val actual = tests.filter { (cls, idx) -> idx == index && cls.superclass.simpleName == row.cell("Class") }
                     .flatMap { (cls, _) -> modesRunBy(cls) }.toSortedSet()
                 assertEquals(claimed, actual,
-                    "docs/lincheck-coverage.md says ${row.cls}.${row.checkedAs} runs on $index in modes $claimed; the test classes run $actual")
+                    "docs/lincheck-coverage.md says ${row.cell("Class")}.${row.cell("Checked as")} runs on $index in modes $claimed; the test classes run $actual")
             }
         }
-        // Every subclass found runs against a column of the table.
-        for ((cls, index) in subclasses) {
-            assertTrue(index in table.indexes, "${cls.simpleName} tests $index, which has no column in the table")
+        for ((cls, index) in tests) {
+            assertTrue(index in indexes, "${cls.simpleName} tests $index, which has no column in the table")
         }
     }
 
@@ -52,40 +64,64 @@ class CoverageTableTest {
     @Test
     fun `each weak-consistency cell matches the checker's subjects`() {
         val subjects = WeakConsistencyStressTest.subjects()
-        for (row in table.rows.filter { it.cls == WeakConsistencyStressTest::class.java.simpleName }) {
-            for ((index, cell) in row.cells) {
-                val subject = subjects.find { if (index == CONTROL) it.name.endsWith("(control)") else it.name == index }
+        for (row in operations.rows.filter { it.cell("Class") == WeakConsistencyStressTest::class.java.simpleName }) {
+            for (index in operations.header.drop(3)) {
+                val cell = row.cell(index)
+                val subject = subjects.find { if (index == Indexes.CONTROL) it.name.endsWith("(control)") else it.name == index }
                 val runs = subject != null &&
-                    (row.checkedAs in EVERY_SUBJECT || subject.scans.any { it.first == row.checkedAs })
+                    (row.cell("Checked as") in EVERY_SUBJECT || subject.scans.any { it.first == row.cell("Checked as") })
                 when {
-                    cell == "weak" -> assertTrue(runs, "the table says '${row.checkedAs}' is checked on $index, but the checker does not")
-                    cell.startsWith("—") -> assertTrue(!runs, "the checker runs '${row.checkedAs}' on $index, but the table says it does not")
-                    else -> throw AssertionError("unknown cell '$cell' in row ${row.checkedAs}, column $index")
+                    cell == "weak" -> assertTrue(runs, "the table says '${row.cell("Checked as")}' is checked on $index, but the checker does not")
+                    cell.startsWith("—") -> assertTrue(!runs, "the checker runs '${row.cell("Checked as")}' on $index, but the table says it does not")
+                    else -> throw AssertionError("unknown cell '$cell' in row ${row.cell("Checked as")}, column $index")
                 }
             }
         }
     }
 
-    /** The concrete `*LincheckTest` subclasses of the operations classes, each with the index it tests. */
-    private fun lincheckSubclasses(): List<Pair<Class<*>, String>> {
-        val dir = Path.of(MapOperations::class.java.protectionDomain.codeSource.location.toURI())
-            .resolve(MapOperations::class.java.packageName.replace('.', '/'))
+    /**
+     * The structure table has one row per measured test class, and claims the 30% goal in model
+     * checking (split and merge) exactly for the classes that assert it on every run.
+     */
+    @Test
+    fun `the structure table matches the measured test classes and their goals`() {
+        val measured = tests.map { it.first }.filter { it.getDeclaredConstructor().newInstance().let { t -> (t as LincheckScenario).measured } }
+        assertEquals(measured.map { it.simpleName }.toSortedSet(), structure.rows.map { it.cell("Test class") }.toSortedSet(),
+            "the structure table of docs/lincheck-coverage.md must list exactly the measured *LincheckTest classes")
+        for (row in structure.rows) {
+            val cls = measured.first { it.simpleName == row.cell("Test class") }
+            val goal = (cls.getDeclaredConstructor().newInstance() as LincheckScenario).structureGoal
+            val split = percent(row.cell("MC split"))
+            val merge = percent(row.cell("MC merge"))
+            val claimsGoal = split >= 30 && merge >= 30
+            assertEquals(goal >= 0.30, claimsGoal,
+                "${cls.simpleName}: the table shows MC split $split%, merge $merge%, but the class asserts a goal of ${goal * 100}% on every run")
+        }
+    }
+
+    /** A percentage cell as an integer; "—" (not measured) as -1. */
+    private fun percent(cell: String): Int = if (cell.trim() == "—") -1 else cell.trim().removeSuffix("%").trim().toIntOrNull()
+        ?: throw AssertionError("not a percentage: '$cell'")
+
+    /** The concrete `*LincheckTest` subclasses of [LincheckScenario], each with the index it tests. */
+    private fun lincheckTests(): List<Pair<Class<*>, String>> {
+        val dir = Path.of(LincheckScenario::class.java.protectionDomain.codeSource.location.toURI())
+            .resolve(LincheckScenario::class.java.packageName.replace('.', '/'))
         val found = ArrayList<Pair<Class<*>, String>>()
         Files.list(dir).use { files ->
             for (f in files) {
                 if (f.extension != "class" || '$' in f.nameWithoutExtension || !f.nameWithoutExtension.endsWith("LincheckTest")) continue
-                val cls = Class.forName(MapOperations::class.java.packageName + "." + f.nameWithoutExtension)
-                if (OPERATIONS_CLASSES.none { it.isAssignableFrom(cls) } || java.lang.reflect.Modifier.isAbstract(cls.modifiers)) continue
-                val instance = cls.getDeclaredConstructor().newInstance()
-                val index = cls.getMethod("getIndexName").invoke(instance) as String
-                found += cls to index
+                val cls = Class.forName(LincheckScenario::class.java.packageName + "." + f.nameWithoutExtension)
+                if (!LincheckScenario::class.java.isAssignableFrom(cls) || java.lang.reflect.Modifier.isAbstract(cls.modifiers)) continue
+                val instance = cls.getDeclaredConstructor().newInstance() as LincheckScenario
+                found += cls to instance.indexName
             }
         }
         assertTrue(found.isNotEmpty(), "found no *LincheckTest classes in $dir")
         return found
     }
 
-    /** The modes a cell claims: "MC, stress" gives both, "stress (c)" one, "— (a)" none. */
+    /** The modes a cell claims: "MC, stress" gives both, "— (a)" none. */
     private fun modesOf(cell: String, where: String): Set<String> {
         val text = cell.replace(Regex("""\([a-z]\)"""), "").trim()
         if (text == "—") return sortedSetOf()
@@ -101,37 +137,34 @@ class CoverageTableTest {
         if ("stressTest" in names) add(STRESS)
     }
 
-    /** The operations class ([OPERATIONS_CLASSES]) that this test class extends. */
-    private fun Class<*>.operationsClass(): Class<*> = OPERATIONS_CLASSES.first { it.isAssignableFrom(this) }
+    /** One row of a table, its cells by column name. */
+    private class Row(private val cells: Map<String, String>) {
+        fun cell(column: String): String = cells[column]?.trim('`') ?: throw AssertionError("no column '$column'")
+    }
 
-    /** One row: the operation as documented, its class, its method or scan name, and one cell per index. */
-    private class Row(val cls: String, val checkedAs: String, val cells: Map<String, String>)
-
-    /** The parsed coverage table. */
-    private class Table(val indexes: List<String>, val rows: List<Row>) {
+    /** A parsed table of the page: the one whose header starts with a given column. */
+    private class Table(val header: List<String>, val rows: List<Row>) {
         companion object {
-            fun parse(text: String): Table {
-                val lines = text.lines().map { it.trim() }.filter { it.startsWith("|") }
-                require(lines.size > 2) { "docs/lincheck-coverage.md has no table" }
-                fun cells(line: String) = line.trim('|').split('|').map { it.trim() }
-                val header = cells(lines[0])
-                require(header.take(3) == listOf("Operation", "Class", "Checked as")) { "unexpected table header $header" }
-                val indexes = header.drop(3)
-                val rows = lines.drop(2).map { line ->
+            fun parse(text: String, firstColumn: String): Table {
+                fun cells(line: String) = line.trim().trim('|').split('|').map { it.trim() }
+                val lines = text.lines().map { it.trim() }
+                val start = lines.indexOfFirst { it.startsWith("|") && cells(it).first() == firstColumn }
+                require(start >= 0) { "docs/lincheck-coverage.md has no table starting with column '$firstColumn'" }
+                val header = cells(lines[start])
+                val body = lines.drop(start + 2).takeWhile { it.startsWith("|") }
+                val rows = body.map { line ->
                     val c = cells(line)
                     require(c.size == header.size) { "row has ${c.size} cells, header ${header.size}: $line" }
-                    Row(c[1].trim('`'), c[2].trim('`'), indexes.zip(c.drop(3)).toMap())
+                    Row(header.zip(c).toMap())
                 }
-                return Table(indexes, rows)
+                return Table(header, rows)
             }
         }
     }
 
     private companion object {
-        const val CONTROL = "control"
         const val MC = "MC"
         const val STRESS = "stress"
-        val OPERATIONS_CLASSES = listOf(MapOperations::class.java, ViewOperations::class.java)
 
         /** Weak-consistency probes that every subject of the checker runs. */
         val EVERY_SUBJECT = setOf("size()", "putAll during scans")

@@ -1,7 +1,5 @@
 package io.arboretum.lincheck
 
-import org.jetbrains.lincheck.datastructures.Options
-
 /**
  * Sizes of every Lincheck and stress run in this module, derived from the system property
  * `arboretum.test.scale` (1 in CI, 10 under `-Pthorough`; Surefire passes it from the root POM).
@@ -28,18 +26,3 @@ internal object TestSizes {
     /** A plain count (rounds of a stress test, keys of a workload): [base] times the scale. */
     fun rounds(base: Int): Int = base * scale
 }
-
-/**
- * The scenario shape of every map and view test: two threads of three operations, two operations
- * before them and one after (on a prefilled map with node capacity 4, enough to split and merge
- * nodes inside a scenario), [iterations] scenarios and [invocations] runs of each at CI size,
- * scaled by [TestSizes], checked against [specification].
- */
-internal fun <O : Options<O, *>> O.mapScenarios(specification: Class<*>, iterations: Int, invocations: Int): O =
-    iterations(TestSizes.iterations(iterations))
-        .invocationsPerIteration(TestSizes.invocations(invocations))
-        .threads(2)
-        .actorsPerThread(3)
-        .actorsBefore(2)
-        .actorsAfter(1)
-        .sequentialSpecification(specification)

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
 /**
- * Proves that the structural check of [MapOperations] really runs after scenarios in both modes:
+ * Proves that the structural check of every [LincheckScenario] really runs after scenarios in both modes:
  * a map whose check always fails must make Lincheck fail. Without this, a `@Validate` hook that
  * Lincheck silently ignored would leave every index's invariants unchecked.
  */
@@ -19,7 +19,7 @@ class ValidationHookTest {
     fun `model checking runs the structural check`() {
         val e = assertThrows<LincheckAssertionError> {
             ModelCheckingOptions().iterations(1).invocationsPerIteration(10).threads(2).actorsPerThread(1)
-                .sequentialSpecification(MapSpecification::class.java).check(AlwaysCorruptMap::class)
+                .sequentialSpecification(PointSpecification::class.java).check(AlwaysCorruptMap::class)
         }
         assertTrue(e.message.orEmpty().contains(AlwaysCorruptMap.MESSAGE), e.message)
     }
@@ -29,15 +29,16 @@ class ValidationHookTest {
     fun `stress runs the structural check`() {
         val e = assertThrows<LincheckAssertionError> {
             StressOptions().iterations(1).invocationsPerIteration(10).threads(2).actorsPerThread(1)
-                .sequentialSpecification(MapSpecification::class.java).check(AlwaysCorruptMap::class)
+                .sequentialSpecification(PointSpecification::class.java).check(AlwaysCorruptMap::class)
         }
         assertTrue(e.message.orEmpty().contains(AlwaysCorruptMap.MESSAGE), e.message)
     }
 }
 
 /** A correct map whose structural check always reports corruption (not a test class itself). */
-class AlwaysCorruptMap : MapOperations(ConcurrentSkipListMap()) {
-    override fun checkStructure() = throw IllegalStateException(MESSAGE)
+class AlwaysCorruptMap : PointOperations(
+    IndexUnderTest(ConcurrentSkipListMap(), "broken", { throw IllegalStateException(MESSAGE) }, measured = false),
+) {
 
     /** The failure message the hook must surface. */
     companion object {

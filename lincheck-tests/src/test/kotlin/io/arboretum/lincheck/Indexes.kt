@@ -1,0 +1,106 @@
+package io.arboretum.lincheck
+
+import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.btree.OffHeapLongBTreeMap
+import java.util.Collections
+import java.util.NavigableMap
+import java.util.TreeMap
+import org.jetbrains.lincheck.datastructures.ManagedStrategyGuarantee
+import org.jetbrains.lincheck.datastructures.forClasses
+
+/**
+ * The maps the scenario classes run on. Each index of the project has a factory here and one file
+ * of one-line test classes (`BTreeLincheckTests.kt`, `OffHeapLincheckTests.kt`); the control has
+ * its own (`ControlLincheckTests.kt`).
+ */
+object Indexes {
+    /** The column name of [ConcurrentBTreeMap]. */
+    const val BTREE = "ConcurrentBTreeMap"
+
+    /** The column name of [OffHeapLongBTreeMap] (through its `asMap()` view). */
+    const val OFF_HEAP = "OffHeapLongBTreeMap"
+
+    /** The column name of the control. */
+    const val CONTROL = "control"
+
+    /** Keys per node in every scenario on a real tree: four, so a few writes split and merge. */
+    const val CAPACITY = 4
+
+    /**
+     * The merge threshold at [CAPACITY]. The two trees read it differently: [ConcurrentBTreeMap]
+     * rebalances a node left with *fewer* than this many keys (so 2 means a leaf left with one key;
+     * its default, `max(1, capacity / 4)` = 1, merges only emptied leaves), [OffHeapLongBTreeMap] a
+     * node left with *at most* this many (a leaf left with two). Either way most removals from a
+     * scenario's small tree merge or redistribute.
+     */
+    const val MERGE_THRESHOLD = 2
+
+    /**
+     * The sequential specification of the view classes: a `ConcurrentSkipListMap`, run on one
+     * thread. A view's conditional writes of a key outside its range differ between the JDK maps:
+     * `TreeMap`'s views inherit `Map.replace`, which returns null, while `ConcurrentSkipListMap`'s
+     * throw `IllegalArgumentException`, as the trees do (they replace `ConcurrentSkipListMap`).
+     */
+    fun viewSpecification(): IndexUnderTest<NavigableMap<Long, Long>> =
+        IndexUnderTest(java.util.concurrent.ConcurrentSkipListMap(), "specification", measured = false)
+
+    /** The control of the view classes: a `ConcurrentSkipListMap` behind one lock (see [viewSpecification]). */
+    fun viewControl(): IndexUnderTest<NavigableMap<Long, Long>> =
+        IndexUnderTest(Collections.synchronizedNavigableMap(java.util.concurrent.ConcurrentSkipListMap()), CONTROL, measured = false)
+
+    /** The sequential specification's map: a `TreeMap`, not measured. */
+    fun specification(): IndexUnderTest<NavigableMap<Long, Long>> = IndexUnderTest(TreeMap(), "specification", measured = false)
+
+    /**
+     * Positive control: a `TreeMap` behind one lock, linearizable by construction. If a check of
+     * the control fails, the scenario class (its operations, its specification, its sizes) is
+     * wrong, not an index.
+     */
+    fun control(): IndexUnderTest<NavigableMap<Long, Long>> =
+        IndexUnderTest(Collections.synchronizedNavigableMap(TreeMap()), CONTROL, measured = false)
+
+    /**
+     * [ConcurrentBTreeMap] at [capacity] and [mergeThreshold] (by default [CAPACITY] and
+     * [MERGE_THRESHOLD]), with its invariant check.
+     */
+    fun <K> btree(comparator: Comparator<in K>? = null, capacity: Int = CAPACITY, mergeThreshold: Int = MERGE_THRESHOLD): IndexUnderTest<NavigableMap<K, Long>> {
+        val m = ConcurrentBTreeMap.builder<K, Long>().nodeCapacity(capacity).mergeThreshold(mergeThreshold).comparator(comparator).build()
+        return IndexUnderTest(m, BTREE, m::checkInvariants)
+    }
+
+    /** Off-heap bytes one tree may reserve. */
+    private const val MAX_BYTES = 16L * 1024
+
+    /**
+     * A fresh [OffHeapLongBTreeMap] at [CAPACITY] and [MERGE_THRESHOLD] (Lincheck creates one per
+     * invocation), with its invariant check. Lincheck has no per-invocation teardown, so trees are
+     * never closed and their direct buffers are freed only when collected; each is capped at
+     * [MAX_BYTES] (a scenario's tree needs about 20 nodes of 80 bytes), or a `-Pthorough` run
+     * exhausts direct memory. Freed nodes are poisoned (`debugPoisonFreedNodes`), as a general
+     * allocator would reuse them, so a reader that trusts a reclaimed node fails visibly.
+     */
+    fun offHeap(): IndexUnderTest<NavigableMap<Long, Long>> {
+        val tree = OffHeapLongBTreeMap.builder().nodeCapacity(CAPACITY).mergeThreshold(MERGE_THRESHOLD)
+            .maxOffHeapBytes(MAX_BYTES).debugPoisonFreedNodes(true).build()
+        return IndexUnderTest(tree.asMap(), OFF_HEAP, tree::checkInvariants, listOf(OFF_HEAP_MEMORY))
+    }
+
+    /**
+     * Every access of [OffHeapLongBTreeMap] to off-heap memory goes through these private helpers,
+     * each a single VarHandle access to one 8-byte-aligned `long` (atomic in every access mode).
+     * Lincheck 3.7's model checker rejects the byte-buffer view handles inside them
+     * (`Unsupported VarHandle type: ...VarHandleByteArrayAsLongs$ByteBufferHandle`); treating each
+     * call as one atomic step lets it run the index, and it still switches threads between any two
+     * accesses: the granularity it uses for fields. Two seeded faults of the off-heap tree that model checking
+     * catches ([OffHeapSeededFaultTest]) show that these interleavings are explored. A
+     * helper added to the index without being listed here makes model checking fail with the
+     * error above, not pass silently.
+     */
+    private val OFF_HEAP_MEMORY: ManagedStrategyGuarantee = forClasses(OffHeapLongBTreeMap::class.java.name)
+        .methods("getLong", "setLong", "versionAcquire", "versionOpaque", "versionPlain", "setVersionRelease", "casVersion")
+        .treatAsAtomic()
+}
+
+/** A [ConcurrentBTreeMap] at [Indexes.CAPACITY] for the stress checkers that build their own maps. */
+internal fun <K, V> newBTree(): ConcurrentBTreeMap<K, V> =
+    ConcurrentBTreeMap.builder<K, V>().nodeCapacity(Indexes.CAPACITY).build()

@@ -1,0 +1,166 @@
+package io.arboretum.lincheck
+
+import io.arboretum.sync.TestHooks
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardOpenOption
+import org.jetbrains.lincheck.datastructures.ManagedStrategyGuarantee
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
+import org.jetbrains.lincheck.datastructures.StressOptions
+import org.jetbrains.lincheck.datastructures.Validate
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/**
+ * A map under test, as a scenario class receives it.
+ *
+ * @property map the map, empty
+ * @property name the column of `docs/lincheck-coverage.md` this index is listed under
+ * @property check the index's own structural check, run after every scenario; throws if broken
+ * @property guarantees what the model checker must be told about this index (see the off-heap tests)
+ * @property measured whether scenarios on this map are measured by [StructureProbe] (false for the
+ *     sequential specification and the controls, whose structure changes nothing)
+ */
+class IndexUnderTest<M>(
+    val map: M,
+    val name: String,
+    val check: () -> Unit = {},
+    val guarantees: List<ManagedStrategyGuarantee> = emptyList(),
+    val measured: Boolean = true,
+)
+
+/**
+ * The root of every scenario class of this module: the Lincheck tests (model checking and stress),
+ * the structural check after each scenario, and the structure probe.
+ *
+ * A *scenario class* (for instance [PointOperations]) declares a handful of `@Operation`s on a
+ * map it receives; its sequential specification is the same class over a `TreeMap`; a test is a
+ * one-line subclass that passes an index ([Indexes]). Each operation runs through [op], which
+ * tells the [StructureProbe] when it starts and ends.
+ *
+ * Scenario shape (every class): two threads of [actorsPerThread] operations, [actorsBefore]
+ * before them and one after, random arguments from the class's ranges.
+ *
+ * @param index the map under test and what goes with it
+ */
+abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
+    /** Measures this instance's structure changes, when a measured check created it. */
+    protected val probe = StructureProbe(index.measured)
+
+    /** The sequential specification: the same class over a `TreeMap`. */
+    protected abstract val specification: Class<*>
+
+    /** The index's name, as the columns of `docs/lincheck-coverage.md` call it. */
+    open val indexName: String get() = index.name
+
+    /** Scenarios per model-checking run at CI size. */
+    protected open val modelCheckingIterations: Int get() = 4
+
+    /** Interleavings explored per scenario at CI size. */
+    protected open val modelCheckingInvocations: Int get() = 50
+
+    /** Scenarios per stress run at CI size. */
+    protected open val stressIterations: Int get() = 3
+
+    /** Runs per scenario in stress at CI size. */
+    protected open val stressInvocations: Int get() = 50
+
+    /**
+     * The control only shows that the class and its specification agree, which one scenario of
+     * 30 runs does at CI size; the indexes get the full size.
+     */
+    private fun scaled(iterations: Int): Int = if (index.name == Indexes.CONTROL) 1 else iterations
+
+    private fun scaledInvocations(invocations: Int): Int = if (index.name == Indexes.CONTROL) 30 else invocations
+
+    /** Operations per thread in the parallel part. */
+    protected open val actorsPerThread: Int get() = 3
+
+    /** Operations before the parallel part. */
+    protected open val actorsBefore: Int get() = 2
+
+    /** Operations after the parallel part. */
+    protected open val actorsAfter: Int get() = 1
+
+    /** Runs [body] as one operation, labelled [label] (name and arguments) for the probe. */
+    protected inline fun <R> op(label: String, body: () -> R): R {
+        probe.begin(label)
+        try {
+            return body()
+        } finally {
+            probe.end()
+        }
+    }
+
+    /** Runs after every scenario (Lincheck's `@Validate`): the index's structural check. */
+    @Validate
+    fun validate() = index.check()
+
+    /** The model-checking configuration of this class, sized for CI and scaled by [TestSizes]. */
+    fun modelCheckingOptions(): ModelCheckingOptions {
+        val o = ModelCheckingOptions().shaped(scaled(modelCheckingIterations), scaledInvocations(modelCheckingInvocations)).addGuarantee(StructureProbe.IGNORED)
+        index.guarantees.forEach { o.addGuarantee(it) }
+        return o
+    }
+
+    /** The stress configuration of this class, sized for CI and scaled by [TestSizes]. */
+    fun stressOptions(): StressOptions = StressOptions().shaped(scaled(stressIterations), scaledInvocations(stressInvocations))
+
+    private fun <O : org.jetbrains.lincheck.datastructures.Options<O, *>> O.shaped(iterations: Int, invocations: Int): O =
+        iterations(TestSizes.iterations(iterations))
+            .invocationsPerIteration(TestSizes.invocations(invocations))
+            .threads(2)
+            .actorsPerThread(actorsPerThread)
+            .actorsBefore(actorsBefore)
+            .actorsAfter(actorsAfter)
+            .sequentialSpecification(specification)
+
+    /** Operations in every scenario of this class. */
+    val operationsPerScenario: Int get() = actorsBefore + 2 * actorsPerThread + actorsAfter
+
+    /**
+     * The least fraction of scenarios that must split, and merge, concurrently with another
+     * operation ([StructureProbe]) in model checking: 0.30 (the goal of issue 15) for the test
+     * classes whose measured fractions reach it (they override this), 0 for the others, which
+     * `docs/lincheck-coverage.md` lists with their measured fractions.
+     */
+    open val structureGoal: Double get() = 0.0
+
+    /** Whether the probe measures this class's scenarios (false for the specification and the controls). */
+    val measured: Boolean get() = index.measured
+
+    /** Model checking: every interleaving Lincheck explores, under sequential consistency. */
+    @Test
+    fun modelCheckingTest() = checked("MC") { modelCheckingOptions().check(this::class) }
+
+    /** Stress: real threads on real hardware, where the JVM memory model applies. */
+    @Test
+    fun stressTest() = checked("stress") { stressOptions().check(this::class) }
+
+    private fun checked(mode: String, check: () -> Unit) {
+        val active = TestHooks.declaredFaults().keys.filter { TestHooks.faultActive(it) }
+        assertTrue(active.isEmpty(), "a seeded fault is active during a normal check: $active")
+        val name = "${this::class.simpleName} $mode"
+        val started = System.nanoTime()
+        val f = StructureProbe.measure(name, operationsPerScenario, check)
+        ReportFiles.append("check-times.txt", "%s: %.1f s".format(name, (System.nanoTime() - started) / 1e9))
+        if (mode == "MC" && structureGoal > 0 && index.measured && TestHooks.ENABLED) {
+            assertTrue(f.split >= structureGoal && f.merge >= structureGoal,
+                "$f: below the goal of ${structureGoal * 100}% split and merge")
+        }
+    }
+}
+
+/** Files under `target/lincheck-reports/` that the checks append their measurements to. */
+internal object ReportFiles {
+    private val dir: Path = Path.of("target", "lincheck-reports")
+
+    /** Appends [line] to [file]. */
+    @Synchronized
+    fun append(file: String, line: String) {
+        val path = dir.resolve(file)
+        Files.createDirectories(path.parent)
+        Files.writeString(path, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+        println("[lincheck-report] $line")
+    }
+}
