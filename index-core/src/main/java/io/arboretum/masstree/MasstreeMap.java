@@ -249,6 +249,46 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** The largest node width accepted: the permutation word holds fifteen slot numbers. */
     public static final int MAX_NODE_WIDTH = 15;
 
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path behind
+    // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
+    // production, so the JIT removes every hook (see TestHooks).
+
+    /** Fault: {@code get} acts on what it read in a border node without validating its version. */
+    static final String GET_SKIP_VALIDATION = TestHooks.declareFault("masstree.get.skipValidation",
+            "get returns what it read optimistically in a border node without validating the node's version,"
+                    + " so a read torn by a concurrent insert, remove or split is returned");
+    /** Fault: {@code get} trusts a border node without checking its high fence. */
+    static final String GET_SKIP_FENCE_CHECK = TestHooks.declareFault("masstree.get.skipFenceCheck",
+            "get trusts the border node its descent reached without checking its high fence, so after a"
+                    + " split moved the key to the new right sibling it answers from the left node: null");
+    /** Fault: an insert into a free slot publishes the permutation first, and without a dirty mark. */
+    static final String INSERT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("masstree.insert.publishBeforeFill",
+            "an insert into a free slot takes the paper's shortcut of not marking the node dirty but stores"
+                    + " the new permutation before filling the slot, so a reader sees an entry whose slot still"
+                    + " holds an old key, or none, and validates it");
+    /** Fault: a split changes the node it splits without marking it SPLITTING. */
+    static final String SPLIT_SKIP_MARK = TestHooks.declareFault("masstree.split.skipSplitMark",
+            "a border split moves the upper half away, truncates the permutation and lowers the high fence"
+                    + " without marking the node SPLITTING, so its version does not change and a reader that"
+                    + " read the old fences and the new permutation validates a node that lost its key");
+    /** Fault: an empty border node is unlinked without being marked DELETED. */
+    static final String REMOVE_SKIP_DELETED_MARK = TestHooks.declareFault("masstree.remove.skipDeletedMark",
+            "a removal that unlinks an empty border node gives its range to the left neighbour but unlocks it"
+                    + " without the DELETED bit, so a writer that reached it before locks it, finds its fences"
+                    + " still holding the key and inserts into a node no reader will visit again: the put is lost");
+    /** Fault: navigation validates each border node it leaves alone, not all together at the end. */
+    static final String NAVIGATE_VALIDATE_ALONE = TestHooks.declareFault("masstree.navigate.validateAlone",
+            "ceiling/floor/higher/lower/first/last and batch copies validate each border node when they"
+                    + " leave it and forget it, instead of validating every node passed together at the end,"
+                    + " so the answer combines states of different instants (a key inserted behind is missed"
+                    + " while one removed ahead is no longer seen)");
+    /** Fault: a poll trusts the entry its walk found without checking the node again under the lock. */
+    static final String POLL_SKIP_RECHECK = TestHooks.declareFault("masstree.poll.skipRecheck",
+            "pollFirst/pollLast lock the border node holding the entry their walk found but neither check its"
+                    + " version nor validate the walk again, and report the entry read as removed: two polls of"
+                    + " the same end return the same entry");
+
     /** Slots (border nodes) and separators (interior nodes) per node. */
     private final int width;
     /** The top layer: keys by their first 8 bytes. */
@@ -1297,7 +1337,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 // stale), so it is bounds-checked and acted on only once changed(v) says the node
                 // did not change since v, which makes it one consistent state, the one at v.
                 boolean low = aboveLow(n, s, c);
-                boolean high = belowHigh(n, s, c);
+                boolean high = belowHigh(n, s, c)
+                        || (TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_FENCE_CHECK));
                 Border nx = n.nextAcquire();
                 found = null;
                 link = false;
@@ -1322,7 +1363,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         }
                     }
                 }
-                if (n.changed(v)) {
+                if (n.changed(v) && !(TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_VALIDATION))) {
                     continue; // a writer got in: read the node again (it may have split)
                 }
                 if (!low) {
@@ -1469,7 +1510,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
         byte cls = (byte) c;
         if (cnt < n.slices.length) {
-            n.markInsert();
+            if (TestHooks.ENABLED && TestHooks.faultActive(INSERT_PUBLISH_BEFORE_FILL)) {
+                n.setPermPlain(permInsert(perm, pos)); // and no markInsert: readers trust the node
+            } else {
+                n.markInsert();
+            }
             n.fill(permSlot(perm, cnt), s, cls, suf, value);
             // No reader sees the slot or the permutation before the unlock: n has been dirty since
             // markInsert, so readers wait in stableVersion or fail changed(v) until the unlock's
@@ -1542,7 +1587,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         r.highC = n.highC;
         r.setNextRelease(n.nextAcquire());
 
-        n.markSplit();
+        if (!(TestHooks.ENABLED && TestHooks.faultActive(SPLIT_SKIP_MARK))) {
+            n.markSplit();
+        }
         for (int i = keep; i < cnt; i++) {
             n.clear(permSlot(perm, i));
         }
@@ -1810,7 +1857,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     }
                 }
             } finally {
-                if (unlinked) {
+                if (unlinked && !(TestHooks.ENABLED && TestHooks.faultActive(REMOVE_SKIP_DELETED_MARK))) {
                     n.unlockDeleted();
                 } else {
                     n.unlock();
@@ -2017,6 +2064,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         lm.markSplit();
                         removeAt(u, pos);
                         gone = true;
+                        if (TestHooks.ENABLED) {
+                            TestHooks.recordEvent(TestHooks.MERGE);
+                        }
                         emptied = cnt == 1;
                     } finally {
                         if (gone) {
@@ -2109,6 +2159,21 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             nodes[size] = n;
             vers[size++] = v;
+        }
+
+        /**
+         * Seeded fault {@code masstree.navigate.validateAlone} only: validates the last node recorded
+         * on its own and drops it from the final validation.
+         *
+         * @return whether it validated
+         */
+        boolean forgetLast() {
+            Node n = nodes[size - 1];
+            if (n.changed(vers[size - 1])) {
+                return false;
+            }
+            nodes[--size] = null;
+            return true;
         }
 
         /** Whether every node read is unchanged (skipping {@code except}). */
@@ -2248,6 +2313,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
             }
             Border nx = n.nextAcquire();
+            if (TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_VALIDATE_ALONE) && !w.forgetLast()) {
+                throw RESTART;
+            }
             if (nx == null) {
                 return false;
             }
@@ -2322,6 +2390,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             if (n.lowC < 0) {
                 return false;
+            }
+            if (TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_VALIDATE_ALONE) && !w.forgetLast()) {
+                throw RESTART;
             }
             // Move left: the node whose next is n. Recording it with the version under which its
             // next was n makes the final validation prove the two were neighbours at that instant.
@@ -2437,13 +2508,14 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             Border n = w.hit;
             Object old = null;
             boolean emptied = false;
+            boolean unchecked = TestHooks.ENABLED && TestHooks.faultActive(POLL_SKIP_RECHECK);
             n.lock();
             try {
-                if (((n.versionPlain() ^ w.hitVersion) & ~LOCKED) == 0) {
+                if (unchecked || ((n.versionPlain() ^ w.hitVersion) & ~LOCKED) == 0) {
                     // From here readers of n wait; if the rest of the walk still holds, the entry
                     // is the first (last) of the range at this instant.
                     n.markInsert();
-                    if (w.validate(n)) {
+                    if (unchecked || w.validate(n)) {
                         long perm = n.perm;
                         int cnt = permCount(perm);
                         for (int pos = 0; pos < cnt; pos++) {
@@ -2458,6 +2530,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
             } finally {
                 n.unlock();
+            }
+            if (unchecked && old == null) {
+                old = w.vals[0]; // the faulty poll reports the entry it read as removed
             }
             if (old != null) {
                 count.decrement();
