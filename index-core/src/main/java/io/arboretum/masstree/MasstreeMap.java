@@ -207,10 +207,10 @@ import java.util.concurrent.atomic.LongAdder;
  * finish; both pause with {@code retryPause}: 32 spins, then a {@link Thread#yield()} per round,
  * however long it lasts, and never park (a reader parked a millisecond at a time falls behind
  * writers that keep changing its nodes). Writers waiting for a lock, by contrast, pause with
- * {@link HybridLatch#backOff(int)}, which parks after its spins and yields. Writers hold a border node only for the few stores of one
- * change (a split, also while it locks the parents). A batch copy spans several nodes, so after a
- * few failed validations it collects fewer entries, down to one. Unlike
- * {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
+ * {@link HybridLatch#backOff(int)}, which parks after its spins and yields. Writers hold a border
+ * node only for the few stores of one change (a split, also while it locks the parents). A batch
+ * copy spans several nodes, so after a few failed validations it collects fewer entries, down to
+ * one. Unlike {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
  * theory without bound, by writers that change its node again and again.
  *
  * <p><b>Untrusted reads.</b> Code that reads a node optimistically treats every value as untrusted
