@@ -231,6 +231,17 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link java.util.concurrent} package promises). Nodes are never reused: the garbage collector
  * frees unlinked ones once no reader holds them, so no epochs are needed.
  *
+ * <p><b>Seeded faults.</b> For the project's Lincheck kit, six realistic mistakes are compiled in
+ * behind {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started
+ * with {@code -Darboretum.testHooks=true}, so the JIT removes them): an insert that does not check
+ * the node's fences again under the lock, an insert that publishes its permutation before filling
+ * the slot, or does not check the node was unlinked, a split that links its sibling before filling
+ * it, an unlink that does not mark the node DELETED, and a poll that does not check again under the
+ * lock. Each is declared, with what goes wrong, where the constants are
+ * ({@code TestHooks.declareFault}); splits and unlinks of border nodes and layers are counted
+ * ({@code TestHooks.recordEvent}) so tests can measure how often their scenarios change the
+ * structure.
+ *
  * <p><b>Notation</b> for locals: {@code n} a border node, {@code p} parent, {@code s} sibling,
  * {@code l} a left neighbour, {@code v} a version, {@code k} the key's bytes, {@code off} the
  * offset of the current layer's slice in {@code k}, {@code sl}/{@code c} a composite (slice and
@@ -254,35 +265,31 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
     // production, so the JIT removes every hook (see TestHooks).
 
-    /** Fault: {@code get} acts on what it read in a border node without validating its version. */
-    static final String GET_SKIP_VALIDATION = TestHooks.declareFault("masstree.get.skipValidation",
-            "get returns what it read optimistically in a border node without validating the node's version,"
-                    + " so a read torn by a concurrent insert, remove or split is returned");
-    /** Fault: {@code get} trusts a border node without checking its high fence. */
-    static final String GET_SKIP_FENCE_CHECK = TestHooks.declareFault("masstree.get.skipFenceCheck",
-            "get trusts the border node its descent reached without checking its high fence, so after a"
-                    + " split moved the key to the new right sibling it answers from the left node: null");
+    /** Fault: an insert checks the fences of the node it locked but not whether it was unlinked. */
+    static final String INSERT_SKIP_DELETED_CHECK = TestHooks.declareFault("masstree.insert.skipDeletedCheck",
+            "an insert that locked the border node its descent found checks the node's fences but not its"
+                    + " DELETED bit, so when a removal unlinked the emptied node meanwhile (its fences unchanged)"
+                    + " the key goes into a node that no reader or writer reaches any more: the put is lost");
+    /** Fault: an insert writes into the node its descent found without checking it again under the lock. */
+    static final String INSERT_SKIP_FENCE_RECHECK = TestHooks.declareFault("masstree.insert.skipFenceRecheck",
+            "an insert locks the border node its optimistic descent found and writes into it without checking,"
+                    + " under the lock, that the node is still live and its fences still hold the key, so after a"
+                    + " concurrent split moved the key's range right the key lands in the wrong node and is lost");
     /** Fault: an insert into a free slot publishes the permutation first, and without a dirty mark. */
     static final String INSERT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("masstree.insert.publishBeforeFill",
             "an insert into a free slot takes the paper's shortcut of not marking the node dirty but stores"
                     + " the new permutation before filling the slot, so a reader sees an entry whose slot still"
                     + " holds an old key, or none, and validates it");
-    /** Fault: a split changes the node it splits without marking it SPLITTING. */
-    static final String SPLIT_SKIP_MARK = TestHooks.declareFault("masstree.split.skipSplitMark",
-            "a border split moves the upper half away, truncates the permutation and lowers the high fence"
-                    + " without marking the node SPLITTING, so its version does not change and a reader that"
-                    + " read the old fences and the new permutation validates a node that lost its key");
+    /** Fault: a split links the new sibling into the parent before filling it. */
+    static final String SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("masstree.split.publishBeforeFill",
+            "a border split links the new right sibling into the parent (or a new root) and releases the parent"
+                    + " before moving the upper half of the entries into it, so a reader routed to the sibling"
+                    + " finds it empty (and not dirty: nobody has locked it) where keys are present");
     /** Fault: an empty border node is unlinked without being marked DELETED. */
     static final String REMOVE_SKIP_DELETED_MARK = TestHooks.declareFault("masstree.remove.skipDeletedMark",
             "a removal that unlinks an empty border node gives its range to the left neighbour but unlocks it"
                     + " without the DELETED bit, so a writer that reached it before locks it, finds its fences"
                     + " still holding the key and inserts into a node no reader will visit again: the put is lost");
-    /** Fault: navigation validates each border node it leaves alone, not all together at the end. */
-    static final String NAVIGATE_VALIDATE_ALONE = TestHooks.declareFault("masstree.navigate.validateAlone",
-            "ceiling/floor/higher/lower/first/last and batch copies validate each border node when they"
-                    + " leave it and forget it, instead of validating every node passed together at the end,"
-                    + " so the answer combines states of different instants (a key inserted behind is missed"
-                    + " while one removed ahead is no longer seen)");
     /** Fault: a poll trusts the entry its walk found without checking the node again under the lock. */
     static final String POLL_SKIP_RECHECK = TestHooks.declareFault("masstree.poll.skipRecheck",
             "pollFirst/pollLast lock the border node holding the entry their walk found but neither check its"
@@ -1337,8 +1344,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 // stale), so it is bounds-checked and acted on only once changed(v) says the node
                 // did not change since v, which makes it one consistent state, the one at v.
                 boolean low = aboveLow(n, s, c);
-                boolean high = belowHigh(n, s, c)
-                        || (TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_FENCE_CHECK));
+                boolean high = belowHigh(n, s, c);
                 Border nx = n.nextAcquire();
                 found = null;
                 link = false;
@@ -1363,7 +1369,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         }
                     }
                 }
-                if (n.changed(v) && !(TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_VALIDATION))) {
+                if (n.changed(v)) {
                     continue; // a writer got in: read the node again (it may have split)
                 }
                 if (!low) {
@@ -1409,7 +1415,12 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Border n = borderFor(lay, s, c, at);
         for (int hops = 0; hops < MAX_HOPS; hops++) {
             n.lock();
-            if ((n.versionPlain() & DELETED) != 0 || !aboveLow(n, s, c)) {
+            if (TestHooks.ENABLED && TestHooks.faultActive(INSERT_SKIP_FENCE_RECHECK)) {
+                return n;
+            }
+            boolean deleted = (n.versionPlain() & DELETED) != 0
+                    && !(TestHooks.ENABLED && TestHooks.faultActive(INSERT_SKIP_DELETED_CHECK));
+            if (deleted || !aboveLow(n, s, c)) {
                 n.unlock();
                 throw RESTART;
             }
@@ -1567,6 +1578,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Border r = new Border(width, n.layer);
         int j = 0;
         boolean inRight = pos >= keep;
+        boolean early = TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL);
+        if (early) { // the sibling's low fence is its first composite: the new key's or the first moved one's
+            int f = inRight && pos == keep ? -1 : permSlot(perm, keep);
+            insertUp(n, r, f < 0 ? s : n.slices[f], f < 0 ? ord(cls) : ord(n.lens[f]));
+        }
         for (int i = keep; i <= cnt; i++) {
             if (inRight && i == pos) {
                 r.fill(j++, s, cls, suf, value);
@@ -1587,9 +1603,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         r.highC = n.highC;
         r.setNextRelease(n.nextAcquire());
 
-        if (!(TestHooks.ENABLED && TestHooks.faultActive(SPLIT_SKIP_MARK))) {
-            n.markSplit();
-        }
+        n.markSplit();
         for (int i = keep; i < cnt; i++) {
             n.clear(permSlot(perm, i));
         }
@@ -1605,7 +1619,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         if (TestHooks.ENABLED) {
             TestHooks.recordEvent(TestHooks.SPLIT);
         }
-        insertUp(n, r, r.lowS, r.lowC);
+        if (!early) {
+            insertUp(n, r, r.lowS, r.lowC);
+        }
     }
 
     /**
@@ -2161,21 +2177,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             vers[size++] = v;
         }
 
-        /**
-         * Seeded fault {@code masstree.navigate.validateAlone} only: validates the last node recorded
-         * on its own and drops it from the final validation.
-         *
-         * @return whether it validated
-         */
-        boolean forgetLast() {
-            Node n = nodes[size - 1];
-            if (n.changed(vers[size - 1])) {
-                return false;
-            }
-            nodes[--size] = null;
-            return true;
-        }
-
         /** Whether every node read is unchanged (skipping {@code except}). */
         boolean validate(Node except) {
             for (int i = 0; i < size; i++) {
@@ -2313,9 +2314,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
             }
             Border nx = n.nextAcquire();
-            if (TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_VALIDATE_ALONE) && !w.forgetLast()) {
-                throw RESTART;
-            }
             if (nx == null) {
                 return false;
             }
@@ -2390,9 +2388,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             if (n.lowC < 0) {
                 return false;
-            }
-            if (TestHooks.ENABLED && TestHooks.faultActive(NAVIGATE_VALIDATE_ALONE) && !w.forgetLast()) {
-                throw RESTART;
             }
             // Move left: the node whose next is n. Recording it with the version under which its
             // next was n makes the final validation prove the two were neighbours at that instant.
