@@ -1,9 +1,12 @@
 package io.arboretum.masstree;
 
+import io.arboretum.keys.KeyEncoder;
+import io.arboretum.keys.KeyEncoders;
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
+import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
@@ -26,17 +29,30 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link java.util.concurrent.ConcurrentSkipListMap} documents.
  *
  * <p><b>Keys.</b> The map is keyed by byte strings in unsigned lexicographic order; a typed key is
- * turned into one by an order-preserving encoding, so the map's order is the key type's order.
- * {@link #forBytes()} makes a map of {@code byte[]} keys whose {@link #comparator()} is
- * {@link #unsignedBytesComparator()} (as {@link Arrays#compareUnsigned(byte[], byte[])}). The
- * map keeps no reference to a caller's {@code byte[]} key: it stores the key's bytes (as slices and
- * a suffix copy), and every key it hands back is a fresh array, so callers may reuse or change
- * their arrays after a call. {@link #MasstreeMap()} orders keys by their natural ordering and
- * chooses the encoding by the class of the first key stored: {@code String} (in
- * {@link String#compareTo} order, that is UTF-16 code-unit order), {@code Long} or {@code Integer}.
- * A key of any other class throws {@link ClassCastException} naming the class. (These encodings
- * are the map's own until the shared encodings of {@code io.arboretum.keys} land; see
- * {@code KeyEncoding}.)
+ * turned into one by a {@link KeyEncoder} (an order-preserving encoding, {@code io.arboretum.keys}),
+ * so the map's order is the encoder's order and {@link #comparator()} reports it: {@code null} for
+ * the natural ordering of the built-in key types, the encoder's comparator otherwise.
+ * <ul>
+ *   <li>{@link #MasstreeMap()} orders keys by their natural ordering and chooses the encoder at the
+ *       first insert by the class of the first key, {@link KeyEncoders#forClass(Class)}: {@code String}
+ *       (in {@link String#compareTo} order, that is UTF-16 code-unit order), {@code Long},
+ *       {@code Integer}, {@code Short}, {@code Byte}, {@code Character}, {@code UUID} or
+ *       {@code Instant}. A key of another class throws {@link ClassCastException} naming the class
+ *       and saying how to supply an encoder; so does, afterwards, a key of another class than the
+ *       first.</li>
+ *   <li>{@link #MasstreeMap(KeyEncoder)} (or {@link Builder#keyEncoder(KeyEncoder)}) takes any
+ *       encoder, for instance a composite one from {@link KeyEncoders#composite} or
+ *       {@link KeyEncoders#tuple}. An encoder written by hand should be checked with
+ *       {@link KeyEncoders#verify} first; {@link #checkInvariants()} also catches one whose byte
+ *       order disagrees with its comparator, in tests.</li>
+ *   <li>{@link #forBytes()} makes a map of {@code byte[]} keys whose {@link #comparator()} is
+ *       {@link #unsignedBytesComparator()} (as {@link Arrays#compareUnsigned(byte[], byte[])}). The
+ *       map keeps no reference to a caller's {@code byte[]} key: it stores the key's bytes (as
+ *       slices and a suffix copy), and every key it hands back is a fresh array, so callers may
+ *       reuse or change their arrays after a call.</li>
+ * </ul>
+ * The map is serializable when its encoder is (every built-in one is); the stream holds the decoded
+ * keys, so it does not depend on the byte format.
  *
  * <p><b>Consistency</b>, as for {@code ConcurrentSkipListMap}: null keys and values are rejected;
  * single-key operations, navigation ({@code ceilingEntry}, {@code firstKey}, ...) and polls, on the
@@ -91,7 +107,19 @@ import java.util.concurrent.atomic.LongAdder;
  * (inserts, removals, value replacements) marks it dirty, so a validated read of a border node is a
  * snapshot of its whole content, fences and {@code next} link included. This is stricter than the
  * paper, which lets readers skip inserts into free slots: here it lets navigation and scans validate
- * several nodes together and be linearizable (below).
+ * several nodes together and be linearizable (below). In particular, no reader ever sees an insert
+ * before the writer unlocks: the node is dirty from before the slot is filled until the unlock,
+ * whose release store publishes the slot and the new permutation together.
+ *
+ * <p>What the word's parts are for. Readers act on LOCKED only by ignoring it, and on the dirty bits
+ * and DELETED; ROOT and BORDER have no reader in the algorithm (the kind of a node is its class, a
+ * layer's root is {@code Layer.root}): they are kept as the paper has them, and only
+ * {@code checkInvariants} reads ROOT. Likewise no code tells the two counters apart: readers compare
+ * whole words, so the split between insert and split counter only documents which kind of change
+ * happened. The insert counter has 26 bits; its overflow after 2<sup>26</sup> changes carries into
+ * the split counter, which is harmless for the same reason (every unlock after a change still
+ * produces a word no reader has seen, until the 58 counter bits wrap after 2<sup>58</sup> changes of
+ * one node, far beyond any reader's stay).
  *
  * <p><b>Correctness of a read does not depend on the interior nodes.</b> Descents through interior
  * nodes are optimistic and validated hop by hop, but only route: a border node reached for key
@@ -112,8 +140,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       new layer privately holding both keys (a chain of layers while they keep sharing whole
  *       slices), then mark {@code n} INSERTING and turn the slot into a link to it.</li>
  *   <li>Otherwise, if {@code n} has a free slot: mark it INSERTING, fill the first free slot (the
- *       slot listed at position {@code count} of the permutation), and publish it with one release
- *       store of the new permutation.</li>
+ *       slot listed at position {@code count} of the permutation) and store the new permutation;
+ *       the unlock publishes both (readers wait for a dirty node, or fail to validate it).</li>
  *   <li>Otherwise split (below), then unlock.</li>
  * </ol>
  *
@@ -136,8 +164,8 @@ import java.util.concurrent.atomic.LongAdder;
  * </ol>
  *
  * <p><b>Remove</b> of key {@code k}: lock its border node as for an insert, mark it INSERTING and
- * drop the slot from the permutation (one release store; the slot's value and suffix are cleared so
- * the collector can take them). If that empties the node, clean up lazily, after unlocking:
+ * drop the slot from the permutation (the slot's value and suffix are cleared so the collector can
+ * take them; the unlock publishes the change). If that empties the node, clean up lazily, after unlocking:
  * <ol>
  *   <li><em>Empty border node</em> {@code n}, not the leftmost of its layer: lock {@code n}, check
  *       it is still empty, find and lock its left neighbour {@code l} ({@code l.next == n}),
@@ -175,11 +203,14 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Progress.</b> Readers never block writers and never take a lock: a reader whose
  * validation fails reads again (from the same node when it only changed, from the top when it was
- * deleted or the key lies left of it) after a spin or a yield ({@code retryPause}), and waits out
- * dirty versions with {@link HybridLatch#backOff(int)}. Writers hold a border node only for the few stores of one
- * change (a split, also while it locks the parents). A batch copy spans several nodes, so after a
- * few failed validations it collects fewer entries, down to one. Unlike
- * {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
+ * deleted or the key lies left of it), and a reader that finds a node dirty waits for the writer to
+ * finish; both pause with {@code retryPause}: 32 spins, then a {@link Thread#yield()} per round,
+ * however long it lasts, and never park (a reader parked a millisecond at a time falls behind
+ * writers that keep changing its nodes). Writers waiting for a lock, by contrast, pause with
+ * {@link HybridLatch#backOff(int)}, which parks after its spins and yields. Writers hold a border
+ * node only for the few stores of one change (a split, also while it locks the parents). A batch
+ * copy spans several nodes, so after a few failed validations it collects fewer entries, down to
+ * one. Unlike {@code ConcurrentBTreeMap}, readers have no pessimistic fallback: a reader can be delayed, in
  * theory without bound, by writers that change its node again and again.
  *
  * <p><b>Untrusted reads.</b> Code that reads a node optimistically treats every value as untrusted
@@ -200,6 +231,17 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link java.util.concurrent} package promises). Nodes are never reused: the garbage collector
  * frees unlinked ones once no reader holds them, so no epochs are needed.
  *
+ * <p><b>Seeded faults.</b> For the project's Lincheck kit, six realistic mistakes are compiled in
+ * behind {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started
+ * with {@code -Darboretum.testHooks=true}, so the JIT removes them): an insert that does not check
+ * the node's fences again under the lock, an insert that publishes its permutation before filling
+ * the slot, or does not check the node was unlinked, a split that links its sibling before filling
+ * it, an unlink that does not mark the node DELETED, and a poll that does not check again under the
+ * lock. Each is declared, with what goes wrong, where the constants are
+ * ({@code TestHooks.declareFault}); splits and unlinks of border nodes and layers are counted
+ * ({@code TestHooks.recordEvent}) so tests can measure how often their scenarios change the
+ * structure.
+ *
  * <p><b>Notation</b> for locals: {@code n} a border node, {@code p} parent, {@code s} sibling,
  * {@code l} a left neighbour, {@code v} a version, {@code k} the key's bytes, {@code off} the
  * offset of the current layer's slice in {@code k}, {@code sl}/{@code c} a composite (slice and
@@ -218,25 +260,82 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** The largest node width accepted: the permutation word holds fifteen slot numbers. */
     public static final int MAX_NODE_WIDTH = 15;
 
+    // ------------------------------------------------------------------ seeded faults (tests only)
+    // Each is a realistic mistake compiled into the real code path behind
+    // "TestHooks.ENABLED && TestHooks.faultActive(NAME)"; ENABLED is a static final false in
+    // production, so the JIT removes every hook (see TestHooks).
+
+    /** Fault: an insert checks the fences of the node it locked but not whether it was unlinked. */
+    static final String INSERT_SKIP_DELETED_CHECK = TestHooks.declareFault("masstree.insert.skipDeletedCheck",
+            "an insert that locked the border node its descent found checks the node's fences but not its"
+                    + " DELETED bit, so when a removal unlinked the emptied node meanwhile (its fences unchanged)"
+                    + " the key goes into a node that no reader or writer reaches any more: the put is lost");
+    /** Fault: an insert writes into the node its descent found without checking it again under the lock. */
+    static final String INSERT_SKIP_FENCE_RECHECK = TestHooks.declareFault("masstree.insert.skipFenceRecheck",
+            "an insert locks the border node its optimistic descent found and writes into it without checking,"
+                    + " under the lock, that the node is still live and its fences still hold the key, so after a"
+                    + " concurrent split moved the key's range right the key lands in the wrong node and is lost");
+    /** Fault: an insert into a free slot publishes the permutation first, and without a dirty mark. */
+    static final String INSERT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("masstree.insert.publishBeforeFill",
+            "an insert into a free slot takes the paper's shortcut of not marking the node dirty but stores"
+                    + " the new permutation before filling the slot, so a reader sees an entry whose slot still"
+                    + " holds an old key, or none, and validates it");
+    /** Fault: a split links the new sibling into the parent before filling it. */
+    static final String SPLIT_PUBLISH_BEFORE_FILL = TestHooks.declareFault("masstree.split.publishBeforeFill",
+            "a border split links the new right sibling into the parent (or a new root) and releases the parent"
+                    + " before moving the upper half of the entries into it, so a reader routed to the sibling"
+                    + " finds it empty (and not dirty: nobody has locked it) where keys are present");
+    /** Fault: an empty border node is unlinked without being marked DELETED. */
+    static final String REMOVE_SKIP_DELETED_MARK = TestHooks.declareFault("masstree.remove.skipDeletedMark",
+            "a removal that unlinks an empty border node gives its range to the left neighbour but unlocks it"
+                    + " without the DELETED bit, so a writer that reached it before locks it, finds its fences"
+                    + " still holding the key and inserts into a node no reader will visit again: the put is lost");
+    /** Fault: a poll trusts the entry its walk found without checking the node again under the lock. */
+    static final String POLL_SKIP_RECHECK = TestHooks.declareFault("masstree.poll.skipRecheck",
+            "pollFirst/pollLast lock the border node holding the entry their walk found but neither check its"
+                    + " version nor validate the walk again, and report the entry read as removed: two polls of"
+                    + " the same end return the same entry");
+
     /** Slots (border nodes) and separators (interior nodes) per node. */
     private final int width;
     /** The top layer: keys by their first 8 bytes. */
     private final transient Layer top;
-    /** The key encoding; null until the first insert for natural-order maps. */
-    private transient volatile KeyEncoding<K> encoding;
+    /**
+     * The key encoder; null until the first insert of a map made by {@link #MasstreeMap()}, whose
+     * first key's class chooses it. Volatile: a thread that sees it sees it fully built.
+     */
+    private transient volatile KeyEncoder<K> encoder;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
-    /** Serializes the choice of the encoding at the first insert of a natural-order map. */
-    private final transient Object encodingLock = new Object();
+    /** Serializes the choice of the encoder at the first insert of a natural-order map. */
+    private final transient Object encoderLock = new Object();
 
     // ------------------------------------------------------------------ construction
 
     /**
-     * Creates an empty map ordered by the keys' natural ordering; the key encoding is chosen by the
-     * class of the first key stored ({@code String}, {@code Long} or {@code Integer}).
+     * Creates an empty map ordered by the keys' natural ordering; the key encoder is chosen at the
+     * first insert by the class of the first key, {@link KeyEncoders#forClass(Class)}
+     * ({@code String}, {@code Long}, {@code Integer}, {@code Short}, {@code Byte},
+     * {@code Character}, {@code UUID} or {@code Instant}). A key of another class throws
+     * {@link ClassCastException} naming it; for such keys use {@link #MasstreeMap(KeyEncoder)}, and
+     * for {@code byte[]} keys {@link #forBytes()}.
      */
     public MasstreeMap() {
         this(DEFAULT_NODE_WIDTH, null);
+    }
+
+    /**
+     * Creates an empty map whose keys are encoded, and ordered, by {@code encoder}: its
+     * {@link #comparator()} is the encoder's. The encoder must keep its contract (encoded byte
+     * order equals the key order, and decoding gives back an equal key), or the map misorders and
+     * loses keys; check one written by hand with {@link KeyEncoders#verify} over sample keys.
+     *
+     * @param encoder the key encoder, for instance {@link KeyEncoders#composite} for keys of two
+     *     fields
+     * @throws NullPointerException if {@code encoder} is null
+     */
+    public MasstreeMap(KeyEncoder<K> encoder) {
+        this(DEFAULT_NODE_WIDTH, Objects.requireNonNull(encoder, "null encoder"));
     }
 
     /**
@@ -244,7 +343,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      *
      * @param m the mappings to copy
      * @throws NullPointerException if {@code m} or any of its keys or values is null
-     * @throws ClassCastException if a key's class has no built-in encoding, or the keys are of
+     * @throws ClassCastException if a key's class has no built-in encoder, or the keys are of
      *     different classes
      */
     public MasstreeMap(Map<? extends K, ? extends V> m) {
@@ -254,40 +353,48 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     /**
      * Creates a map with the mappings and the ordering of {@code m}. The ordering must be one this
-     * map can encode: natural ordering ({@code m.comparator() == null}) or
-     * {@link #unsignedBytesComparator()} for {@code byte[]} keys.
+     * map can encode: natural ordering ({@code m.comparator() == null}),
+     * {@link #unsignedBytesComparator()} for {@code byte[]} keys, or the ordering of another
+     * {@code MasstreeMap} (whose encoder this map shares).
      *
      * @param m the sorted map whose mappings and ordering to copy
      * @throws NullPointerException if {@code m} or any of its keys or values is null
      * @throws IllegalArgumentException if {@code m} has another comparator
-     * @throws ClassCastException if a key's class has no built-in encoding
+     * @throws ClassCastException if a key's class has no built-in encoder
      */
-    @SuppressWarnings("unchecked")
     public MasstreeMap(SortedMap<K, ? extends V> m) {
-        this(DEFAULT_NODE_WIDTH, (KeyEncoding<K>) encodingForComparator(m.comparator()));
+        this(DEFAULT_NODE_WIDTH, encoderForOrderOf(m));
         putAll(m);
     }
 
-    MasstreeMap(int nodeWidth, KeyEncoding<K> encoding) {
+    MasstreeMap(int nodeWidth, KeyEncoder<K> encoder) {
         checkWidth(nodeWidth);
         this.width = nodeWidth;
-        this.encoding = encoding;
+        this.encoder = encoder;
         this.top = new Layer(0);
         Border root = new Border(nodeWidth, top);
         root.initRoot();
         top.setRootRelease(root);
     }
 
-    private static KeyEncoding<?> encodingForComparator(Comparator<?> c) {
+    /** The encoder of a sorted map's ordering: null for natural ordering (chosen at first insert). */
+    @SuppressWarnings("unchecked")
+    private static <K> KeyEncoder<K> encoderForOrderOf(SortedMap<K, ?> m) {
+        if (m instanceof MasstreeMap) {
+            return ((MasstreeMap<K, ?>) m).encoder;
+        }
+        Comparator<?> c = m.comparator();
         if (c == null) {
             return null;
         }
-        if (c == KeyEncoding.UnsignedOrder.INSTANCE) {
-            return KeyEncoding.Bytes.INSTANCE;
+        if (c == KeyEncoders.byteArrays().comparator()) {
+            return (KeyEncoder<K>) KeyEncoders.byteArrays();
         }
         throw new IllegalArgumentException("MasstreeMap orders keys by an order-preserving byte encoding and cannot"
-                + " take the comparator " + c + "; it accepts natural ordering (null) or"
-                + " MasstreeMap.unsignedBytesComparator() for byte[] keys");
+                + " take the comparator " + c + "; it accepts natural ordering (null),"
+                + " MasstreeMap.unsignedBytesComparator() for byte[] keys, or another MasstreeMap's ordering;"
+                + " for another order, implement io.arboretum.keys.KeyEncoder, pass it to"
+                + " new MasstreeMap<>(encoder) and putAll");
     }
 
     private static void checkWidth(int w) {
@@ -304,17 +411,19 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * @return a new map whose comparator is {@link #unsignedBytesComparator()}
      */
     public static <V> MasstreeMap<byte[], V> forBytes() {
-        return new MasstreeMap<>(DEFAULT_NODE_WIDTH, KeyEncoding.Bytes.INSTANCE);
+        return new MasstreeMap<>(DEFAULT_NODE_WIDTH, KeyEncoders.byteArrays());
     }
 
     /**
      * The comparator of a {@link #forBytes()} map: unsigned lexicographic order of {@code byte[]}
-     * keys, as {@link Arrays#compareUnsigned(byte[], byte[])}, a serializable singleton.
+     * keys, as {@link Arrays#compareUnsigned(byte[], byte[])}, a serializable singleton (the
+     * comparator of {@link KeyEncoders#byteArrays()}).
      *
      * @return the comparator
      */
+    @SuppressWarnings("unchecked")
     public static Comparator<byte[]> unsignedBytesComparator() {
-        return KeyEncoding.UnsignedOrder.INSTANCE;
+        return (Comparator<byte[]>) KeyEncoders.byteArrays().comparator();
     }
 
     /**
@@ -335,7 +444,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * @return a new builder
      */
     public static <V> Builder<byte[], V> bytesBuilder() {
-        return new Builder<>(KeyEncoding.Bytes.INSTANCE);
+        return new Builder<>(KeyEncoders.byteArrays());
     }
 
     /**
@@ -346,10 +455,10 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      */
     public static final class Builder<K, V> {
         private int nodeWidth = DEFAULT_NODE_WIDTH;
-        private KeyEncoding<K> encoding;
+        private KeyEncoder<K> encoder;
 
-        private Builder(KeyEncoding<K> encoding) {
-            this.encoding = encoding;
+        private Builder(KeyEncoder<K> encoder) {
+            this.encoder = encoder;
         }
 
         /**
@@ -366,9 +475,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             return this;
         }
 
-        /** Package-private seam (tests; later the public key encoders): the key encoding. */
-        Builder<K, V> encoding(KeyEncoding<K> e) {
-            this.encoding = Objects.requireNonNull(e, "encoding");
+        /**
+         * Sets the key encoder, as {@link MasstreeMap#MasstreeMap(KeyEncoder)} does (default: the
+         * natural ordering, the encoder chosen by the first key's class).
+         *
+         * @param encoder the key encoder
+         * @return this builder
+         * @throws NullPointerException if {@code encoder} is null
+         */
+        public Builder<K, V> keyEncoder(KeyEncoder<K> encoder) {
+            this.encoder = Objects.requireNonNull(encoder, "null encoder");
             return this;
         }
 
@@ -378,7 +494,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
          * @return a new, empty map with these settings
          */
         public MasstreeMap<K, V> build() {
-            return new MasstreeMap<>(nodeWidth, encoding);
+            return new MasstreeMap<>(nodeWidth, encoder);
         }
     }
 
@@ -450,11 +566,14 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             return (long) VERSION.get(this);
         }
 
-        /** Waits until no writer is in the middle of a change, and returns that version. */
+        /**
+         * Waits until no writer is in the middle of a change, and returns that version. The wait
+         * spins, then yields, and never parks ({@code retryPause}), however long the writer takes.
+         */
         final long stableVersion() {
             long v = versionAcquire();
             for (int round = 0; (v & DIRTY) != 0; round++) {
-                HybridLatch.backOff(round);
+                retryPause(round);
                 v = versionAcquire();
             }
             return v;
@@ -578,8 +697,12 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             initVersionPlain(BORDER | ROOT);
         }
 
-        void setPermRelease(long p) {
-            PERM.setRelease(this, p);
+        /**
+         * Under the lock, after {@code markInsert} or {@code markSplit}: a plain store, published
+         * by the unlock's release store (readers do not trust a dirty node).
+         */
+        void setPermPlain(long p) {
+            perm = p;
         }
 
         Border nextAcquire() {
@@ -885,34 +1008,69 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     private byte[] keyForRead(Object key) {
         Objects.requireNonNull(key, "null key");
-        KeyEncoding<K> e = encoding;
+        KeyEncoder<K> e = encoder;
         if (e == null) {
-            // Nothing was ever stored (the first insert decides the encoding before storing), so
+            // Nothing was ever stored (the first insert decides the encoder before storing), so
             // the map is empty; only check that the key's type could be a key at all.
-            KeyEncoding.builtInFor(key);
+            builtInFor(key);
             return null;
         }
-        return e.encode(key);
+        return encode(e, key);
     }
 
     @SuppressWarnings("unchecked")
     private byte[] keyForWrite(Object key) {
         Objects.requireNonNull(key, "null key");
-        KeyEncoding<K> e = encoding;
+        KeyEncoder<K> e = encoder;
         if (e == null) {
-            synchronized (encodingLock) {
-                e = encoding;
+            synchronized (encoderLock) {
+                e = encoder;
                 if (e == null) {
-                    e = (KeyEncoding<K>) KeyEncoding.builtInFor(key);
-                    encoding = e;
+                    e = (KeyEncoder<K>) builtInFor(key);
+                    encoder = e;
                 }
             }
         }
-        return e.encode(key);
+        return encode(e, key);
+    }
+
+    /**
+     * Encodes a key that comes in as an {@code Object}: checks its class first, so that an encoder
+     * written by hand never sees a key of another class.
+     */
+    @SuppressWarnings("unchecked")
+    private static <K> byte[] encode(KeyEncoder<K> e, Object key) {
+        Class<K> type = e.keyType();
+        if (!type.isInstance(key)) {
+            throw new ClassCastException("key of " + key.getClass().getName() + " is not a " + type.getName()
+                    + ", the key type of this MasstreeMap's encoder " + e);
+        }
+        return e.encode((K) key);
+    }
+
+    /**
+     * The built-in encoder of the natural ordering of {@code key}'s class.
+     *
+     * @throws ClassCastException naming the class and how to supply an encoder, if it has none
+     */
+    private static KeyEncoder<?> builtInFor(Object key) {
+        if (key instanceof byte[]) {
+            throw new ClassCastException("MasstreeMap() orders keys by their natural ordering and byte[] has none:"
+                    + " use MasstreeMap.forBytes() for byte[] keys in unsigned lexicographic order");
+        }
+        try {
+            return KeyEncoders.forClass(key.getClass());
+        } catch (IllegalArgumentException e) {
+            throw new ClassCastException("MasstreeMap() has no built-in key encoder for " + key.getClass().getName()
+                    + " (built in: String, Long, Integer, Short, Byte, Character, UUID, Instant, and byte[] through"
+                    + " MasstreeMap.forBytes()): implement io.arboretum.keys.KeyEncoder for it (or compose one with"
+                    + " KeyEncoders.composite or KeyEncoders.tuple), check it with KeyEncoders.verify, and pass it"
+                    + " to new MasstreeMap<>(encoder) or MasstreeMap.builder().keyEncoder(encoder)");
+        }
     }
 
     private K decode(byte[] k) {
-        return encoding.decode(k, 0, k.length);
+        return encoder.decode(k, 0, k.length);
     }
 
     /**
@@ -1130,14 +1288,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     }
 
     /**
-     * The order of keys: {@code null} for natural ordering, {@link #unsignedBytesComparator()} for
-     * {@code byte[]} keys.
+     * The order of keys, which is the order of the key encoder: {@code null} for the natural
+     * ordering of the built-in key types (and for an encoder of a natural ordering),
+     * {@link #unsignedBytesComparator()} for {@code byte[]} keys, the encoder's comparator
+     * otherwise.
      *
      * @return the comparator, or {@code null}
      */
     @Override
     public Comparator<? super K> comparator() {
-        KeyEncoding<K> e = encoding;
+        KeyEncoder<K> e = encoder;
         return e == null ? null : e.comparator();
     }
 
@@ -1189,6 +1349,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 found = null;
                 link = false;
                 if (low && high) {
+                    // Benign race: a plain read of a permutation that a writer may be changing (even torn);
+                    // its slots are bounds-checked, and it is acted on only if the version validates after.
                     long perm = n.perm;
                     int cnt = safeCount(n, perm);
                     int pos = lowerBound(n, perm, cnt, s, c);
@@ -1253,7 +1415,12 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Border n = borderFor(lay, s, c, at);
         for (int hops = 0; hops < MAX_HOPS; hops++) {
             n.lock();
-            if ((n.versionPlain() & DELETED) != 0 || !aboveLow(n, s, c)) {
+            if (TestHooks.ENABLED && TestHooks.faultActive(INSERT_SKIP_FENCE_RECHECK)) {
+                return n;
+            }
+            boolean deleted = (n.versionPlain() & DELETED) != 0
+                    && !(TestHooks.ENABLED && TestHooks.faultActive(INSERT_SKIP_DELETED_CHECK));
+            if (deleted || !aboveLow(n, s, c)) {
                 n.unlock();
                 throw RESTART;
             }
@@ -1354,10 +1521,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
         byte cls = (byte) c;
         if (cnt < n.slices.length) {
-            n.markInsert();
+            if (TestHooks.ENABLED && TestHooks.faultActive(INSERT_PUBLISH_BEFORE_FILL)) {
+                n.setPermPlain(permInsert(perm, pos)); // and no markInsert: readers trust the node
+            } else {
+                n.markInsert();
+            }
             n.fill(permSlot(perm, cnt), s, cls, suf, value);
-            // One release store of the permutation publishes the filled slot.
-            n.setPermRelease(permInsert(perm, pos));
+            // No reader sees the slot or the permutation before the unlock: n has been dirty since
+            // markInsert, so readers wait in stableVersion or fail changed(v) until the unlock's
+            // release store publishes both; the order of these two stores does not matter.
+            n.setPermPlain(permInsert(perm, pos));
         } else {
             split(n, pos, s, cls, suf, value);
         }
@@ -1405,6 +1578,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Border r = new Border(width, n.layer);
         int j = 0;
         boolean inRight = pos >= keep;
+        boolean early = TestHooks.ENABLED && TestHooks.faultActive(SPLIT_PUBLISH_BEFORE_FILL);
+        if (early) { // the sibling's low fence is its first composite: the new key's or the first moved one's
+            int f = inRight && pos == keep ? -1 : permSlot(perm, keep);
+            insertUp(n, r, f < 0 ? s : n.slices[f], f < 0 ? ord(cls) : ord(n.lens[f]));
+        }
         for (int i = keep; i <= cnt; i++) {
             if (inRight && i == pos) {
                 r.fill(j++, s, cls, suf, value);
@@ -1441,7 +1619,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         if (TestHooks.ENABLED) {
             TestHooks.recordEvent(TestHooks.SPLIT);
         }
-        insertUp(n, r, r.lowS, r.lowC);
+        if (!early) {
+            insertUp(n, r, r.lowS, r.lowC);
+        }
     }
 
     /**
@@ -1633,7 +1813,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         int slot = permSlot(perm, pos);
         n.markInsert();
         n.clear(slot);
-        n.setPermRelease(permRemove(perm, pos));
+        n.setPermPlain(permRemove(perm, pos)); // published by the unlock, as in updateLocked
     }
 
     /**
@@ -1693,7 +1873,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     }
                 }
             } finally {
-                if (unlinked) {
+                if (unlinked && !(TestHooks.ENABLED && TestHooks.faultActive(REMOVE_SKIP_DELETED_MARK))) {
                     n.unlockDeleted();
                 } else {
                     n.unlock();
@@ -1889,9 +2069,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         return null;
                     }
                     Border lm = (Border) r;
-                    if (lm == null) {
-                        return null;
-                    }
                     // Upper layer before lower: the order every collapse follows.
                     lm.lock();
                     boolean gone = false;
@@ -1903,6 +2080,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                         lm.markSplit();
                         removeAt(u, pos);
                         gone = true;
+                        if (TestHooks.ENABLED) {
+                            TestHooks.recordEvent(TestHooks.MERGE);
+                        }
                         emptied = cnt == 1;
                     } finally {
                         if (gone) {
@@ -1929,7 +2109,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             int off = 8 * d;
             long s = sliceAt(k, off);
             Border n = borderFor(lay, s, SUFFIX, at);
-            // Racy reads, trusted only if n did not change since at[0].
+            // Benign race: a plain read of a permutation that a writer may be changing (even torn);
+            // its slots are bounds-checked, and it is acted on only if the version validates after.
             long perm = n.perm;
             int cnt = safeCount(n, perm);
             int pos = lowerBound(n, perm, cnt, s, SUFFIX);
@@ -2122,6 +2303,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             // next) is racy: bounds-checked, never acted on, and trusted only when the walk's
             // final validation finds v unchanged.
             w.record(n, v);
+            // Benign race: a plain read of a permutation that a writer may be changing (even torn);
+            // its slots are bounds-checked, and it is acted on only if the version validates after.
             long perm = n.perm;
             int cnt = safeCount(n, perm);
             int pos = from != null ? lowerBound(n, perm, cnt, s, c) : 0;
@@ -2186,6 +2369,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             // As in up(): n is recorded with v; what is read from it is trusted only after the
             // walk's final validation.
             w.record(n, v);
+            // Benign race: a plain read of a permutation that a writer may be changing (even torn);
+            // its slots are bounds-checked, and it is acted on only if the version validates after.
             long perm = n.perm;
             int cnt = safeCount(n, perm);
             int pos = from != null ? lowerBound(n, perm, cnt, s, c) : cnt;
@@ -2274,7 +2459,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             if (k == null) {
                 return null;
             }
-        } else if (encoding == null) {
+        } else if (encoder == null) {
             return null;
         }
         Walk w = new Walk(1);
@@ -2291,7 +2476,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @Override
     @SuppressWarnings("unchecked")
     protected Map.Entry<K, V> pollInRange(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean highest) {
-        if (encoding == null) {
+        KeyEncoder<K> e = encoder;
+        if (e == null) {
             if (lo != null) {
                 keyForRead(lo);
             }
@@ -2300,8 +2486,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             return null;
         }
-        byte[] l = lo == null ? null : encoding.encode(lo);
-        byte[] h = hi == null ? null : encoding.encode(hi);
+        byte[] l = lo == null ? null : encode(e, lo);
+        byte[] h = hi == null ? null : encode(e, hi);
         Walk w = new Walk(1);
         w.bound = highest ? l : h;
         w.boundInclusive = highest ? loInclusive : hiInclusive;
@@ -2317,13 +2503,14 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             Border n = w.hit;
             Object old = null;
             boolean emptied = false;
+            boolean unchecked = TestHooks.ENABLED && TestHooks.faultActive(POLL_SKIP_RECHECK);
             n.lock();
             try {
-                if (((n.versionPlain() ^ w.hitVersion) & ~LOCKED) == 0) {
+                if (unchecked || ((n.versionPlain() ^ w.hitVersion) & ~LOCKED) == 0) {
                     // From here readers of n wait; if the rest of the walk still holds, the entry
                     // is the first (last) of the range at this instant.
                     n.markInsert();
-                    if (w.validate(n)) {
+                    if (unchecked || w.validate(n)) {
                         long perm = n.perm;
                         int cnt = permCount(perm);
                         for (int pos = 0; pos < cnt; pos++) {
@@ -2338,6 +2525,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 }
             } finally {
                 n.unlock();
+            }
+            if (unchecked && old == null) {
+                old = w.vals[0]; // the faulty poll reports the entry it read as removed
             }
             if (old != null) {
                 count.decrement();
@@ -2373,7 +2563,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         if (keys.length == 0 || values.length < keys.length) {
             throw new IllegalArgumentException("keys must be non-empty and values at least as long");
         }
-        if (encoding == null) {
+        KeyEncoder<K> e = encoder;
+        if (e == null) {
             if (from != null) {
                 keyForRead(from);
             }
@@ -2382,8 +2573,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             }
             return 0;
         }
-        byte[] f = from == null ? null : encoding.encode(from);
-        byte[] t = to == null ? null : encoding.encode(to);
+        byte[] f = from == null ? null : encode(e, from);
+        byte[] t = to == null ? null : encode(e, to);
         Walk w = new Walk(Math.min(keys.length, 256));
         w.bound = descending ? f : t;
         w.boundInclusive = descending ? fromInclusive : toInclusive;
@@ -2409,10 +2600,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * top non-empty, and no empty border node other than a layer's leftmost; keys strictly
      * ascending across the whole trie, and their number equal to {@link #size()}.
      *
-     * <p>It also checks the key encoding against its contract: every stored key decodes to a key
-     * that encodes back to the same bytes, and the decoded keys are strictly ascending by
-     * {@link #comparator()} (or natural ordering). An encoding whose byte order disagrees with the
-     * order it claims (which would make the map silently misorder keys) fails here.
+     * <p>It also checks the key encoder against its contract, on the keys stored: every stored key
+     * decodes to a key that encodes back to the same bytes, and the decoded keys are strictly
+     * ascending by {@link #comparator()} (or natural ordering). An encoder whose byte order
+     * disagrees with the order it claims (which would make the map silently misorder keys) fails
+     * here, as it fails {@link KeyEncoders#verify} on the same keys.
      *
      * @throws IllegalStateException describing the first violation found
      */
@@ -2501,11 +2693,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return low;
     }
 
-    /** The encoding contract on one stored key; {@code last[1]} is the previous decoded key. */
+    /** The encoder's contract on one stored key; {@code last[1]} is the previous decoded key. */
     private void checkEncoding(byte[] key, Object[] last) {
-        KeyEncoding<K> e = encoding;
+        KeyEncoder<K> e = encoder;
         if (e == null) {
-            throw new IllegalStateException("a key is stored but no encoding was chosen");
+            throw new IllegalStateException("a key is stored but no encoder was chosen");
         }
         K k = e.decode(key, 0, key.length);
         if (!Arrays.equals(e.encode(k), key)) {
@@ -2583,18 +2775,25 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     // ------------------------------------------------------------------ serialization
 
     /**
-     * Replaces this map by a serialization proxy holding its node width, its key encoding and its
-     * entries in key order.
+     * Replaces this map by a serialization proxy holding its node width, its key encoder and its
+     * entries (decoded keys and values) in key order. The built-in encoders are serializable and
+     * read back as their shared instances.
      *
      * @return the serialization proxy that stands for this map in the stream
+     * @throws NotSerializableException if the map's encoder is not {@link Serializable}
      */
-    private Object writeReplace() {
+    private Object writeReplace() throws NotSerializableException {
+        KeyEncoder<K> enc = encoder;
+        if (enc != null && !(enc instanceof Serializable)) {
+            throw new NotSerializableException("MasstreeMap's key encoder " + enc.getClass().getName()
+                    + " is not Serializable");
+        }
         ArrayList<Object> entries = new ArrayList<>(Math.max(16, 2 * size()));
         for (Map.Entry<K, V> e : entrySet()) {
             entries.add(e.getKey());
             entries.add(e.getValue());
         }
-        return new SerializedForm(width, encoding, entries.toArray());
+        return new SerializedForm(width, enc, entries.toArray());
     }
 
     /**
@@ -2611,12 +2810,13 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     private static final class SerializedForm implements Serializable {
         private static final long serialVersionUID = 1L;
         private final int nodeWidth;
-        private final KeyEncoding<?> encoding;
+        /** The key encoder; null only for a natural-order map that never stored a key. */
+        private final KeyEncoder<?> encoder;
         private final Object[] entries;
 
-        SerializedForm(int nodeWidth, KeyEncoding<?> encoding, Object[] entries) {
+        SerializedForm(int nodeWidth, KeyEncoder<?> encoder, Object[] entries) {
             this.nodeWidth = nodeWidth;
-            this.encoding = encoding;
+            this.encoder = encoder;
             this.entries = entries;
         }
 
@@ -2627,7 +2827,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 throw new InvalidObjectException("corrupt MasstreeMap stream: nodeWidth " + nodeWidth + ", "
                         + (entries == null ? "no entries" : entries.length + " entry slots"));
             }
-            MasstreeMap map = new MasstreeMap(nodeWidth, encoding);
+            MasstreeMap map = new MasstreeMap(nodeWidth, encoder);
             for (int i = 0; i < entries.length; i += 2) {
                 if (entries[i] == null || entries[i + 1] == null) {
                     throw new InvalidObjectException("corrupt MasstreeMap stream: null key or value");
@@ -2643,7 +2843,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     private static final VarHandle VERSION;
     private static final VarHandle PARENT;
     private static final VarHandle NEXT;
-    private static final VarHandle PERM;
     private static final VarHandle ROOT_REF;
     private static final VarHandle VALS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle KIDS = MethodHandles.arrayElementVarHandle(Node[].class);
@@ -2654,7 +2853,6 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             VERSION = l.findVarHandle(Node.class, "version", long.class);
             PARENT = l.findVarHandle(Node.class, "parent", Interior.class);
             NEXT = l.findVarHandle(Border.class, "next", Border.class);
-            PERM = l.findVarHandle(Border.class, "perm", long.class);
             ROOT_REF = l.findVarHandle(Layer.class, "root", Node.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

@@ -1,6 +1,8 @@
 package io.arboretum.masstree;
 
+import io.arboretum.keys.KeyEncoder;
 import io.arboretum.testkit.ReversedIntComparator;
+import java.io.Serializable;
 import java.util.Comparator;
 import java.util.concurrent.ConcurrentNavigableMap;
 
@@ -36,14 +38,14 @@ final class MasstreeKitMaps {
     static ConcurrentNavigableMap<Integer, Integer> newMap(Comparator<? super Integer> cmp, int capacity) {
         MasstreeMap.Builder<Integer, Integer> b = MasstreeMap.<Integer, Integer>builder().nodeWidth(width(capacity));
         if (cmp != null) {
-            b.encoding(new ComparatorEncoding(cmp));
+            b.keyEncoder(new ComparatorEncoding(cmp));
         }
         return b.build();
     }
 
     /** As {@link #newMap}, but every key becomes a long byte string: see {@link DeepEncoding}. */
     static ConcurrentNavigableMap<Integer, Integer> newDeepMap(Comparator<? super Integer> cmp, int capacity) {
-        return MasstreeMap.<Integer, Integer>builder().nodeWidth(width(capacity)).encoding(new DeepEncoding(cmp))
+        return MasstreeMap.<Integer, Integer>builder().nodeWidth(width(capacity)).keyEncoder(new DeepEncoding(cmp))
                 .build();
     }
 
@@ -58,7 +60,7 @@ final class MasstreeKitMaps {
      * longer, so it sorts first, as the smaller number should). For a reversed comparator each
      * digit d becomes 9 - d, which reverses the order.
      */
-    static final class DeepEncoding extends KeyEncoding<Integer> {
+    static final class DeepEncoding implements KeyEncoder<Integer>, Serializable {
         private static final long serialVersionUID = 1L;
         private static final byte[] PREFIX = "shared08shared16shared24".getBytes();
         private static final int GROUP = 8;
@@ -73,8 +75,12 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        byte[] encode(Object key) {
-            Integer k = (Integer) key;
+        public Class<Integer> keyType() {
+            return Integer.class;
+        }
+
+        @Override
+        public byte[] encode(Integer k) {
             if (cmp != null) {
                 cmp.compare(k, k); // a comparator that refuses the key refuses it here
             }
@@ -97,7 +103,7 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        Integer decode(byte[] b, int off, int len) {
+        public Integer decode(byte[] b, int off, int len) {
             boolean rev = reversed();
             long u = 0;
             for (int g = 0; g < 10; g++) {
@@ -109,13 +115,13 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        Comparator<? super Integer> comparator() {
+        public Comparator<? super Integer> comparator() {
             return cmp;
         }
     }
 
     /** Integers as four bytes ordered as {@code cmp} orders them (natural or reversed). */
-    static final class ComparatorEncoding extends KeyEncoding<Integer> {
+    static final class ComparatorEncoding implements KeyEncoder<Integer>, Serializable {
         private static final long serialVersionUID = 1L;
         private final Comparator<? super Integer> cmp;
 
@@ -124,8 +130,12 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        byte[] encode(Object key) {
-            Integer k = (Integer) key;
+        public Class<Integer> keyType() {
+            return Integer.class;
+        }
+
+        @Override
+        public byte[] encode(Integer k) {
             cmp.compare(k, k); // a comparator that refuses the key refuses it here
             int x = k ^ Integer.MIN_VALUE;
             if (cmp.compare(0, 1) > 0) {
@@ -135,7 +145,7 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        Integer decode(byte[] b, int off, int len) {
+        public Integer decode(byte[] b, int off, int len) {
             int x = ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8)
                     | (b[off + 3] & 0xFF);
             if (cmp.compare(0, 1) > 0) {
@@ -145,7 +155,7 @@ final class MasstreeKitMaps {
         }
 
         @Override
-        Comparator<? super Integer> comparator() {
+        public Comparator<? super Integer> comparator() {
             return cmp;
         }
     }

@@ -1,5 +1,7 @@
 package io.arboretum.masstree;
 
+import io.arboretum.keys.KeyEncoder;
+import io.arboretum.keys.KeyEncoders;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -28,11 +30,12 @@ class MasstreeStringTest {
         List<String> keys = MasstreeKeys.stringKeys(400, rnd);
         keys.addAll(List.of("", "\u0000", "\u0000\u0000", "a", "a\u0000", "a\u0001", "\ud800", "\udbff\udfff",
                 "\ue000", "\uffff", "\u007f", "\u0080", "\u07ff", "\u0800", "abcdefgh", "abcdefgh\u0000"));
+        KeyEncoder<String> strings = KeyEncoders.strings();
         for (String a : keys) {
-            byte[] ea = KeyEncoding.Utf16.INSTANCE.encode(a);
-            assertEquals(a, KeyEncoding.Utf16.INSTANCE.decode(ea, 0, ea.length), "round trip");
+            byte[] ea = strings.encode(a);
+            assertEquals(a, strings.decode(ea, 0, ea.length), "round trip");
             for (String b : keys) {
-                byte[] eb = KeyEncoding.Utf16.INSTANCE.encode(b);
+                byte[] eb = strings.encode(b);
                 assertEquals(Integer.signum(a.compareTo(b)), Integer.signum(Arrays.compareUnsigned(ea, eb)),
                         "order of '" + a + "' and '" + b + "'");
             }
@@ -40,7 +43,7 @@ class MasstreeStringTest {
         for (long x : new long[] {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE}) {
             for (long y : new long[] {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE}) {
                 assertEquals(Long.signum(Long.compare(x, y)), Integer.signum(Arrays.compareUnsigned(
-                        KeyEncoding.Int64.INSTANCE.encode(x), KeyEncoding.Int64.INSTANCE.encode(y))));
+                        KeyEncoders.longs().encode(x), KeyEncoders.longs().encode(y))));
             }
         }
     }

@@ -2,6 +2,9 @@ package io.arboretum.lincheck
 
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.keys.KeyEncoder
+import io.arboretum.keys.KeyEncoders
+import io.arboretum.masstree.MasstreeMap
 import java.util.Collections
 import java.util.NavigableMap
 import java.util.TreeMap
@@ -19,6 +22,12 @@ object Indexes {
 
     /** The column name of [OffHeapLongBTreeMap] (through its `asMap()` view). */
     const val OFF_HEAP = "OffHeapLongBTreeMap"
+
+    /** The column name of [MasstreeMap]. */
+    const val MASSTREE = "MasstreeMap"
+
+    /** Slots per border node of the Masstrees under test: the smallest width, so a fourth key splits. */
+    const val MASSTREE_WIDTH = 3
 
     /** The column name of the control. */
     const val CONTROL = "control"
@@ -67,6 +76,34 @@ object Indexes {
         val m = ConcurrentBTreeMap.builder<K, Long>().nodeCapacity(capacity).mergeThreshold(mergeThreshold).comparator(comparator).build()
         return IndexUnderTest(m, BTREE, m::checkInvariants)
     }
+
+    /**
+     * [MasstreeMap] at node width [width] (by default [MASSTREE_WIDTH]; the race classes, whose
+     * prefills are shaped for [CAPACITY], use that), with its invariant check. Keys in natural
+     * order (the encoder is chosen by the first key's class: `Long` or `String` here), or in the
+     * order of [encoder]. A `Long` key is one 8-byte slice, so `Long` scenarios stay in the top layer and
+     * split and unlink border nodes; the `String` keys of [StringKeyOperations] share their first
+     * 8 bytes, so their scenarios create and collapse a second layer. The Masstree unlinks only
+     * emptied border nodes (no merge threshold) and never redistributes.
+     */
+    fun <K> masstree(encoder: KeyEncoder<K>? = null, width: Int = MASSTREE_WIDTH): IndexUnderTest<NavigableMap<K, Long>> {
+        val b = MasstreeMap.builder<K, Long>().nodeWidth(width)
+        if (encoder != null) b.keyEncoder(encoder)
+        val m = b.build()
+        return IndexUnderTest(m, MASSTREE, m::checkInvariants, listOf(BYTE_VIEWS))
+    }
+
+    /**
+     * The helpers that read and write a `long` in a `byte[]` through a byte-array view VarHandle,
+     * which Lincheck 3.7's model checker rejects (`Unsupported VarHandle type:
+     * ...VarHandleByteArrayAsLongs$ArrayHandle`): the built-in key encoders' and the Masstree's
+     * slicing of a key. They touch only arrays private to one operation (a key's encoding, a key
+     * being rebuilt), never shared memory, so treating each call as one atomic step hides no
+     * interleaving.
+     */
+    private val BYTE_VIEWS: ManagedStrategyGuarantee = forClasses("io.arboretum.keys.FixedWidthEncoders", MasstreeMap::class.java.name)
+        .methods("putLong", "getLong", "putInt", "getInt", "sliceAt", "extend")
+        .treatAsAtomic()
 
     /** Off-heap bytes one tree may reserve. */
     private const val MAX_BYTES = 16L * 1024

@@ -225,22 +225,30 @@ class WeakConsistencyStressTest {
             }
         }
 
+        /** The scans of an Arboretum index: the JDK's iterators and the index's own batch primitives. */
+        private fun indexScans(): List<Pair<String, (ConcurrentNavigableMap<Int, Int>) -> List<Pair<Int, Int>>>> = listOf(
+            "entry iterator" to { m -> iterate(m) },
+            "descending entry iterator" to { m -> iterate(m.descendingMap()) },
+            "sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false)) },
+            "descending sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false).descendingMap()) },
+            "copyBatch ascending" to { m -> batchScan(m, false) },
+            "copyBatch descending" to { m -> batchScan(m, true) },
+            "openCursor ascending" to { m -> cursorScan(m, false) },
+            "openCursor descending" to { m -> cursorScan(m, true) },
+        )
+
         /** The maps under test; a new index adds its line here and in docs/lincheck-coverage.md. */
         @JvmStatic
         fun subjects(): List<Subject> = listOf(
             Subject(
                 "ConcurrentBTreeMap",
                 { newBTree<Int, Int>() },
-                listOf(
-                    "entry iterator" to { m -> iterate(m) },
-                    "descending entry iterator" to { m -> iterate(m.descendingMap()) },
-                    "sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false)) },
-                    "descending sub-map entry iterator" to { m -> iterate(m.subMap(SUB_RANGE.first, true, SUB_RANGE.last + 1, false).descendingMap()) },
-                    "copyBatch ascending" to { m -> batchScan(m, false) },
-                    "copyBatch descending" to { m -> batchScan(m, true) },
-                    "openCursor ascending" to { m -> cursorScan(m, false) },
-                    "openCursor descending" to { m -> cursorScan(m, true) },
-                ),
+                indexScans(),
+            ),
+            Subject(
+                Indexes.MASSTREE,
+                { io.arboretum.masstree.MasstreeMap.builder<Int, Int>().nodeWidth(Indexes.MASSTREE_WIDTH).build() },
+                indexScans(),
             ),
             Subject(
                 "ConcurrentSkipListMap (control)",
