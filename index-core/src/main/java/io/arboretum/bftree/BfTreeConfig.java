@@ -125,6 +125,11 @@ public final class BfTreeConfig {
         return Limits.of(pageSize).maxValue;
     }
 
+    /**
+     * Every setting, for logs.
+     *
+     * @return the settings as text
+     */
     @Override
     public String toString() {
         return "BfTreeConfig{memoryBudget=" + memoryBudget + ", pageSize=" + pageSize

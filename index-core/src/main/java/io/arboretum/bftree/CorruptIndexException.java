@@ -18,6 +18,7 @@ public final class CorruptIndexException extends RuntimeException {
 
     /** The damaged file. Not serialized: a {@link Path} is not serializable. */
     private final transient Path file;
+    /** The byte offset in the file where the bad data starts. */
     private final long offset;
 
     /**

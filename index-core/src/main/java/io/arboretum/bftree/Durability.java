@@ -60,16 +60,32 @@ public final class Durability {
         return interval == null ? Duration.ZERO : interval;
     }
 
+    /**
+     * Two modes are equal when both are {@code SYNC} or both asynchronous with equal intervals.
+     *
+     * @param o the other object
+     * @return whether it is the same mode
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof Durability && Objects.equals(interval, ((Durability) o).interval);
     }
 
+    /**
+     * A hash code consistent with {@link #equals(Object)}.
+     *
+     * @return the hash code
+     */
     @Override
     public int hashCode() {
         return Objects.hashCode(interval);
     }
 
+    /**
+     * {@code SYNC} or {@code ASYNC(interval)}.
+     *
+     * @return the mode's name
+     */
     @Override
     public String toString() {
         return interval == null ? "SYNC" : "ASYNC(" + interval + ")";

@@ -98,8 +98,10 @@ final class WalReader {
             int n = (int) size;
             String headerProblem = headerProblem(m, n, start);
             if (headerProblem != null) {
-                if (last && n < WriteAheadLog.SEGMENT_HEADER) {
-                    return 0; // a segment whose creation a crash cut short: holds nothing
+                if (last && (n < WriteAheadLog.SEGMENT_HEADER || !validRecordAfter(m, n, 0, start, maxBody))) {
+                    // The last segment, whose creation a crash cut short (a short or unwritten
+                    // header and no valid record after it): it holds nothing.
+                    return 0;
                 }
                 throw new CorruptIndexException(p, 0, headerProblem);
             }

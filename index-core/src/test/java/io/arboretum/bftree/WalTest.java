@@ -159,6 +159,16 @@ class WalTest {
             Files.write(segs.get(1), h);
             CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> readAll(0));
             assertEquals(segs.get(1), e.file());
+            h[10] ^= 1;
+            Files.write(segs.get(1), h);
+            // The same damage in the last segment, with no record after the header, is a crash
+            // during the segment's creation: it holds nothing, and the reader drops it.
+            Path lastSeg = segs.get(segs.size() - 1);
+            byte[] lastBytes = Files.readAllBytes(lastSeg);
+            Files.write(lastSeg, new byte[WriteAheadLog.SEGMENT_HEADER]);
+            WalReader.Tail torn = WalReader.read(d.path, 0, MAX_BODY, (r, f, o) -> { });
+            assertEquals(0, torn.validEnd);
+            Files.write(lastSeg, lastBytes);
             Files.delete(segs.get(1));
             e = assertThrows(CorruptIndexException.class, () -> readAll(0));
             assertTrue(e.getMessage().contains("previous segment"), e.getMessage());
