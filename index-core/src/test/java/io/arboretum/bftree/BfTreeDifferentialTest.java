@@ -36,7 +36,7 @@ class BfTreeDifferentialTest {
 
     static BfTreeConfig smallConfig() {
         return BfTreeConfig.builder().pageSize(512).memoryBudget(16 * 512)
-                .durability(Durability.async(Duration.ofMillis(5))).walSegmentSize(16 << 10)
+                .durability(Durability.async(Duration.ofMillis(100))).walSegmentSize(32 << 10)
                 .checkpointLogBytes(96 << 10).build();
     }
 
