@@ -50,6 +50,8 @@ public final class BfCursor implements AutoCloseable {
      * @return whether there is one; false at the end of the range (and after {@link #close()})
      * @throws CorruptIndexException if a page on the way is damaged
      * @throws java.io.UncheckedIOException if a page cannot be read
+     * @throws IllegalStateException if the tree was closed (entries already copied are still
+     *         returned first)
      */
     public boolean next() {
         while (i >= n) {
@@ -104,6 +106,7 @@ public final class BfCursor implements AutoCloseable {
 
     /** Copies the entries of the next leaf in the range, and moves {@code position} past it. */
     private void fill() {
+        tree.checkOpen();
         i = 0;
         n = 0;
         if (!descending) {

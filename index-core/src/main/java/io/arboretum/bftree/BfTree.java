@@ -379,6 +379,8 @@ public final class BfTree implements AutoCloseable {
                 return reader.read(null); // below the empty key: nothing
             }
             Leaf l = e.getValue();
+            // The shared latch's acquiring CAS pairs with the last writer's releasing unlock, so
+            // every field read below is as that writer left it; no writer changes it meanwhile.
             if (!l.latch.lockShared()) {
                 continue; // obsolete (not produced in this increment): route again
             }
@@ -569,6 +571,8 @@ public final class BfTree implements AutoCloseable {
     private Leaf latchExclusive(byte[] k) {
         for (;;) {
             Leaf l = inner.floorEntry(k).getValue(); // never null: the first leaf's low fence is the empty key
+            // Exclusive: the acquiring CAS orders our reads and writes after the previous holder's
+            // (shared holders have left: lockExclusive waits for them).
             if (!l.latch.lockExclusive()) {
                 continue;
             }
@@ -593,6 +597,10 @@ public final class BfTree implements AutoCloseable {
     /** Publishes a leaf made by a split: mapping table, then inner index (the routing step). */
     private void publish(Leaf r) {
         recharge(r);
+        // Both publications come after r is filled: the table's element store is a release, and a
+        // ConcurrentSkipListMap put happens-before any thread's floorEntry that returns r, so
+        // whoever finds r sees it whole. The inner put comes last: until it, keys >= r.low still
+        // route to the old leaf, whose latch we hold and whose new high fence sends them back.
         table.install(r);
         inner.put(r.low, r);
     }
@@ -853,7 +861,7 @@ public final class BfTree implements AutoCloseable {
         }
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closedAcquire()) {
             throw new IllegalStateException("the Bf-tree at " + dir.path + " is closed");
         }
