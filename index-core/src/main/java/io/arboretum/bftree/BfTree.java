@@ -68,7 +68,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the exclusive one to load the page, and reads. Writers take it exclusive. A global
  * {@code gate} (read-write lock) is held shared by writers and by eviction while they change a
  * leaf or a slot, and exclusive by a checkpoint, so a checkpoint sees a quiescent tree; readers
- * never take the gate.
+ * never take the gate. There are no optimistic reads in this increment: every leaf field is read
+ * under the leaf's latch, so no read can see a leaf half-changed. (Optimistic point reads come
+ * with the hybrid-latched inner nodes, and will validate before acting on anything they read.)
  *
  * <h3>A write (put, delete, putIfAbsent, replace)</h3>
  * <ol>
@@ -913,6 +915,11 @@ public final class BfTree implements AutoCloseable {
         if (!ok) {
             throw new AssertionError("Bf-tree invariant broken: " + what);
         }
+    }
+
+    /** The log (tests inject I/O errors through it). */
+    WriteAheadLog walForTest() {
+        return wal;
     }
 
     /** Number of leaves (tests). */

@@ -403,6 +403,11 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
+    /** Test support: closes the segment file under the log, so its next write fails as on an I/O error. */
+    void breakForTest() throws IOException {
+        channel.close();
+    }
+
     /** Test support: drops the buffer and closes the file as a crash would, forcing nothing. */
     void abandon() throws IOException {
         stop.countDown();

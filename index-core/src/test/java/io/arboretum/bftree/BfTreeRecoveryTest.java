@@ -115,6 +115,36 @@ class BfTreeRecoveryTest {
     }
 
     @Test
+    void aLogWriteErrorFailsThatWriteAndLaterOnesLosesNoAcknowledgedWriteAndTheTreeStillCloses() throws IOException {
+        Path dir = tmp.resolve("t");
+        BfTreeConfig cfg = BfTreeConfig.builder().pageSize(512).memoryBudget(16 * 512).durability(Durability.SYNC)
+                .checkpointLogBytes(0).build();
+        BfTree t = BfTree.create(dir, cfg);
+        for (int i = 0; i < 20; i++) {
+            t.put(BfTreeDifferentialTest.key(i), new byte[] {(byte) i});
+        }
+        t.walForTest().breakForTest(); // the next write or force of the log fails, as on a full disk
+        java.io.UncheckedIOException first = assertThrows(java.io.UncheckedIOException.class,
+                () -> t.put(BfTreeDifferentialTest.key(100), new byte[] {1}));
+        assertTrue(first.getMessage().contains("log"), first.getMessage());
+        // Sticky: a later write is refused before it changes anything.
+        assertThrows(java.io.UncheckedIOException.class, () -> t.put(BfTreeDifferentialTest.key(101), new byte[] {1}));
+        assertThrows(java.io.UncheckedIOException.class, () -> t.delete(BfTreeDifferentialTest.key(3)));
+        assertNull(t.get(BfTreeDifferentialTest.key(101)));
+        assertArrayEquals(new byte[] {3}, t.get(BfTreeDifferentialTest.key(3)));
+        t.checkInvariants();
+        // close() reports the failure but still closes the files and releases the lock.
+        assertThrows(java.io.UncheckedIOException.class, t::close);
+        try (BfTree r = BfTree.open(dir, cfg)) {
+            for (int i = 0; i < 20; i++) {
+                assertArrayEquals(new byte[] {(byte) i}, r.get(BfTreeDifferentialTest.key(i)), "acknowledged write " + i);
+            }
+            assertNull(r.get(BfTreeDifferentialTest.key(101)));
+            r.checkInvariants();
+        }
+    }
+
+    @Test
     void aTornTailIsRecoveredFromAndLosesOnlyTheTornRecord() throws IOException {
         Path dir = tmp.resolve("t");
         NavigableMap<byte[], byte[]> model = writeAndCrash(dir, 200, false);
