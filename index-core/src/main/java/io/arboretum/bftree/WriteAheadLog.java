@@ -72,8 +72,9 @@ final class WriteAheadLog implements AutoCloseable {
     /** Highest sequence number known to be on disk. Written only by the leader; see accessors. */
     private long durableSeq;
 
-    // I/O state: touched only by the leader (flushing == true) or by single-threaded
-    // open/checkpoint/close; the flushLock hand-off orders one leader's writes before the next's.
+    // I/O state: touched only by the leader (flushing == true) or by open/checkpoint/close while
+    // no leader runs. A leader re-locks flushLock when it is done and the next leader locks it
+    // before it starts, so one leader's writes to these fields happen-before the next one's reads.
     private FileChannel channel;
     private Path segment;
     private long segmentStart;
@@ -203,7 +204,7 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** Bytes waiting in the buffer (a hint for asynchronous writers; racy on purpose). */
+    /** Bytes waiting in the buffer (asynchronous writers force the log themselves above a limit). */
     int bufferedBytes() {
         appendLock.lock();
         try {
@@ -334,7 +335,11 @@ final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** Log bytes written since the last {@link #rollForCheckpoint()}. Caller serializes with writers. */
+    /**
+     * Log bytes written since the last {@link #rollForCheckpoint()}. The leader adds to the
+     * counter outside {@code flushLock}, so a reader may see a slightly old value: a benign race,
+     * since the value only decides when the next automatic checkpoint starts.
+     */
     long bytesSinceCheckpoint() {
         flushLock.lock();
         try {
