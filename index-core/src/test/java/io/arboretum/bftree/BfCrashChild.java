@@ -14,7 +14,8 @@ import java.util.Random;
  * key has one writer) put, delete and putIfAbsent in SYNC mode; before each operation a thread
  * prints its intent {@code I key state} and after it returns {@code A key state} (state: value
  * in hex, or {@code -} for absent); thread 0 takes a checkpoint every 40 operations between
- * {@code C} and {@code c}. Mode {@code hold}: opens the tree and sleeps (the lock test).
+ * {@code C} and {@code c}. Mode {@code write-async}: the same in {@code ASYNC(5 s)} mode, which
+ * may lose acknowledged writes in a crash (the verifier's control). Mode {@code hold}: opens the tree and sleeps (the lock test).
  * {@code RECOVERING} and {@code RECOVERED} bracket the open.
  */
 public final class BfCrashChild {
@@ -42,7 +43,13 @@ public final class BfCrashChild {
         String mode = args[1];
         long seed = Long.parseLong(args[2]);
         say("RECOVERING");
-        BfTree t = BfTree.open(dir, config());
+        BfTreeConfig cfg = config();
+        if (mode.equals("write-async")) {
+            cfg = BfTreeConfig.builder().pageSize(512).memoryBudget(16 * 512)
+                    .durability(Durability.async(java.time.Duration.ofSeconds(5))).walSegmentSize(8 << 10)
+                    .checkpointLogBytes(0).build();
+        }
+        BfTree t = BfTree.open(dir, cfg);
         say("RECOVERED");
         if (mode.equals("hold")) {
             Thread.sleep(120_000);
