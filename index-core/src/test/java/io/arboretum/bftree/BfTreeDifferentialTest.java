@@ -137,8 +137,8 @@ class BfTreeDifferentialTest {
             t.close();
             t = BfTree.open(dir, cfg);
             assertSame(model, t, rnd);
-            for (int round = 0; round < 3; round++) {
-                for (int op = 0; op < 1500 * SCALE; op++) {
+            for (int round = 0; round < 2 * SCALE; round++) {
+                for (int op = 0; op < 1500; op++) {
                     int k = 3 * rnd.nextInt(n + n / 10);
                     byte[] kb = key(k);
                     byte[] v = value(rnd, k);
