@@ -1,0 +1,77 @@
+package io.arboretum.bftree;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * Logical page id to leaf. A leaf object knows whether its records are in memory or only in a
+ * disk slot, so the table maps an id to "in memory or on disk" through it. Ids are dense and
+ * never reused in this increment (merges, which free ids, come later and will recycle them
+ * through the epoch manager).
+ *
+ * <p>Installs are serialized by the monitor; lookups take no lock: the array reference and each
+ * element are read with acquire and written with release, so a lookup that sees a leaf sees it
+ * filled. A lookup racing with an install may miss the newest leaf; only eviction (which may
+ * skip a leaf) and single-threaded recovery look leaves up here, so a miss is harmless.
+ */
+final class MappingTable {
+    private Leaf[] table = new Leaf[64];
+    private long nextPid;
+
+    synchronized long allocatePid() {
+        return nextPid++;
+    }
+
+    synchronized long nextPid() {
+        return nextPid;
+    }
+
+    synchronized void reserveThrough(long pid) {
+        nextPid = Math.max(nextPid, pid + 1);
+    }
+
+    synchronized void install(Leaf l) {
+        if (l.pid >= Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("too many logical pages: " + l.pid);
+        }
+        Leaf[] t = table;
+        if (l.pid >= t.length) {
+            t = Arrays.copyOf(t, (int) Math.max(t.length * 2L, l.pid + 1));
+            setTableRelease(t);
+        }
+        ELEMENT.setRelease(t, (int) l.pid, l);
+        reserveThrough(l.pid);
+    }
+
+    Leaf get(long pid) {
+        Leaf[] t = tableAcquire();
+        return pid >= 0 && pid < t.length ? (Leaf) ELEMENT.getAcquire(t, (int) pid) : null;
+    }
+
+    /** Upper bound of the ids in use, for a sweep. */
+    int capacity() {
+        return tableAcquire().length;
+    }
+
+    // VarHandle mechanics
+
+    private Leaf[] tableAcquire() {
+        return (Leaf[]) TABLE.getAcquire(this);
+    }
+
+    private void setTableRelease(Leaf[] t) {
+        TABLE.setRelease(this, t);
+    }
+
+    private static final VarHandle TABLE;
+    private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(Leaf[].class);
+
+    static {
+        try {
+            TABLE = MethodHandles.lookup().findVarHandle(MappingTable.class, "table", Leaf[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
