@@ -215,6 +215,10 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     private final transient LongAdder count = new LongAdder();
     /** Serializes the choice of the codec at the first insert of a natural-order map. */
     private final transient Object decideLock = new Object();
+    /** Whether redistributions follow the adaptive policy (tests compare it with even redistribution). */
+    private final boolean adaptive;
+    /** Entries written by redistributions and resizes, for tests; one add per redistribution. */
+    private final transient LongAdder moved = new LongAdder();
 
     // ------------------------------------------------------------------ construction
 
@@ -259,6 +263,12 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     }
 
     PackedMemoryArrayMap(int segmentSetting, Comparator<? super K> comparator, KeyEncoder<K> encoder) {
+        this(segmentSetting, comparator, encoder, true);
+    }
+
+    PackedMemoryArrayMap(int segmentSetting, Comparator<? super K> comparator, KeyEncoder<K> encoder,
+                         boolean adaptive) {
+        this.adaptive = adaptive;
         if (segmentSetting != 0) {
             checkSegmentSize(segmentSetting);
         }
@@ -1248,7 +1258,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
      * Redistributes window [wa, wa + 2^level) with the insert or removal at (t, p) applied; the
      * window is latched (class notes, Insert, step 5, and "Adaptive redistribution").
      */
-    private static void redistribute(Store st, int wa, int level, int t, int p, boolean inserting, Object key,
+    private void redistribute(Store st, int wa, int level, int t, int p, boolean inserting, Object key,
                                      long kp, Object value) {
         int w = 1 << level;
         int segSize = st.segSize;
@@ -1293,9 +1303,10 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
         for (int s = wa; s < wa + w; s++) {
             heatAll += st.heat[s];
         }
-        boolean adaptive = inserting && 2L * st.heat[t] >= heatAll && heatAll > 1;
+        boolean hot = adaptive && inserting && 2L * st.heat[t] >= heatAll && heatAll > 1;
         int[] alloc = new int[w];
-        allocate(st, level, n, adaptive ? q : -1, alloc, 0);
+        allocate(st, level, n, hot ? q : -1, alloc, 0);
+        moved.add(n);
         i = 0;
         for (int s = 0; s < w; s++) {
             int seg = wa + s;
@@ -1402,6 +1413,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             newCount <<= 1;
         }
         Store ns = build(st.codec, newSize, newCount, lk, ok, vs, n);
+        moved.add(n);
         setStoreRelease(ns); // published before the old latches turn obsolete (class notes, Resize)
         boolean keep = TestHooks.ENABLED && TestHooks.faultActive(RESIZE_SKIP_OBSOLETE);
         for (int s = 0; s < m; s++) {
@@ -1865,6 +1877,21 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                 throw new IllegalStateException("the search index sends segment " + s + "'s first key to " + h);
             }
         }
+    }
+
+    /** Whether keys are stored as primitive longs (exact mode), for tests. */
+    boolean storesLongs() {
+        return storeAcquire().lkeys != null;
+    }
+
+    /** Entries written by redistributions and resizes so far (for tests). */
+    long movedEntries() {
+        return moved.sum();
+    }
+
+    /** The entry counts of the current array's segments (for tests, on a quiescent map). */
+    int[] segmentCounts() {
+        return storeAcquire().counts.clone();
     }
 
     /** Segments, segment size, and cells of the current array (for tests). */
