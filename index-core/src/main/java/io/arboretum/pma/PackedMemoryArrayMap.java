@@ -117,13 +117,19 @@ import java.util.concurrent.atomic.LongAdder;
  * at it. Otherwise (inserts spread out) the counts are even. Either way every window stays within
  * its bounds, and every segment keeps at least one entry.
  *
- * <p><b>Resize</b>: latch every segment, left to right, blocking; gather all entries; build a new
- * {@link Store} whose geometry puts the density between 0.25 and 0.5 ({@code S} about
- * {@code log2} of the cells unless fixed by the builder); publish it with a release store of the
- * {@code store} field; then release every old latch with {@link HybridLatch#unlockExclusiveObsolete()}.
- * A reader or writer still on the old store fails its next optimistic read or latch attempt there
- * and reloads the store, which it then sees (it was published before the old latches became
- * obsolete).
+ * <p><b>Resize</b> (growth when the root is above its upper bound, shrinking when below its lower):
+ * <ol>
+ *   <li>Latch every segment exclusively, left to right, blocking (holding nothing else). A latch
+ *       that turns out obsolete means another resize won: release and restart the operation.</li>
+ *   <li>Gather every entry in order and choose the new geometry: {@code S} about {@code log2} of
+ *       the cells (16 to 256) unless the builder fixed it, {@code M} the power of two that puts the
+ *       density between 0.25 and 0.5 (and at most one segment per entry).</li>
+ *   <li>Build the new {@link Store} with the entries spread evenly and its search index filled.</li>
+ *   <li>Publish it with a release store of the {@code store} field.</li>
+ *   <li>Release every old latch with {@link HybridLatch#unlockExclusiveObsolete()}. A reader or
+ *       writer still on the old store fails its next optimistic read or latch attempt there and
+ *       reloads the store, which it then sees (it was published in step 4, before step 5).</li>
+ * </ol>
  *
  * <p><b>Removal</b>, <b>polls</b>. Removal is the mirror of insert (a segment that would fall below
  * its lower bound, or become empty, redistributes the smallest window within its lower bound; the
@@ -152,8 +158,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Seeded faults and counters.</b> Realistic mistakes compiled into the code behind
  * {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started with
  * {@code -Darboretum.testHooks=true}), so the Lincheck suite can show that it catches each; and
- * structure events counted for tests ({@code pma.redistribute}, {@code pma.grow},
- * {@code pma.shrink}, and {@link TestHooks#REDISTRIBUTE}).
+ * structure events counted for tests: {@code pma.redistribute} (also counted as
+ * {@link TestHooks#REDISTRIBUTE}), {@code pma.grow} (also {@link TestHooks#SPLIT}) and
+ * {@code pma.shrink} (also {@link TestHooks#MERGE}).
  *
  * @param <K> the type of keys
  * @param <V> the type of values
@@ -184,10 +191,11 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             "a rebalance redistributes its window holding only the latch of the segment the write started in,"
                     + " so readers of the other segments validate reads of cells that are being moved and writers"
                     + " of those segments write into cells the rebalance is overwriting");
-    /** Fault: a lookup trusts the value it read without validating the segment's version. */
+    /** Fault: a lookup trusts what it read in a segment without the optimistic-read protocol. */
     static final String GET_SKIP_VALIDATION = TestHooks.declareFault("pma.get.skipValidation",
-            "get returns the value read from a segment without validating the segment's version, so it can"
-                    + " return a value from the middle of a shift or a redistribution");
+            "get reads a segment without the optimistic-read protocol (it neither waits out a writer holding"
+                    + " the latch nor validates the version afterwards), so it can return a value from the middle of"
+                    + " a shift or a redistribution");
     /** Fault: a writer does not check, under its latch, that the segment still owns the key. */
     static final String WRITE_SKIP_OWNER_CHECK = TestHooks.declareFault("pma.write.skipOwnerCheck",
             "a write latches the segment its optimistic search found and writes there without checking that"
@@ -591,9 +599,11 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     private static Object getIn(Store st, Object key, long kp) {
         int j = hint(st, key, kp);
         int segSize = st.segSize;
+        // The seeded fault: read the segment as if no writer could be in it (no wait, no validation).
+        boolean trusting = TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_VALIDATION);
         for (;;) {
             HybridLatch l = st.latches[j];
-            long v = l.optimisticRead();
+            long v = trusting ? 0L : l.optimisticRead();
             if (v == HybridLatch.RESTART) {
                 return RETRY;
             }
@@ -605,15 +615,14 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                 int r = find(st, j, cnt, key, kp);
                 if (r >= 0) {
                     Object val = st.vals[j * segSize + r];
-                    if ((TestHooks.ENABLED && TestHooks.faultActive(GET_SKIP_VALIDATION) && val != null)
-                            || l.validate(v)) {
+                    if (trusting || l.validate(v)) {
                         return val;
                     }
                     continue;
                 }
                 int ins = -r - 1;
                 if (ins == 0 && j > 0) {
-                    if (l.validate(v)) {
+                    if (trusting || l.validate(v)) {
                         j--; // below this segment's first key (or an empty segment: a torn read)
                     }
                     continue;
@@ -624,7 +633,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                         return RETRY;
                     }
                     if (c <= 0) {
-                        if (l.validate(v)) {
+                        if (trusting || l.validate(v)) {
                             j++; // the next segment owns the key
                         }
                         continue;
@@ -632,11 +641,11 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                 }
                 // j owns the key and does not hold it; j + 1's first key was above it while j was
                 // unchanged, so the key was absent from the whole map at that instant.
-                if (l.validate(v)) {
+                if (trusting || l.validate(v)) {
                     return null;
                 }
             } catch (RuntimeException e) {
-                if (e != RESTART && l.validate(v)) {
+                if (e != RESTART && (trusting || l.validate(v))) {
                     throw e;
                 }
             }
