@@ -4,6 +4,7 @@ import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.btree.OffHeapLongCursor
 import io.arboretum.masstree.MasstreeMap
+import io.arboretum.pma.PackedMemoryArrayMap
 import org.mapdb.DBMaker
 import org.mapdb.Serializer
 import java.util.Arrays
@@ -191,6 +192,11 @@ object Implementations {
             { plain(MasstreeMap<Long, Long>()) },
             { plain(MasstreeMap<String, String>()) },
             bytes = { plain(MasstreeMap.forBytes<String>()) },
+        ),
+        Implementation(
+            "pma", "io.arboretum.pma.PackedMemoryArrayMap (Arboretum, packed memory array, Long keys as primitive longs)",
+            { plain(PackedMemoryArrayMap<Long, Long>()) },
+            { plain(PackedMemoryArrayMap<String, String>()) },
         ),
         Implementation(
             "offheap", "io.arboretum.btree.OffHeapLongBTreeMap, primitive long API (Arboretum, off-heap)",
