@@ -72,7 +72,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * under the leaf's latch, so no read can see a leaf half-changed. (Optimistic point reads come
  * with the hybrid-latched inner nodes, and will validate before acting on anything they read.)
  *
- * <h3>A write (put, delete, putIfAbsent, replace)</h3>
+ * <h3>A write (put, delete, putIfAbsent, replace, and their conditional forms)</h3>
  * <ol>
  *   <li>Check the arguments (NPE for null, IAE for a key or value over the limits).</li>
  *   <li>Take the gate shared; route the key and take the leaf's latch exclusive; load the page if
@@ -153,8 +153,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h3>Not in this increment</h3>
  * Mini-pages in an off-heap circular buffer pool with record-level caching (a resident leaf is a
  * whole page in heap arrays; the budget counts page bytes, not JVM object overhead); hybrid-latched
- * inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences); a typed
- * {@code ConcurrentNavigableMap} view; the Kotlin layer. Checkpoints stop writers while they run.
+ * inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences). Checkpoints stop
+ * writers while they run. (The typed {@code ConcurrentNavigableMap} view, {@link BfMap}, and the
+ * Kotlin layer in {@code index-coroutines} came with the second increment.)
  */
 public final class BfTree implements AutoCloseable {
     private final BfDirectory dir;
