@@ -123,6 +123,60 @@ class BfMapTest {
         }
     }
 
+    /**
+     * Conditional writes are atomic per key: two threads merging increments into the same eight
+     * keys lose none (merge is a loop over replace(k, old, new) and putIfAbsent), and two threads
+     * polling the same map receive every entry exactly once (a poll is a find and a
+     * delete(k, expected)). A lost update or a double poll fails the counts.
+     */
+    @Test
+    void conditionalWritesAreAtomicPerKey() throws Exception {
+        try (BfTree t = BfTree.create(tmp.resolve("a"), BfTreeDifferentialTest.smallConfig())) {
+            BfMap<Long, Long> m = t.asMap(KeyEncoders.longs(), ValueCodec.longs());
+            int perThread = 1500 * SCALE;
+            Thread[] threads = new Thread[2];
+            for (int i = 0; i < threads.length; i++) {
+                int seed = i;
+                threads[i] = new Thread(() -> {
+                    Random rnd = new Random(seed);
+                    for (int j = 0; j < perThread; j++) {
+                        m.merge(100_000L + rnd.nextInt(8) * 1000L, 1L, Long::sum);
+                    }
+                });
+                threads[i].start();
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(2L * perThread, m.values().stream().mapToLong(Long::longValue).sum());
+            int n = 600;
+            for (int k : KeyOrder.DESCENDING.keys(n, new Random(1))) {
+                m.put((long) k, (long) k);
+            }
+            java.util.Set<Long> polled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < threads.length; i++) {
+                boolean last = i == 1;
+                threads[i] = new Thread(() -> {
+                    Map.Entry<Long, Long> e;
+                    while ((e = last ? m.pollLastEntry() : m.pollFirstEntry()) != null) {
+                        if (!polled.add(e.getKey())) {
+                            duplicates.incrementAndGet();
+                        }
+                    }
+                });
+                threads[i].start();
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(0, duplicates.get());
+            assertEquals(n + 8, polled.size()); // the 600 keys and the 8 merged ones
+            assertTrue(m.isEmpty());
+            t.checkInvariants();
+        }
+    }
+
     @Test
     void builtInCodecsRoundTripAndCompareByContent() throws IOException {
         try (BfTree t = BfTree.create(tmp.resolve("c"), BfTreeDifferentialTest.smallConfig())) {
