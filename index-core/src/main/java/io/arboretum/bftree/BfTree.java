@@ -72,7 +72,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * under the leaf's latch, so no read can see a leaf half-changed. (Optimistic point reads come
  * with the hybrid-latched inner nodes, and will validate before acting on anything they read.)
  *
- * <h3>A write (put, delete, putIfAbsent, replace)</h3>
+ * <h3>A write (put, delete, putIfAbsent, replace, and their conditional forms)</h3>
  * <ol>
  *   <li>Check the arguments (NPE for null, IAE for a key or value over the limits).</li>
  *   <li>Take the gate shared; route the key and take the leaf's latch exclusive; load the page if
@@ -153,8 +153,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h3>Not in this increment</h3>
  * Mini-pages in an off-heap circular buffer pool with record-level caching (a resident leaf is a
  * whole page in heap arrays; the budget counts page bytes, not JVM object overhead); hybrid-latched
- * inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences); a typed
- * {@code ConcurrentNavigableMap} view; the Kotlin layer. Checkpoints stop writers while they run.
+ * inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences). Checkpoints stop
+ * writers while they run. (The typed {@code ConcurrentNavigableMap} view, {@link BfMap}, and the
+ * Kotlin layer in {@code index-coroutines} came with the second increment.)
  */
 public final class BfTree implements AutoCloseable {
     private final BfDirectory dir;
@@ -450,12 +451,33 @@ public final class BfTree implements AutoCloseable {
                 toExclusive == null ? null : toExclusive.clone(), true);
     }
 
+    /**
+     * A typed, live {@link java.util.concurrent.ConcurrentNavigableMap} view of this tree: keys
+     * through {@code keys} (its byte order must be its key order, as every
+     * {@code io.arboretum.keys} encoder's is), values through {@code values}. Writes through the
+     * view are writes to the tree (durable as {@link #put}); it is valid until the tree is closed.
+     * What is linearizable and what is weakly consistent is listed on {@link BfMap}.
+     *
+     * @param keys   the key encoder
+     * @param values the value codec
+     * @param <K>    the key type
+     * @param <V>    the value type
+     * @return the view
+     * @throws NullPointerException if an argument is null
+     */
+    public <K, V> BfMap<K, V> asMap(io.arboretum.keys.KeyEncoder<K> keys, ValueCodec<V> values) {
+        checkOpen();
+        return new BfMap<>(this, Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(values, "values"));
+    }
+
     // ------------------------------------------------------------------ writes
 
     private static final int PUT = 0;
     private static final int PUT_IF_ABSENT = 1;
     private static final int REPLACE = 2;
     private static final int DELETE = 3;
+    private static final int REPLACE_PRESENT = 4;
+    private static final int DELETE_IF = 5;
 
     /**
      * Sets {@code key} to {@code value}. With {@link Durability#SYNC}, durable when it returns.
@@ -516,9 +538,41 @@ public final class BfTree implements AutoCloseable {
         return update(key, null, null, DELETE);
     }
 
+    /**
+     * Sets {@code key} to {@code value} only if it has a value. Durable as {@link #put} when it
+     * returns non-null.
+     *
+     * @param key   the key
+     * @param value the new value
+     * @return a copy of the value replaced, or null (absent: nothing was written)
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if a size limit is exceeded
+     * @throws UncheckedIOException as {@link #put}
+     */
+    public byte[] replace(byte[] key, byte[] value) {
+        return update(key, value, null, REPLACE_PRESENT);
+    }
+
+    /**
+     * Removes {@code key} only if its value equals {@code expected} (byte by byte). Durable as
+     * {@link #put} when it returns true.
+     *
+     * @param key      the key
+     * @param expected the value it must have
+     * @return whether the key was removed
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is too long
+     * @throws UncheckedIOException as {@link #put}
+     */
+    public boolean delete(byte[] key, byte[] expected) {
+        Objects.requireNonNull(expected, "expected");
+        return update(key, null, expected, DELETE_IF) != null;
+    }
+
     private byte[] update(byte[] key, byte[] value, byte[] expected, int kind) {
         checkKey(key);
-        if (kind != DELETE) {
+        boolean deleting = kind == DELETE || kind == DELETE_IF;
+        if (!deleting) {
             checkValue(value);
         }
         checkOpen();
@@ -535,12 +589,14 @@ public final class BfTree implements AutoCloseable {
                 prev = i >= 0 ? l.values[i] : null;
                 boolean change = kind == PUT || (kind == PUT_IF_ABSENT && prev == null)
                         || (kind == REPLACE && prev != null && Arrays.equals(prev, expected))
-                        || (kind == DELETE && prev != null);
+                        || (kind == REPLACE_PRESENT && prev != null)
+                        || (kind == DELETE && prev != null)
+                        || (kind == DELETE_IF && prev != null && Arrays.equals(prev, expected));
                 if (change) {
                     // Step 4 of a write: log before applying, under the latch (see the essay).
-                    seq = wal.append(l.pid, kind == DELETE ? WalRecord.DELETE : WalRecord.PUT, k,
-                            kind == DELETE ? new byte[0] : v);
-                    if (kind == DELETE) {
+                    seq = wal.append(l.pid, deleting ? WalRecord.DELETE : WalRecord.PUT, k,
+                            deleting ? new byte[0] : v);
+                    if (deleting) {
                         l.applyDelete(k);
                     } else {
                         l.applyPut(k, v);
@@ -563,8 +619,8 @@ public final class BfTree implements AutoCloseable {
         if (seq != 0) {
             afterWrite(seq);
         }
-        if (kind == REPLACE) {
-            return seq != 0 ? prev : null;
+        if (kind == REPLACE || kind == DELETE_IF) {
+            return seq != 0 ? prev : null; // a non-null marker of success; not handed out
         }
         return prev == null ? null : prev.clone();
     }
