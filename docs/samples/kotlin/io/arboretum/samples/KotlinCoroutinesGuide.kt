@@ -6,7 +6,7 @@ import io.arboretum.coroutines.entriesFlow
 import io.arboretum.coroutines.keysFlow
 import io.arboretum.coroutines.putAll
 import io.arboretum.coroutines.toKeyRange
-import io.arboretum.coroutines.update
+import io.arboretum.coroutines.updateAndGet
 import io.arboretum.coroutines.valuesFlow
 import java.time.Instant
 import java.time.LocalDate
@@ -85,7 +85,7 @@ suspend fun foldingARange(
 /** The "Updating a value with suspending logic" fragment. */
 suspend fun updatingAValue(balances: ConcurrentBTreeMap<Long, Long>, accountId: Long, feeService: FeeService): Long? {
     // snippet:begin kc-update
-    val balance: Long? = balances.update(accountId) { current ->
+    val balance: Long? = balances.updateAndGet(accountId) { current ->
         val fee = feeService.feeFor(accountId)          // a suspending call
         (current ?: 0L) - fee
     }
