@@ -1,5 +1,7 @@
 package io.arboretum.btree;
 
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
@@ -290,6 +292,11 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     /** Chunk table; replaced (never mutated in place) under allocLock. */
     private volatile ByteBuffer[] chunks = new ByteBuffer[0];
     private volatile int root;
+    /**
+     * The change feed of the {@link #asMap()} views, or null until the first subscription; then
+     * never reset. Every write reads it once, under its leaf latch ({@link #publishChange}).
+     */
+    private volatile ChangeFeed<Long, Long> feed;
     private volatile boolean closed;
 
     // Guarded by allocLock (volatile so the accessors may read them without it).
@@ -774,6 +781,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         long old = getLong(b, o + valuesOff + 8 * pos);
                         if (mode != REPLACE_IF || old == expected) {
                             setLong(b, o + valuesOff + 8 * pos, value);
+                            publishChange(key, true, old, true, value);
                         }
                         unlock(b, o);
                         setPresent(present);
@@ -799,6 +807,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                             continue restart;
                         }
                         insertIntoLeaf(b, o, cnt, pos, key, value);
+                        publishChange(key, false, 0, true, value);
                         unlock(b, o);
                         size.increment();
                         return absent;
@@ -926,6 +935,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         return old;
                     }
                     removeFromLeaf(b, o, cnt, pos);
+                    publishChange(key, true, old, false, 0);
                     unlock(b, o);
                     size.decrement();
                     if (hasParent && cnt - 1 <= leafMin) {
@@ -1923,6 +1933,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 return true;
             }
             removeFromLeaf(b, o, cnt, pos);
+            publishChange(pr.key, true, pr.value, false, 0);
             unlock(b, o);
             size.decrement();
             if (cnt - 1 <= leafMin || pr.sawEmptyLeaf) {
@@ -1983,6 +1994,29 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     public OffHeapLongCursor descendingCursor(long from, long to) {
         checkOpen();
         return new OffHeapLongCursor(this, cap).reset(from, to, true);
+    }
+
+    // ------------------------------------------------------------------ change feed
+
+    /** Registers a listener of the changes of this map, for its {@link #asMap()} views. */
+    ChangeFeed.Subscription subscribe(ChangeListener<? super Long, ? super Long> listener) {
+        checkOpen();
+        return ChangeFeed.subscribe(FEED, this, listener);
+    }
+
+    /**
+     * The change-feed hook of every write path (see {@link ChangeFeed}): called after a mapping
+     * changed, before its leaf latch is released, so per key the publications follow commit
+     * order. With no subscriber ever it is one volatile read of {@link #feed} (a plain load on
+     * x86) and boxes nothing; keys and values are boxed only for a feed that exists. Why a
+     * volatile read is enough, and needed: the store-load argument of {@link ChangeFeed}, with
+     * the latch CAS before it.
+     */
+    private void publishChange(long key, boolean hadOld, long old, boolean hasNew, long value) {
+        ChangeFeed<Long, Long> f = feed;
+        if (f != null) {
+            f.publish(key, hadOld ? Long.valueOf(old) : null, hasNew ? Long.valueOf(value) : null);
+        }
     }
 
     // ------------------------------------------------------------------ whole-map operations
@@ -2468,10 +2502,12 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
 
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle ROOT;
+    private static final VarHandle FEED;
 
     static {
         try {
             ROOT = MethodHandles.lookup().findVarHandle(OffHeapLongBTreeMap.class, "root", int.class);
+            FEED = MethodHandles.lookup().findVarHandle(OffHeapLongBTreeMap.class, "feed", ChangeFeed.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
