@@ -155,6 +155,12 @@ import java.util.concurrent.atomic.LongAdder;
  * false unless the JVM runs with {@code -Darboretum.testHooks=true}; the JIT folds every hook
  * away in production.
  *
+ * <p><b>Change feed.</b> Each write that changes a mapping (an insert, a replacement, a removal,
+ * a poll, a leaf emptied by {@code clear}) calls {@code publishChange} after the change and before
+ * the leaf's exclusive unlock, so subscribers ({@link #subscribe}) receive a key's changes in
+ * commit order. Until someone subscribes this is one volatile read of {@code feed}; the protocol
+ * and why that read is enough are in {@link ChangeFeed}. Splits and merges publish nothing.
+ *
  * <p><b>Memory model.</b> Node fields are plain. Optimistic readers are ordered by the latch's
  * acquire read of the version and its acquire fence before validation; writers by the CAS that
  * latches and the release store that unlocks (see {@link HybridLatch}). The size counter is a
@@ -931,7 +937,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
      * the store-load argument of {@link ChangeFeed}, with the latch CAS before it.
      */
     private void publishChange(K key, V oldValue, V newValue) {
-        ChangeFeed<K, V> f = feed;
+        ChangeFeed<K, V> f = feed; // volatile, after the latch CAS: the store-load pair of ChangeFeed
         if (f != null) {
             f.publish(key, oldValue, newValue);
         }
@@ -1206,6 +1212,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             } else {
                 insertAt(s, moved, ins - at, key, kp, value, c);
             }
+            // Published before s is linked: a key that went to s is unreachable until then (s is not
+            // latched), and one in n stays under n's latch, so no other write to it can come first.
+            // (Publishing after linkSibling let a removal through s be published before this
+            // insert: ChangeFeedHandoffLincheckTest found that interleaving.)
+            publishChange((K) key, null, (V) value);
             if (TestHooks.ENABLED && unlockBeforeLinkFault(n)) {
                 nHeld = false;
             }
@@ -1214,8 +1225,6 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
                 n.next = s;
                 linkSibling(p, pi, n, s, sep, sepPfx, newRoot, c);
             }
-            // n (and p, or the new root) still latched: no other write to this key can commit yet.
-            publishChange((K) key, null, (V) value);
             if (TestHooks.ENABLED) {
                 TestHooks.recordEvent(TestHooks.SPLIT);
             }
