@@ -5,7 +5,7 @@ import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.coroutines.KeyRange
 import io.arboretum.coroutines.entriesFlow
 import io.arboretum.coroutines.keysFlow
-import io.arboretum.coroutines.update
+import io.arboretum.coroutines.updateAndGet
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 
@@ -23,7 +23,7 @@ fun main() = runBlocking {
 
     // A read-modify-write whose function suspends (it may call another service). It runs
     // outside every latch and commits with a conditional write, retrying on conflict.
-    val updated: Long? = prices.update(42L) { current -> (current ?: 0L) + fetchSurcharge() }
+    val updated: Long? = prices.updateAndGet(42L) { current -> (current ?: 0L) + fetchSurcharge() }
     println("$lastTen, price of 42 is now $updated")
 }
 

@@ -1,17 +1,23 @@
 package io.arboretum.samples.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.coroutines.Change
+import io.arboretum.coroutines.ChangeOverflow
 import io.arboretum.coroutines.KeyRange
+import io.arboretum.coroutines.SnapshotEnd
+import io.arboretum.coroutines.SnapshotEntry
 import io.arboretum.coroutines.entriesFlow
 import io.arboretum.coroutines.keysFlow
 import io.arboretum.coroutines.putAll
+import io.arboretum.coroutines.snapshotThenChanges
 import io.arboretum.coroutines.toKeyRange
-import io.arboretum.coroutines.update
+import io.arboretum.coroutines.updateAndGet
 import io.arboretum.coroutines.valuesFlow
 import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
 import java.time.ZoneOffset
+import java.util.TreeSet
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.asFlow
@@ -85,7 +91,7 @@ suspend fun foldingARange(
 /** The "Updating a value with suspending logic" fragment. */
 suspend fun updatingAValue(balances: ConcurrentBTreeMap<Long, Long>, accountId: Long, feeService: FeeService): Long? {
     // snippet:begin kc-update
-    val balance: Long? = balances.update(accountId) { current ->
+    val balance: Long? = balances.updateAndGet(accountId) { current ->
         val fee = feeService.feeFor(accountId)          // a suspending call
         (current ?: 0L) - fee
     }
@@ -100,6 +106,30 @@ suspend fun bulkLoading(repository: CustomerRepository): Pair<ConcurrentBTreeMap
     val loaded: Long = index.putAll(repository.streamCustomers().map { it.id to it })
     // snippet:end kc-bulk
     return index to loaded
+}
+
+/**
+ * The "A live top-N" fragment: keeps the [n] best scores of a score map (player to score) and
+ * calls [publish] with them after the snapshot and after every later change. Runs until cancelled.
+ */
+suspend fun liveTopN(scores: ConcurrentBTreeMap<String, Long>, n: Int, publish: (List<Pair<String, Long>>) -> Unit) {
+    // snippet:begin kc-topn
+    val score = HashMap<String, Long>()                        // player -> score, as received
+    val ranking = TreeSet(compareByDescending<Pair<String, Long>> { it.second }.thenBy { it.first })
+    var live = false
+    scores.snapshotThenChanges(overflow = ChangeOverflow.Conflate).collect { event ->
+        when (event) {
+            is SnapshotEntry -> { score[event.key] = event.value; ranking += event.key to event.value }
+            SnapshotEnd -> live = true                         // the ranking is complete from here on
+            is Change.Upsert -> {
+                score.put(event.key, event.new)?.let { ranking -= event.key to it }
+                ranking += event.key to event.new
+            }
+            is Change.Removal -> score.remove(event.key)?.let { ranking -= event.key to it }
+        }
+        if (live) publish(ranking.take(n))
+    }
+    // snippet:end kc-topn
 }
 
 /** The UTC zone, for the fold example's callers. */

@@ -4,7 +4,7 @@ package io.arboretum.samples.readme
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.coroutines.KeyRange
 import io.arboretum.coroutines.entriesFlow
-import io.arboretum.coroutines.update
+import io.arboretum.coroutines.updateAndGet
 import kotlinx.coroutines.runBlocking
 
 fun main() = runBlocking {
@@ -13,7 +13,7 @@ fun main() = runBlocking {
     // A cold, cancellable Flow over a range; no latch is held while the collector suspends.
     scores.entriesFlow(KeyRange.closed(1_000L, 2_000L), limit = 3).collect { (id, score) -> println("$id: $score") }
     // Read-modify-write with a suspending function; it may run more than once under contention.
-    val now = scores.update(42L) { old -> (old ?: 0L) + fetchBonus(42L) }
+    val now = scores.updateAndGet(42L) { old -> (old ?: 0L) + fetchBonus(42L) }
     println("42 has $now")
 }
 

@@ -9,6 +9,7 @@ import io.arboretum.samples.coroutines.Sale
 import io.arboretum.samples.coroutines.UTC
 import io.arboretum.samples.coroutines.bulkLoading
 import io.arboretum.samples.coroutines.foldingARange
+import io.arboretum.samples.coroutines.liveTopN
 import io.arboretum.samples.coroutines.streamingARange
 import io.arboretum.samples.coroutines.streamingAResponse
 import io.arboretum.samples.coroutines.updatingAValue
@@ -19,6 +20,7 @@ import java.time.LocalDate
 import kotlin.io.path.extension
 import kotlin.io.path.name
 import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -103,6 +105,20 @@ class DocSnippetsTest {
         val (index, loaded) = bulkLoading(CustomerRepository(listOf(Customer(2, "b"), Customer(1, "a"))))
         assertEquals(2L, loaded)
         assertEquals(listOf(1L, 2L), index.keys.toList())
+
+        // The live top-N follows writes made while it runs.
+        val scores = ConcurrentBTreeMap<String, Long>()
+        for ((p, s) in listOf("ann" to 10L, "bob" to 30L, "cy" to 20L, "dee" to 5L)) scores[p] = s
+        val latest = java.util.concurrent.atomic.AtomicReference<List<Pair<String, Long>>>(emptyList())
+        val top = launch(kotlinx.coroutines.Dispatchers.Default) { liveTopN(scores, 3) { latest.set(it) } }
+        kotlinx.coroutines.withTimeout(10_000) {
+            while (latest.get() != listOf("bob" to 30L, "cy" to 20L, "ann" to 10L)) kotlinx.coroutines.delay(1)
+            scores["dee"] = 40L
+            scores.remove("bob")
+            scores.merge("ann", 15L, Long::plus)
+            while (latest.get() != listOf("dee" to 40L, "ann" to 25L, "cy" to 20L)) kotlinx.coroutines.delay(1)
+        }
+        top.cancel()
     }
 
     private class Block(val where: String, val lang: String, val id: String?, val text: String)

@@ -2,6 +2,9 @@ package io.arboretum.btree;
 
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.map.BatchCursor;
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
+import io.arboretum.map.ChangeObservable;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
@@ -152,6 +155,12 @@ import java.util.concurrent.atomic.LongAdder;
  * false unless the JVM runs with {@code -Darboretum.testHooks=true}; the JIT folds every hook
  * away in production.
  *
+ * <p><b>Change feed.</b> Each write that changes a mapping (an insert, a replacement, a removal,
+ * a poll, a leaf emptied by {@code clear}) calls {@code publishChange} after the change and before
+ * the leaf's exclusive unlock, so subscribers ({@link #subscribe}) receive a key's changes in
+ * commit order. Until someone subscribes this is one volatile read of {@code feed}; the protocol
+ * and why that read is enough are in {@link ChangeFeed}. Splits and merges publish nothing.
+ *
  * <p><b>Memory model.</b> Node fields are plain. Optimistic readers are ordered by the latch's
  * acquire read of the version and its acquire fence before validation; writers by the CAS that
  * latches and the release store that unlocks (see {@link HybridLatch}). The size counter is a
@@ -163,7 +172,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param <K> the type of keys
  * @param <V> the type of values
  */
-public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializable {
+public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
+        implements ChangeObservable<K, V>, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The node capacity used when none is given. */
@@ -255,6 +265,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * the map object itself cannot block it or be blocked by it.
      */
     private final transient Object codecLock = new Object();
+    /**
+     * The change feed, or null until the first {@link #subscribe}; then never reset. Every write
+     * reads it once, under its leaf latch ({@link #publishChange}).
+     */
+    private transient volatile ChangeFeed<K, V> feed;
 
     // ------------------------------------------------------------------ construction
 
@@ -897,6 +912,48 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
         return get(key) != null;
     }
 
+    // ------------------------------------------------------------------ change feed
+
+    /**
+     * Registers {@code listener} for every change this map commits from now on (see
+     * {@link ChangeObservable} and {@link ChangeFeed}). The Kotlin {@code changes} and
+     * {@code snapshotThenChanges} flows use it.
+     *
+     * @param listener called under the writer's latch for each change; must not block
+     * @return the subscription; closing it unregisters the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    @Override
+    public ChangeFeed.Subscription subscribe(ChangeListener<? super K, ? super V> listener) {
+        return ChangeFeed.subscribe(FEED, this, listener);
+    }
+
+    /**
+     * The change-feed hook of every write path: called after a mapping changed, before the latch
+     * that changed it is released, so per key the publications follow commit order. With no
+     * subscriber ever, this is one volatile read of {@link #feed} (a plain load on x86); it is
+     * small so that the JIT inlines it into the write paths, with {@link ChangeFeed#publish}
+     * out of line. Why a volatile read is enough, and needed, against a concurrent subscription:
+     * the store-load argument of {@link ChangeFeed}, with the latch CAS before it.
+     */
+    private void publishChange(K key, V oldValue, V newValue) {
+        ChangeFeed<K, V> f = feed; // volatile, after the latch CAS: the store-load pair of ChangeFeed
+        if (f != null) {
+            f.publish(key, oldValue, newValue);
+        }
+    }
+
+    /** {@link #clear}'s hook: a removal for each of the {@code cnt} entries of the latched {@code leaf}. */
+    @SuppressWarnings("unchecked")
+    private void publishLeafCleared(Leaf leaf, int cnt, KeyCodec c) {
+        ChangeFeed<K, V> f = feed;
+        if (f != null && f.hasListeners()) {
+            for (int i = 0; i < cnt; i++) {
+                f.publish((K) keyAt(leaf, i, c), (V) leaf.vals[i], null); // latched: trusted
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ writes
 
     private static final int PUT = 0;
@@ -1047,6 +1104,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     continue;
                 }
                 leaf.vals[i] = value;
+                publishChange(key, (V) old, value);
                 leaf.unlockExclusive();
                 return (V) old;
             }
@@ -1059,6 +1117,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                     continue;
                 }
                 insertAt(leaf, cnt, ins, key, kp, value, c);
+                publishChange(key, null, value);
                 leaf.unlockExclusive();
                 count.increment();
                 return null;
@@ -1128,6 +1187,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
      * publishing it in {@code p} or in the preallocated {@code newRoot}; inserts the new entry into
      * the half it belongs to; and unlocks both, whatever is thrown. Allocates nothing.
      */
+    @SuppressWarnings("unchecked")
     private void splitLeafAndInsert(Inner p, int pi, Leaf n, int ins, int at, Object sep, long sepPfx, Leaf s,
                                     Inner newRoot, Object key, long kp, Object value, KeyCodec c) {
         boolean nHeld = true;
@@ -1152,6 +1212,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
             } else {
                 insertAt(s, moved, ins - at, key, kp, value, c);
             }
+            // Published before s is linked: a key that went to s is unreachable until then (s is not
+            // latched), and one in n stays under n's latch, so no other write to it can come first.
+            // (Publishing after linkSibling let a removal through s be published before this
+            // insert: ChangeFeedHandoffLincheckTest found that interleaving.)
+            publishChange((K) key, null, (V) value);
             if (TestHooks.ENABLED && unlockBeforeLinkFault(n)) {
                 nHeld = false;
             }
@@ -1408,6 +1473,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 continue;
             }
             removeAt(leaf, cnt, i);
+            publishChange((K) key, (V) old, null);
             int left = leaf.n;
             boolean rebalance = leaf != root && (left < minKeys || coalescible(f.parent, f.parentSlot, left));
             leaf.unlockExclusive();
@@ -1523,10 +1589,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
     }
 
     private static final VarHandle PENDING;
+    private static final VarHandle FEED;
 
     static {
         try {
             PENDING = MethodHandles.lookup().findVarHandle(ConcurrentBTreeMap.class, "pendingRebalance", Object.class);
+            FEED = MethodHandles.lookup().findVarHandle(ConcurrentBTreeMap.class, "feed", ChangeFeed.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -2815,6 +2883,9 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                             ? pollDown(hi, hiP, hiInclusive, lo, loInclusive, c, f, tmp, held)
                             : pollUp(lo, loP, loInclusive, hi, hiInclusive, c, f, tmp, held);
                 }
+                if (removed != null) {
+                    publishChange((K) removed[0], (V) removed[1], null); // its leaf is in held, latched
+                }
             } catch (Restart r) {
                 continue;
             } finally {
@@ -2996,6 +3067,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V> implements 
                 continue;
             }
             int cnt = leaf.n;
+            publishLeafCleared(leaf, cnt, c);
             if (leaf.pfx != null) {
                 java.util.Arrays.fill(leaf.pfx, 0, cnt, 0L);
             }

@@ -1,5 +1,7 @@
 package io.arboretum.btree;
 
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
@@ -129,6 +131,11 @@ import java.util.concurrent.atomic.LongAdder;
  * with the readers' pins removed it returns wrong answers within seconds; with them it never does.
  * Outside debug mode the version counter also keeps counting across reuse, a second line of
  * defence that costs nothing.
+ *
+ * <p><b>Change feed.</b> Inserts, replacements, removals and polls call {@code publishChange}
+ * after the change and before the leaf's unlock, so the subscribers of the {@link #asMap()} views
+ * receive a key's changes in commit order, whichever API made them. Until someone subscribes this
+ * is one volatile read of {@code feed} and boxes nothing (see {@link io.arboretum.map.ChangeFeed}).
  *
  * <p><b>Memory model.</b> Data stores under a latch happen-before the release store that unlocks
  * it; a reader whose acquire read of the word sees that store sees the data. A reader's plain
@@ -290,6 +297,11 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     /** Chunk table; replaced (never mutated in place) under allocLock. */
     private volatile ByteBuffer[] chunks = new ByteBuffer[0];
     private volatile int root;
+    /**
+     * The change feed of the {@link #asMap()} views, or null until the first subscription; then
+     * never reset. Every write reads it once, under its leaf latch ({@link #publishChange}).
+     */
+    private volatile ChangeFeed<Long, Long> feed;
     private volatile boolean closed;
 
     // Guarded by allocLock (volatile so the accessors may read them without it).
@@ -774,6 +786,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         long old = getLong(b, o + valuesOff + 8 * pos);
                         if (mode != REPLACE_IF || old == expected) {
                             setLong(b, o + valuesOff + 8 * pos, value);
+                            publishChange(key, old, value, REPLACED);
                         }
                         unlock(b, o);
                         setPresent(present);
@@ -799,6 +812,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                             continue restart;
                         }
                         insertIntoLeaf(b, o, cnt, pos, key, value);
+                        publishChange(key, 0, value, INSERTED);
                         unlock(b, o);
                         size.increment();
                         return absent;
@@ -926,6 +940,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                         return old;
                     }
                     removeFromLeaf(b, o, cnt, pos);
+                    publishChange(key, old, 0, REMOVED);
                     unlock(b, o);
                     size.decrement();
                     if (hasParent && cnt - 1 <= leafMin) {
@@ -1923,6 +1938,7 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
                 return true;
             }
             removeFromLeaf(b, o, cnt, pos);
+            publishChange(pr.key, pr.value, 0, REMOVED);
             unlock(b, o);
             size.decrement();
             if (cnt - 1 <= leafMin || pr.sawEmptyLeaf) {
@@ -1983,6 +1999,44 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
     public OffHeapLongCursor descendingCursor(long from, long to) {
         checkOpen();
         return new OffHeapLongCursor(this, cap).reset(from, to, true);
+    }
+
+    // ------------------------------------------------------------------ change feed
+
+    /** Registers a listener of the changes of this map, for its {@link #asMap()} views. */
+    ChangeFeed.Subscription subscribe(ChangeListener<? super Long, ? super Long> listener) {
+        checkOpen();
+        return ChangeFeed.subscribe(FEED, this, listener);
+    }
+
+    /**
+     * The change-feed hook of every write path (see {@link ChangeFeed}): called after a mapping
+     * changed, before its leaf latch is released, so per key the publications follow commit
+     * order. With no subscriber ever it is one volatile read of {@link #feed} (a plain load on
+     * x86) and boxes nothing; keys and values are boxed only for a feed that exists. Why a
+     * volatile read is enough, and needed: the store-load argument of {@link ChangeFeed}, with
+     * the latch CAS before it.
+     */
+    private void publishChange(long key, long old, long value, int kind) {
+        ChangeFeed<Long, Long> f = feed; // volatile, after the latch CAS: the store-load pair of ChangeFeed
+        if (f != null) {
+            publishBoxed(f, key, old, value, kind);
+        }
+    }
+
+    /** What {@link #publishChange} publishes: an insert ({@code old} unused). */
+    private static final int INSERTED = 0;
+    /** What {@link #publishChange} publishes: a replacement. */
+    private static final int REPLACED = 1;
+    /** What {@link #publishChange} publishes: a removal ({@code value} unused). */
+    private static final int REMOVED = 2;
+
+    /**
+     * The out-of-line part of {@link #publishChange}, which boxes, so that the hook itself stays
+     * small enough (23 bytes of bytecode) for the JIT to inline at every write site.
+     */
+    private static void publishBoxed(ChangeFeed<Long, Long> f, long key, long old, long value, int kind) {
+        f.publish(key, kind == INSERTED ? null : Long.valueOf(old), kind == REMOVED ? null : Long.valueOf(value));
     }
 
     // ------------------------------------------------------------------ whole-map operations
@@ -2468,10 +2522,12 @@ public final class OffHeapLongBTreeMap implements AutoCloseable {
 
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle ROOT;
+    private static final VarHandle FEED;
 
     static {
         try {
             ROOT = MethodHandles.lookup().findVarHandle(OffHeapLongBTreeMap.class, "root", int.class);
+            FEED = MethodHandles.lookup().findVarHandle(OffHeapLongBTreeMap.class, "feed", ChangeFeed.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -2,6 +2,9 @@ package io.arboretum.btree;
 
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.map.BatchCursor;
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
+import io.arboretum.map.ChangeObservable;
 import java.util.AbstractMap;
 import java.util.Comparator;
 import java.util.Map;
@@ -13,7 +16,7 @@ import java.util.Objects;
  * delegating to the primitive map; everything else is derived there. Keys are in natural
  * {@code Long} order.
  */
-final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
+final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> implements ChangeObservable<Long, Long> {
     private final OffHeapLongBTreeMap m;
 
     OffHeapLongMapView(OffHeapLongBTreeMap m) {
@@ -128,6 +131,12 @@ final class OffHeapLongMapView extends AbstractIndexMap<Long, Long> {
         while (c.next()) {
             m.remove(c.key(), 0);
         }
+    }
+
+    /** Every change of the underlying map, whichever view or primitive call made it. */
+    @Override
+    public ChangeFeed.Subscription subscribe(ChangeListener<? super Long, ? super Long> listener) {
+        return m.subscribe(listener);
     }
 
     @Override

@@ -99,6 +99,55 @@ public class KeyRange<out K : Any> private constructor(
 
         /** `k < to`, no lower bound. Example: `KeyRange.lessThan(now)`. */
         public fun <K : Any> lessThan(to: K): KeyRange<K> = KeyRange(null, true, to, false)
+
+        /**
+         * Every `String` that starts with [prefix], for maps in the natural order of `String`
+         * (`String.compareTo`: UTF-16 code units as unsigned numbers, which is also the order of
+         * the `String` encoding of `io.arboretum.keys`, `KeyEncoders.strings()`). Example:
+         * `users.entriesFlow(KeyRange.prefix("tenant42/"))`.
+         *
+         * The range is exact at both edges: `[prefix, p')` where `p'` is [prefix] with its
+         * trailing U+FFFF units dropped and its last remaining unit raised by one, so no key
+         * without the prefix is inside and none with it is outside. Surrogates are units like
+         * any other here, as they are in `String.compareTo` and in that encoding (whose codes
+         * form a prefix code, so a string starts with [prefix] exactly when its encoding starts
+         * with the encoding of [prefix]). A prefix of U+FFFF units only has no upper bound; the
+         * empty prefix is [all].
+         *
+         * @param prefix the common start of the keys
+         * @return the range of keys starting with [prefix]
+         */
+        public fun prefix(prefix: String): KeyRange<String> {
+            var end = prefix.length
+            while (end > 0 && prefix[end - 1] == '\uFFFF') end--
+            if (end == 0) return if (prefix.isEmpty()) all() else atLeast(prefix)
+            val upper = prefix.substring(0, end - 1) + (prefix[end - 1] + 1)
+            return KeyRange(prefix, true, upper, false)
+        }
+
+        /**
+         * Every byte string that starts with [prefix], for maps that order `ByteArray` keys as
+         * unsigned bytes, lexicographically, a proper prefix first (the order of
+         * `ConcurrentBTreeMap.unsignedBytesComparator()` and of `KeyEncoders.byteArrays()`, in
+         * which every index of this library sorts byte strings). Example:
+         * `blobs.keysFlow(KeyRange.prefix(byteArrayOf(0x01, 0x7F)))`.
+         *
+         * The range is exact at both edges: `[prefix, p')` where `p'` is [prefix] with its
+         * trailing `0xFF` bytes dropped and its last remaining byte raised by one. A prefix of
+         * `0xFF` bytes only has no upper bound; the empty prefix is [all]. The bounds are copies:
+         * changing [prefix] afterwards does not change the range.
+         *
+         * @param prefix the common start of the keys
+         * @return the range of keys starting with [prefix]
+         */
+        public fun prefix(prefix: ByteArray): KeyRange<ByteArray> {
+            var end = prefix.size
+            while (end > 0 && prefix[end - 1] == 0xFF.toByte()) end--
+            if (end == 0) return if (prefix.isEmpty()) all() else atLeast(prefix.copyOf())
+            val upper = prefix.copyOf(end)
+            upper[end - 1] = (upper[end - 1] + 1).toByte()
+            return KeyRange(prefix.copyOf(), true, upper, false)
+        }
     }
 }
 

@@ -36,12 +36,12 @@ public class SuspendingUpdateSpec : FunSpec({
             test("update inserts, replaces, removes and leaves absent keys absent") {
                 runTest {
                     val map = maps.create(kind)
-                    map.update(-3L) { it shouldBe null; 1L } shouldBe 1L
-                    map.update(-3L) { it shouldBe 1L; delay(5); 2L } shouldBe 2L
+                    map.updateAndGet(-3L) { it shouldBe null; 1L } shouldBe 1L
+                    map.updateAndGet(-3L) { it shouldBe 1L; delay(5); 2L } shouldBe 2L
                     map[-3L] shouldBe 2L
-                    map.update(-3L) { null } shouldBe null
+                    map.updateAndGet(-3L) { null } shouldBe null
                     map.containsKey(-3L) shouldBe false
-                    map.update(Long.MAX_VALUE) { it shouldBe null; null } shouldBe null
+                    map.updateAndGet(Long.MAX_VALUE) { it shouldBe null; null } shouldBe null
                     map.containsKey(Long.MAX_VALUE) shouldBe false
                     map.size shouldBe 0
                 }
@@ -53,7 +53,7 @@ public class SuspendingUpdateSpec : FunSpec({
                     val original = String(charArrayOf('x', 'y'))
                     map[1] = original
                     val equalCopy = String(charArrayOf('x', 'y'))
-                    map.update(1) { equalCopy } shouldBeSameInstanceAs original
+                    map.updateAndGet(1) { equalCopy } shouldBeSameInstanceAs original
                     map[1] shouldBeSameInstanceAs original
                 }
             }
@@ -65,7 +65,7 @@ public class SuspendingUpdateSpec : FunSpec({
                     val gate = CompletableDeferred<Unit>()
                     val seen = ArrayList<Long?>()
                     val updater = launch {
-                        map.update(5) { current ->
+                        map.updateAndGet(5) { current ->
                             seen += current
                             if (seen.size == 1) gate.await()
                             (current ?: 0L) + 1
@@ -163,7 +163,7 @@ public class SuspendingUpdateSpec : FunSpec({
                     }
                     map[1] shouldBe 100L
                     map.containsKey(2) shouldBe false
-                    map.update(1) { 101L } shouldBe 101L
+                    map.updateAndGet(1) { 101L } shouldBe 101L
                 }
             }
 

@@ -1,7 +1,7 @@
 package io.arboretum.lincheck
 
 import io.arboretum.btree.ConcurrentBTreeMap
-import io.arboretum.coroutines.update
+import io.arboretum.coroutines.updateAndGet
 import java.util.concurrent.ConcurrentMap
 import java.util.concurrent.ConcurrentNavigableMap
 import java.util.concurrent.ConcurrentSkipListMap
@@ -42,7 +42,7 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
     /** Adds one to the value of [key], inserting 1 when absent; returns the value committed. */
     @Operation
     public suspend fun increment(@Param(name = "key") key: Int): Int? =
-        map.update(key) { current ->
+        map.updateAndGet(key) { current ->
             yield()
             (current ?: 0) + 1
         }
@@ -50,7 +50,7 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
     /** Takes one from the value of [key], removing the key when it would reach zero. */
     @Operation
     public suspend fun decrement(@Param(name = "key") key: Int): Int? =
-        map.update(key) { current ->
+        map.updateAndGet(key) { current ->
             yield()
             if (current == null || current <= 1) null else current - 1
         }
@@ -58,7 +58,7 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
     /** Doubles the value of [key] when present; an absent key stays absent. */
     @Operation
     public suspend fun double(@Param(name = "key") key: Int): Int? =
-        map.update(key) { current -> current?.let { it * 2 } }
+        map.updateAndGet(key) { current -> current?.let { it * 2 } }
 
     /** A plain read. */
     @Operation
