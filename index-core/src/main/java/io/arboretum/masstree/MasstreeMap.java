@@ -94,6 +94,10 @@ import java.util.concurrent.atomic.LongAdder;
  * link to its right neighbour, and every node a {@code parent}. Separators obey: separator
  * {@code i} of an interior node equals the {@code low} fence of the leftmost border node under
  * child {@code i + 1}; border nodes of a layer, in {@code next} order, have touching fences.
+ * Border nodes of layer 0 and every node a split makes have {@code w} slots; the node of a new
+ * lower layer has only the slots it needs (one for a link, two for two keys), and grows when it
+ * fills (below), because most lower layers hold a handful of keys (the keys of one URL path, of
+ * one tenant) and full-width nodes there would be mostly empty slots.
  *
  * <p><b>Version protocol.</b> Every node has a 64-bit version word ({@code version}):
  * <pre>
@@ -144,6 +148,12 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Otherwise, if {@code n} has a free slot: mark it INSERTING, fill the first free slot (the
  *       slot listed at position {@code count} of the permutation) and store the new permutation;
  *       the unlock publishes both (readers wait for a dirty node, or fail to validate it).</li>
+ *   <li>Otherwise, if {@code n} is narrower than {@code w} (then it is the only node of a lower
+ *       layer: no parent, no neighbours, no fences): <em>grow</em>. Build privately a copy with
+ *       more slots (one more up to four, then twice as many, up to {@code w}) holding
+ *       {@code n}'s entries and {@code k}, mark {@code n} SPLITTING and DELETED, publish the copy
+ *       as the layer's root (release), unlock {@code n}: readers and writers that reached
+ *       {@code n} see it deleted and start again from the top, and find the copy.</li>
  *   <li>Otherwise split (below), then unlock.</li>
  * </ol>
  *
@@ -202,6 +212,18 @@ import java.util.concurrent.atomic.LongAdder;
  * node holding its entry, checks that node's version is still the one read, marks it INSERTING
  * (from now on readers of it wait) and validates the other recorded nodes again before removing
  * the entry: at that instant the entry was the first (last) of the range.
+ *
+ * <p><b>Scans</b> (iterators of the map and its views, range flows) read through
+ * {@code MasstreeCursor} ({@link #openCursor}): a stack of validated border-node snapshots, one
+ * per layer, that keeps its place between batches and rebuilds keys from the link slices on its
+ * stack; each batch is weakly consistent, not one instant as {@link #copyBatch} is (its notes give
+ * the argument).
+ *
+ * <p><b>String lookups.</b> {@code get} of a {@code String} key under the built-in encoding reads
+ * the slices straight from the key's units while they are ASCII (whose one-byte codes are the
+ * units themselves, {@link KeyPrefixes#oneByteUnits}), and compares a suffix with
+ * {@link KeyPrefixes#encodesAs}, so it encodes nothing and allocates nothing; a slice that
+ * reaches another unit makes it encode the key and look up the bytes.
  *
  * <p><b>Progress.</b> Readers never block writers and never take a lock: a reader whose
  * validation fails reads again (from the same node when it only changed, from the top when it was
@@ -2684,7 +2706,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     }
 
     /**
-     * Opens this map's own cursor ({@link MasstreeCursor}), which keeps its place in the trie
+     * Opens this map's own cursor ({@code MasstreeCursor}), which keeps its place in the trie
      * between batches (a stack of border-node snapshots, one per layer) instead of descending for
      * each, and builds a key from the slices on its stack only when it is asked for. Before the
      * first insert of a natural-order map (no encoder chosen yet, so the map is empty) it returns
