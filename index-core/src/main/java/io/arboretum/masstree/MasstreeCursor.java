@@ -28,10 +28,12 @@ import java.util.Arrays;
  * flows): it keeps its place in the trie between batches instead of descending again for each.
  *
  * <p><b>Place.</b> A stack of <em>frames</em>, one per layer from the top down to the layer of
- * the current entry. A frame holds a validated <em>snapshot</em> of one border node of its layer
- * (its entries copied in key order in one optimistic read, with the node's {@code next} link, its
- * low fence and whether it is the rightmost, all under one version {@code v}), and a position in
- * it. Frame {@code d > 0} was entered through the layer link at the position of frame
+ * the current entry. A frame holds a validated <em>snapshot</em> of one border node of its layer:
+ * the node, a version {@code v}, and what was read under it (the permutation, which lists the
+ * entries in key order, the {@code next} link, the low fence and whether it is the rightmost),
+ * and a position in it. Entries are not copied: each is read from the node when it is taken and
+ * used only once the node validates again at {@code v}, so a node that did not change since
+ * {@code v} is read in place (the cursor allocates a few small objects per scan, not per node). Frame {@code d > 0} was entered through the layer link at the position of frame
  * {@code d - 1}; the slices of those links are kept in {@code prefix}, so the key of an entry of
  * frame {@code d} is {@code prefix[0, 8d)}, its slice's bytes and its suffix, built from what the
  * stack already holds, never by reading the trie again.
@@ -69,10 +71,11 @@ import java.util.Arrays;
  * the node it was looked for from holds every key from its low fence up to that node's; the
  * leftmost border node of a layer is removed only when the whole layer, then empty, is unlinked.
  *
- * <p><b>Untrusted reads.</b> A snapshot is copied racily: the permutation's slots are
- * bounds-checked, and nothing copied is acted on (no key built, no layer entered, no comparison
- * with a bound, nothing handed to the encoder) before the version validates. The arrays of a
- * frame are the cursor's own, so what a later snapshot overwrites was never shared.
+ * <p><b>Untrusted reads.</b> Everything is read racily: the permutation's count is clamped and
+ * its slots bounds-checked, and nothing read is acted on (no key built, no layer entered, no
+ * comparison with a bound, nothing handed to the encoder) before the node validates at the
+ * frame's version. A suffix array is never changed once stored in a slot, so once the slot's
+ * reference validates its bytes may be read after.
  *
  * <p>Notation as in {@link MasstreeMap}: {@code n} a border node, {@code f} a frame, {@code v} a
  * version, {@code s}/{@code c} a composite (slice and class), {@code pos} a position.
@@ -85,18 +88,20 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
     /** The size of the first batch (unless the caller's maximum is smaller); later ones double. */
     static final int FIRST_BATCH = 16;
 
-    /** One layer of the cursor's place: a snapshot of a border node and a position in it. */
+    /**
+     * One layer of the cursor's place: a border node, the version at which its permutation, links
+     * and fences were read, and a position in it. The entries themselves are not copied: each is
+     * read from the node when it is taken and trusted only once the node validates again at that
+     * version, which also proves that everything read earlier under it still holds.
+     */
     static final class Frame {
         Layer layer;
         Border node;
         long version;
-        /** The {@code advance()} call in which the snapshot was last validated. */
+        /** The {@code advance()} call in which the node was last validated. */
         int checkedIn;
+        long perm;
         int cnt;
-        final long[] slices;
-        final byte[] lens;
-        final Object[] vals;
-        final byte[][] sufs;
         Border next;
         long lowS;
         int lowC;
@@ -104,40 +109,18 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
         /** The entry to take next: ascending from 0 up, descending from {@code cnt - 1} down. */
         int pos;
 
-        Frame(int width) {
-            slices = new long[width];
-            lens = new byte[width];
-            vals = new Object[width];
-            sufs = new byte[width][];
-        }
-
         /**
-         * Copies {@code n}'s entries in key order and its links and fences, racily, and returns
-         * whether {@code n} did not change since {@code v} (then the copy is {@code n} at
-         * {@code v}). Slots are bounds-checked; nothing copied is trusted before this returns true.
+         * Reads {@code n}'s permutation, links and fences, racily, and returns whether {@code n}
+         * did not change since {@code v} (then they are {@code n}'s at {@code v}). The count is
+         * clamped to the node's capacity; nothing read is trusted before this returns true.
          */
-        boolean copy(Border n, long v) {
+        boolean read(Border n, long v) {
             // Benign race: a plain read of a permutation a writer may be changing; its count is
-            // clamped and its slots bounds-checked, and the copy counts only if v validates below.
-            long perm = n.perm;
-            int cnt = safeCount(n, perm);
-            long[] sl = n.slices;
-            byte[] ln = n.lens;
-            byte[][] sf = n.sufs;
-            int w = Math.min(sl.length, slices.length);
-            for (int i = 0; i < cnt; i++) {
-                int slot = permSlot(perm, i);
-                if (slot >= w) {
-                    cnt = i;
-                    break;
-                }
-                slices[i] = sl[slot];
-                lens[i] = ln[slot];
-                sufs[i] = sf[slot];
-                // Acquire: a value or layer stored by a writer is seen fully built.
-                vals[i] = n.valAcquire(slot);
-            }
-            this.cnt = cnt;
+            // clamped here and its slots bounds-checked where they are used, and it counts only
+            // if v validates below.
+            long p = n.perm;
+            perm = p;
+            cnt = safeCount(n, p);
             next = n.nextAcquire();
             lowS = n.lowS;
             lowC = n.lowC;
@@ -151,11 +134,26 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             version = v;
             return true;
         }
+
+        /** The slot of position {@code i} (validated permutation), bounds-checked anyway. */
+        int slot(int i) {
+            int slot = permSlot(perm, i);
+            if (slot >= node.slices.length) {
+                throw RESTART;
+            }
+            return slot;
+        }
+
+        /** Whether the node still is as it was at {@code version}: what was read from it holds. */
+        void validate() {
+            if (node.changed(version)) {
+                throw RESTART;
+            }
+        }
     }
 
     private final Layer top;
     private final KeyEncoder<K> enc;
-    private final int width;
     private final boolean descending;
     /** Where the scan starts (encoded), or null: the range's bound in the scan's direction. */
     private final byte[] start;
@@ -167,7 +165,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
 
     // The batch: keys as encoded bytes in kbuf (decoded when asked for), values.
     private int cap;
-    private byte[] kbuf = new byte[1024];
+    private byte[] kbuf = new byte[256];
     private int kused;
     private int[] koff;
     private int[] klen;
@@ -186,11 +184,10 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
     private int call;
     private final long[] at = new long[1];
 
-    MasstreeCursor(Layer top, KeyEncoder<K> enc, int width, byte[] lo, boolean loInclusive, byte[] hi,
+    MasstreeCursor(Layer top, KeyEncoder<K> enc, byte[] lo, boolean loInclusive, byte[] hi,
                    boolean hiInclusive, boolean descending, int maxBatch) {
         this.top = top;
         this.enc = enc;
-        this.width = width;
         this.descending = descending;
         this.start = descending ? hi : lo;
         this.startInclusive = descending ? hiInclusive : loInclusive;
@@ -270,7 +267,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
         }
         Frame f = frames[d];
         if (f == null) {
-            f = new Frame(width);
+            f = new Frame();
             frames[d] = f;
         }
         return f;
@@ -298,7 +295,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             if ((v & DELETED) != 0) {
                 throw RESTART;
             }
-            if (f.copy(n, v)) {
+            if (f.read(n, v)) {
                 f.checkedIn = call;
                 return;
             }
@@ -358,19 +355,29 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             int c = MasstreeMap.classAt(k, off);
             f.layer = lay;
             Border n = borderFor(lay, s, c, at);
-            if (!f.copy(n, at[0])) {
+            if (!f.read(n, at[0])) {
                 throw RESTART;
             }
             f.checkedIn = call;
+            // Racy reads of the entries, validated below before anything is acted on.
             int pos = 0;
-            while (pos < f.cnt && cmpC(f.slices[pos], ord(f.lens[pos]), s, c) < 0) {
+            int slot = -1;
+            while (pos < f.cnt) {
+                slot = f.slot(pos);
+                if (cmpC(n.slices[slot], ord(n.lens[slot]), s, c) >= 0) {
+                    break;
+                }
                 pos++;
             }
-            if (pos < f.cnt && f.slices[pos] == s && ord(f.lens[pos]) == c) {
-                byte cls = f.lens[pos];
+            boolean equal = pos < f.cnt && n.slices[slot] == s && ord(n.lens[slot]) == c;
+            byte cls = equal ? n.lens[slot] : 0;
+            // Acquire: a layer stored by a writer is seen fully built.
+            Object sub = equal && cls == LINK ? n.valAcquire(slot) : null;
+            byte[] suf = equal && cls == SUFFIX ? n.sufs[slot] : null;
+            f.validate();
+            if (equal) {
                 if (cls == LINK) {
                     // k goes on below this link: position on it and continue in its layer.
-                    Object sub = f.vals[pos];
                     if (!(sub instanceof Layer)) {
                         throw RESTART;
                     }
@@ -379,10 +386,10 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
                     lay = (Layer) sub;
                     continue;
                 }
-                // The stored key against k: d < 0 below, d > 0 above.
+                // The stored key against k: d < 0 below, d > 0 above. A suffix array is never
+                // changed once stored, so its bytes need no validation of their own.
                 int d = 0;
                 if (cls == SUFFIX) {
-                    byte[] suf = f.sufs[pos];
                     if (suf == null) {
                         throw RESTART;
                     }
@@ -461,10 +468,18 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
                 frames[depth - 1].pos += dir;
                 continue;
             }
-            byte cls = f.lens[i];
-            long s = f.slices[i];
+            // Racy reads of the entry at position i, trusted after f.validate() below (which also
+            // re-proves, in this call, everything read from the node before).
+            Border n = f.node;
+            int slot = f.slot(i);
+            byte cls = n.lens[slot];
+            long s = n.slices[slot];
+            // Acquire: a value or layer stored by a writer is seen fully built.
+            Object val = n.valAcquire(slot);
+            byte[] suf = cls == SUFFIX ? n.sufs[slot] : null;
+            f.validate();
             if (cls == LINK) {
-                Object sub = f.vals[i];
+                Object sub = val;
                 if (!(sub instanceof Layer)) {
                     throw RESTART;
                 }
@@ -472,7 +487,9 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
                 edge(frame(depth++), (Layer) sub);
                 continue;
             }
-            byte[] suf = cls == SUFFIX ? f.sufs[i] : null;
+            if (cls == SUFFIX && suf == null) {
+                throw RESTART;
+            }
             int plen = 8 * (depth - 1);
             int inSlice = cls <= 8 ? cls : 8;
             int len = plen + inSlice + (suf == null ? 0 : suf.length);
@@ -496,7 +513,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             }
             koff[count] = o;
             klen[count] = len;
-            vals[count] = f.vals[i];
+            vals[count] = val;
             count++;
             kused += len;
             f.pos = i + dir;

@@ -2727,7 +2727,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
         byte[] f = from == null ? null : encode(e, from);
         byte[] t = to == null ? null : encode(e, to);
-        return new MasstreeCursor<>(top, e, width, f, fromInclusive, t, toInclusive, descending, maxBatch);
+        return new MasstreeCursor<>(top, e, f, fromInclusive, t, toInclusive, descending, maxBatch);
     }
 
     // ------------------------------------------------------------------ checks and counts
