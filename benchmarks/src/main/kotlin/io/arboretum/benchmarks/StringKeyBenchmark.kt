@@ -341,3 +341,79 @@ class StringKeyPutBenchmark {
         return to - from
     }
 }
+
+/**
+ * `MasstreeMap.putAllSorted` against individual `put`s of the same input: one invocation loads
+ * [size] keys of [shape] in ascending key order into an empty `MasstreeMap` (`new MasstreeMap()`
+ * for `String` keys, `MasstreeMap.forBytes()` for `byte[]`), either with one `putAllSorted` call
+ * ([method] `putAllSorted`) or with one `put` per key in the same order ([method] `put`). Single
+ * shot, one thread; the entries (key objects and a shared value) are built and sorted once per
+ * trial, so both methods read the same objects. The goal of issue 17 is `putAllSorted` at least
+ * twice as fast as the puts.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
+class MasstreeSortedLoadBenchmark {
+    /** `putAllSorted` (one bulk call) or `put` (one call per key), same sorted input. */
+    @Param("putAllSorted", "put")
+    var method: String = ""
+
+    /** Key shape: `ycsb`, `url` or `bytes16` (see [KeyShape]). */
+    @Param("ycsb", "url", "bytes16")
+    var shape: String = ""
+
+    /** Keys loaded per invocation. */
+    @Param("1000000")
+    var size: Int = 0
+
+    /** The entries in ascending key order. */
+    lateinit var entries: List<Map.Entry<Any, String>>
+
+    /** The map being filled (new each iteration). */
+    lateinit var map: io.arboretum.masstree.MasstreeMap<Any, String>
+
+    /** Builds and sorts the entries once. */
+    @Setup(Level.Trial)
+    fun entries() {
+        require(method == "putAllSorted" || method == "put") { "unknown method '$method'; known: putAllSorted, put" }
+        val s = KeyShape.of(shape)
+        val probe = newMap(s)
+        val list = ArrayList<Map.Entry<Any, String>>(size)
+        for (i in 0 until size) list.add(java.util.AbstractMap.SimpleImmutableEntry(s.key(i.toLong()), StringKeyBenchmark.VALUES[i and 15]))
+        list.sortWith { a, b -> probe.comparator()?.compare(a.key, b.key) ?: @Suppress("UNCHECKED_CAST") (a.key as Comparable<Any>).compareTo(b.key) }
+        entries = list
+    }
+
+    @Suppress("UNCHECKED_CAST")
+    private fun newMap(s: KeyShape): io.arboretum.masstree.MasstreeMap<Any, String> =
+        if (s.bytes) io.arboretum.masstree.MasstreeMap.forBytes<String>() as io.arboretum.masstree.MasstreeMap<Any, String>
+        else io.arboretum.masstree.MasstreeMap<String, String>() as io.arboretum.masstree.MasstreeMap<Any, String>
+
+    /** A new empty map per iteration. */
+    @Setup(Level.Iteration)
+    fun fresh() {
+        map = newMap(KeyShape.of(shape))
+    }
+
+    /** Checks the map holds every key. */
+    @TearDown(Level.Iteration)
+    fun check() {
+        check(map.size == size) { "masstree holds ${map.size} entries after loading $size distinct $shape keys by $method" }
+    }
+
+    /** Loads the sorted entries by [method]. */
+    @Benchmark
+    fun load(): Int {
+        val m = map
+        if (method == "putAllSorted") {
+            m.putAllSorted(entries)
+        } else {
+            for (e in entries) m[e.key] = e.value
+        }
+        return m.size
+    }
+}

@@ -66,10 +66,28 @@ public final class KeyPrefixes {
      * @return the prefix
      */
     public static long ofString(String s) {
+        return ofString(s, 0);
+    }
+
+    /**
+     * The prefix of {@code s.substring(from)} under {@link KeyEncoders#strings()}, computed
+     * without building the substring. The encoding of a string is the concatenation of the codes
+     * of its units, so this is the prefix of the encoding of {@code s} from the byte where unit
+     * {@code from}'s code starts: where every unit before {@code from} is ASCII ({@link
+     * #oneByteUnits}), that byte is {@code from}, and a Masstree slice of {@code s} at byte
+     * offset {@code from} is {@code ofString(s, from) ^ Long.MIN_VALUE}.
+     *
+     * @param s the key
+     * @param from the first unit, from 0 to {@code s.length()}
+     * @return the prefix
+     * @throws IndexOutOfBoundsException if {@code from} is out of range
+     */
+    public static long ofString(String s, int from) {
+        int n = s.length();
+        Objects.checkIndex(from, n + 1);
         long p = 0;
         int filled = 0; // bytes of p in use
-        int n = s.length();
-        for (int i = 0; i < n && filled < 8; i++) {
+        for (int i = from; i < n && filled < 8; i++) {
             char c = s.charAt(i);
             int code;
             int len;
@@ -93,6 +111,73 @@ public final class KeyPrefixes {
             }
         }
         return (p << (8 * (8 - filled))) ^ Long.MIN_VALUE; // zero-padded, as in ofBytes
+    }
+
+    /**
+     * How many units of {@code s}, from unit {@code from} on and at most {@code max}, have a
+     * one-byte code under {@link KeyEncoders#strings()} (the units below U+0080, whose code is
+     * the unit itself), before the first that has not. When all units before {@code from + r}
+     * are such, the encoding's bytes {@code 0 .. from + r} are those units: byte offsets and unit
+     * indexes agree, which lets a caller read the encoding of an ASCII key straight from the
+     * {@code String}.
+     *
+     * @param s the key
+     * @param from the first unit to look at
+     * @param max the most units to look at
+     * @return the number of one-byte units from {@code from}, at most {@code max} and at most
+     *     {@code s.length() - from}
+     */
+    public static int oneByteUnits(String s, int from, int max) {
+        int end = (int) Math.min((long) from + Math.max(0, max), s.length());
+        int i = from;
+        while (i < end && s.charAt(i) < StringKeyEncoder.TWO_BYTE_MIN) {
+            i++;
+        }
+        return Math.max(0, i - from);
+    }
+
+    /**
+     * Whether the encoding of {@code s.substring(from)} under {@link KeyEncoders#strings()} is
+     * exactly the bytes of {@code b}, decided without encoding: a Masstree compares a stored key
+     * suffix with a probe key this way.
+     *
+     * @param s the key
+     * @param from the first unit
+     * @param b the bytes to compare with
+     * @return whether they are equal
+     */
+    public static boolean encodesAs(String s, int from, byte[] b) {
+        int n = s.length();
+        int j = 0;
+        int m = b.length;
+        for (int i = from; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < StringKeyEncoder.TWO_BYTE_MIN) {
+                if (j >= m || b[j] != (byte) c) {
+                    return false;
+                }
+                j++;
+            } else {
+                int code;
+                int len;
+                if (c < StringKeyEncoder.THREE_BYTE_MIN) {
+                    code = StringKeyEncoder.twoByteCode(c);
+                    len = 2;
+                } else {
+                    code = StringKeyEncoder.threeByteCode(c);
+                    len = 3;
+                }
+                if (m - j < len) {
+                    return false;
+                }
+                for (int k = len - 1; k >= 0; k--) {
+                    if (b[j++] != (byte) (code >>> (8 * k))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return j == m;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.arboretum.keys;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The built-in encoder of {@code String} keys, in {@link String#compareTo} order: UTF-16 code
  * units compared as unsigned 16-bit numbers, a proper prefix first. That is neither code point
@@ -85,9 +87,18 @@ final class StringKeyEncoder extends AbstractKeyEncoder<String> {
 
     @Override
     String decodeKey(byte[] b, int offset, int length) {
+        int end = offset + length;
+        int ascii = offset;
+        while (ascii < end && b[ascii] >= 0) {
+            ascii++;
+        }
+        if (ascii == end) {
+            // Only one-byte codes: the bytes are the units, all below U+0080, which ISO-8859-1
+            // maps to themselves (a compact string is built with one copy).
+            return new String(b, offset, length, StandardCharsets.ISO_8859_1);
+        }
         char[] units = new char[length];
         int n = 0;
-        int end = offset + length;
         for (int i = offset; i < end; ) {
             int lead = b[i] & 0xFF;
             char c;

@@ -2,7 +2,9 @@ package io.arboretum.masstree;
 
 import io.arboretum.keys.KeyEncoder;
 import io.arboretum.keys.KeyEncoders;
+import io.arboretum.keys.KeyPrefixes;
 import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.map.BatchCursor;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
@@ -92,6 +94,10 @@ import java.util.concurrent.atomic.LongAdder;
  * link to its right neighbour, and every node a {@code parent}. Separators obey: separator
  * {@code i} of an interior node equals the {@code low} fence of the leftmost border node under
  * child {@code i + 1}; border nodes of a layer, in {@code next} order, have touching fences.
+ * Border nodes of layer 0 and every node a split makes have {@code w} slots; the node of a new
+ * lower layer has only the slots it needs (one for a link, two for two keys), and grows when it
+ * fills (below), because most lower layers hold a handful of keys (the keys of one URL path, of
+ * one tenant) and full-width nodes there would be mostly empty slots.
  *
  * <p><b>Version protocol.</b> Every node has a 64-bit version word ({@code version}):
  * <pre>
@@ -142,6 +148,12 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Otherwise, if {@code n} has a free slot: mark it INSERTING, fill the first free slot (the
  *       slot listed at position {@code count} of the permutation) and store the new permutation;
  *       the unlock publishes both (readers wait for a dirty node, or fail to validate it).</li>
+ *   <li>Otherwise, if {@code n} is narrower than {@code w} (then it is the only node of a lower
+ *       layer: no parent, no neighbours, no fences): <em>grow</em>. Build privately a copy with
+ *       more slots (one more up to four, then twice as many, up to {@code w}) holding
+ *       {@code n}'s entries and {@code k}, mark {@code n} SPLITTING and DELETED, publish the copy
+ *       as the layer's root (release), unlock {@code n}: readers and writers that reached
+ *       {@code n} see it deleted and start again from the top, and find the copy.</li>
  *   <li>Otherwise split (below), then unlock.</li>
  * </ol>
  *
@@ -200,6 +212,18 @@ import java.util.concurrent.atomic.LongAdder;
  * node holding its entry, checks that node's version is still the one read, marks it INSERTING
  * (from now on readers of it wait) and validates the other recorded nodes again before removing
  * the entry: at that instant the entry was the first (last) of the range.
+ *
+ * <p><b>Scans</b> (iterators of the map and its views, range flows) read through
+ * {@code MasstreeCursor} ({@link #openCursor}): a stack of validated border-node snapshots, one
+ * per layer, that keeps its place between batches and rebuilds keys from the link slices on its
+ * stack; each batch is weakly consistent, not one instant as {@link #copyBatch} is (its notes give
+ * the argument).
+ *
+ * <p><b>String lookups.</b> {@code get} of a {@code String} key under the built-in encoding reads
+ * the slices straight from the key's units while they are ASCII (whose one-byte codes are the
+ * units themselves, {@link KeyPrefixes#oneByteUnits}), and compares a suffix with
+ * {@link KeyPrefixes#encodesAs}, so it encodes nothing and allocates nothing; a slice that
+ * reaches another unit makes it encode the key and look up the bytes.
  *
  * <p><b>Progress.</b> Readers never block writers and never take a lock: a reader whose
  * validation fails reads again (from the same node when it only changed, from the top when it was
@@ -299,12 +323,12 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** Slots (border nodes) and separators (interior nodes) per node. */
     private final int width;
     /** The top layer: keys by their first 8 bytes. */
-    private final transient Layer top;
+    final transient Layer top;
     /**
      * The key encoder; null until the first insert of a map made by {@link #MasstreeMap()}, whose
      * first key's class chooses it. Volatile: a thread that sees it sees it fully built.
      */
-    private transient volatile KeyEncoder<K> encoder;
+    transient volatile KeyEncoder<K> encoder;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
     /** Serializes the choice of the encoder at the first insert of a natural-order map. */
@@ -622,6 +646,14 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             VarHandle.storeStoreFence();
         }
 
+        /**
+         * Under the lock: announces that the node is being replaced; the unlock keeps DELETED, so
+         * the node is dead for every reader and writer after it.
+         */
+        final void markDeleted() {
+            setBitsLocked(SPLITTING | DELETED);
+        }
+
         /** Under the lock: sets or clears the ROOT bit (a change readers will notice). */
         final void setRootBitLocked(boolean root) {
             long v = versionPlain();
@@ -869,7 +901,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     }
 
     /** Thrown (preallocated, no stack trace) to restart an optimistic walk from the top. */
-    private static final class Restart extends RuntimeException {
+    static final class Restart extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         Restart() {
@@ -877,16 +909,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
     }
 
-    private static final Restart RESTART = new Restart();
+    static final Restart RESTART = new Restart();
 
     /** Descent modes of {@link #reach}. */
-    private static final int AT = 0;
-    private static final int BEFORE = 1;
-    private static final int LEFTMOST = 2;
-    private static final int RIGHTMOST = 3;
+    static final int AT = 0;
+    static final int BEFORE = 1;
+    static final int LEFTMOST = 2;
+    static final int RIGHTMOST = 3;
 
     /** A bound on hops and depths, against loops on torn reads. */
-    private static final int MAX_HOPS = 1 << 16;
+    static final int MAX_HOPS = 1 << 16;
 
     /**
      * Descends a layer optimistically to a border node: the one whose range holds (s, c)
@@ -1085,8 +1117,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @Override
     @SuppressWarnings("unchecked")
     public V get(Object key) {
+        if (key instanceof String && encoder == KeyEncoders.strings()) {
+            // An ASCII String key is looked up straight from its units (no encoding, no
+            // allocation); a key with other units is encoded below.
+            Object r = lookup(null, (String) key);
+            if (r != NOT_ONE_BYTE) {
+                return (V) r;
+            }
+        }
         byte[] k = keyForRead(key);
-        return k == null ? null : (V) lookup(k);
+        return k == null ? null : (V) lookup(k, null);
     }
 
     /**
@@ -1304,13 +1344,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     // ------------------------------------------------------------------ point reads
 
     /**
-     * The value of key bytes {@code k}, or null: a validated optimistic walk that allocates nothing
-     * and writes no shared memory.
+     * The value of a key, or null: a validated optimistic walk that allocates nothing and writes
+     * no shared memory. The key is either encoded bytes {@code kb} or a {@code String} {@code ks}
+     * of the built-in encoding, whose slices are read from its units while they are ASCII (unit
+     * {@code i} is then byte {@code i} of the encoding, {@link KeyPrefixes#oneByteUnits}); for a
+     * {@code String} whose slices reach another unit it returns {@link #NOT_ONE_BYTE}.
      */
-    Object lookup(byte[] k) {
+    Object lookup(byte[] kb, String ks) {
         for (int attempt = 0; ; attempt++) {
             try {
-                Object r = lookupOnce(k);
+                Object r = lookupOnce(kb, ks);
                 if (r != RETRY) {
                     return r;
                 }
@@ -1323,12 +1366,28 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     /** Marks a lookup that must start again from the top. */
     private static final Object RETRY = new Object();
+    /** Marks a lookup of a {@code String} key that must be encoded first. */
+    private static final Object NOT_ONE_BYTE = new Object();
 
-    private Object lookupOnce(byte[] k) {
+    private Object lookupOnce(byte[] kb, String ks) {
         Layer lay = top;
         for (int off = 0; ; off += 8) {
-            long s = sliceAt(k, off);
-            int c = classAt(k, off);
+            long s;
+            int c;
+            if (kb != null) {
+                s = sliceAt(kb, off);
+                c = classAt(kb, off);
+            } else {
+                // Units 0 .. off are ASCII (checked in the layers above), so byte off of the
+                // encoding is unit off; this slice needs the next up to 8 units ASCII too.
+                int rem = ks.length() - off;
+                int take = Math.min(8, rem);
+                if (KeyPrefixes.oneByteUnits(ks, off, take) < take) {
+                    return NOT_ONE_BYTE;
+                }
+                s = KeyPrefixes.ofString(ks, off) ^ Long.MIN_VALUE; // the prefix flips the sign bit
+                c = rem > 8 ? SUFFIX : rem; // more than 8 units left: more than 8 bytes
+            }
             Border n = reach(lay, s, c, AT);
             Object found;
             boolean link;
@@ -1363,7 +1422,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                             if (cls == LINK) {
                                 link = true;
                                 found = val;
-                            } else if (cls != SUFFIX || sameSuffix(n.sufs[slot], k, off)) {
+                            } else if (cls != SUFFIX || (kb != null ? sameSuffix(n.sufs[slot], kb, off)
+                                    : sameSuffix(n.sufs[slot], ks, off))) {
                                 found = val;
                             }
                         }
@@ -1397,6 +1457,15 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** Whether a stored suffix equals {@code k} after the slice at {@code off} (untrusted input). */
     static boolean sameSuffix(byte[] suf, byte[] k, int off) {
         return suf != null && Arrays.equals(suf, 0, suf.length, k, off + 8, k.length);
+    }
+
+    /**
+     * Whether a stored suffix equals the encoding of {@code k} after the slice at byte
+     * {@code off}, for a {@code String} whose units up to {@code off + 8} are ASCII (so that byte
+     * is unit {@code off + 8}); untrusted input, compared without encoding.
+     */
+    static boolean sameSuffix(byte[] suf, String k, int off) {
+        return suf != null && KeyPrefixes.encodesAs(k, off + 8, suf);
     }
 
     // ------------------------------------------------------------------ writes
@@ -1531,6 +1600,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             // markInsert, so readers wait in stableVersion or fail changed(v) until the unlock's
             // release store publishes both; the order of these two stores does not matter.
             n.setPermPlain(permInsert(perm, pos));
+        } else if (n.slices.length < width) {
+            grow(n, pos, s, cls, suf, value);
         } else {
             split(n, pos, s, cls, suf, value);
         }
@@ -1545,13 +1616,16 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      */
     private Layer newLayer(int depth, byte[] a, int ao, Object av, byte[] b, int bo, Object bv) {
         Layer lay = new Layer(depth);
-        Border n = new Border(width, lay);
-        n.initRoot();
         long sa = sliceAt(a, ao);
         long sb = sliceAt(b, bo);
         int ca = classAt(a, ao);
         int cb = classAt(b, bo);
-        if (sa == sb && ca == SUFFIX && cb == SUFFIX) {
+        boolean chain = sa == sb && ca == SUFFIX && cb == SUFFIX;
+        // Sized for what it holds (one link, or two keys): most lower layers stay small (the keys of
+        // one URL path, of one tenant), and a full-width node would be mostly empty slots.
+        Border n = new Border(Math.min(width, chain ? 1 : 2), lay);
+        n.initRoot();
+        if (chain) {
             n.fill(0, sa, LINK, null, newLayer(depth + 1, a, ao + 8, av, b, bo + 8, bv));
             n.perm = permInsert(PERM_EMPTY, 0);
         } else {
@@ -1563,6 +1637,47 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
         lay.initRootPlain(n); // published with the layer by the release store of the link
         return lay;
+    }
+
+    /**
+     * The capacity a lone root border node narrower than the node width grows to: one slot more
+     * up to four, then twice as many, up to the width.
+     */
+    private int grownCapacity(int cap) {
+        return Math.min(width, cap < 4 ? cap + 1 : cap * 2);
+    }
+
+    /**
+     * Replaces the full, locked border node {@code n}, narrower than the node width and so the
+     * only node of its layer (see the class notes, "Insert", step 6), by a wider copy holding
+     * (s, cls) at position {@code pos} as well, published as the layer's root; {@code n} is
+     * marked SPLITTING and DELETED, so the caller's unlock leaves it deleted and every reader or
+     * writer that reached it starts again from the top and finds the copy.
+     */
+    private void grow(Border n, int pos, long s, byte cls, byte[] suf, Object value) {
+        long perm = n.perm;
+        int cnt = permCount(perm);
+        Border g = new Border(grownCapacity(n.slices.length), n.layer);
+        g.initRoot();
+        for (int i = 0, j = 0; i <= cnt; i++) {
+            if (i == pos) {
+                g.fill(j++, s, cls, suf, value);
+            }
+            if (i < cnt) {
+                int slot = permSlot(perm, i);
+                g.fill(j++, n.slices[slot], n.lens[slot], n.sufs[slot], n.vals[slot]);
+            }
+        }
+        long gp = PERM_EMPTY;
+        for (int i = 0; i <= cnt; i++) {
+            gp = permInsert(gp, i);
+        }
+        g.perm = gp;
+        // n stays as it is (readers that validate it before this see a consistent old state);
+        // from the dirty mark on, its readers wait, and after the unlock they see DELETED.
+        n.markDeleted();
+        // Release: a reader or writer that reads the new root (acquire) sees it fully built.
+        n.layer.setRootRelease(g);
     }
 
     /**
@@ -2590,6 +2705,31 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return w.found;
     }
 
+    /**
+     * Opens this map's own cursor ({@code MasstreeCursor}), which keeps its place in the trie
+     * between batches (a stack of border-node snapshots, one per layer) instead of descending for
+     * each, and builds a key from the slices on its stack only when it is asked for. Before the
+     * first insert of a natural-order map (no encoder chosen yet, so the map is empty) it returns
+     * the default cursor.
+     *
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws ClassCastException {@inheritDoc}
+     */
+    @Override
+    public BatchCursor<K, V> openCursor(K from, boolean fromInclusive, K to, boolean toInclusive,
+                                        boolean descending, int maxBatch) {
+        KeyEncoder<K> e = encoder;
+        if (e == null) {
+            return super.openCursor(from, fromInclusive, to, toInclusive, descending, maxBatch);
+        }
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+        }
+        byte[] f = from == null ? null : encode(e, from);
+        byte[] t = to == null ? null : encode(e, to);
+        return new MasstreeCursor<>(top, e, f, fromInclusive, t, toInclusive, descending, maxBatch);
+    }
+
     // ------------------------------------------------------------------ checks and counts
 
     /**
@@ -2715,13 +2855,19 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     private void checkBorder(Border n, byte[] prefix, long[] counts, Object[] last) {
         long perm = n.perm;
         int cnt = permCount(perm);
-        if (cnt > width) {
-            throw new IllegalStateException("count " + cnt + " above width " + width);
+        int w = n.slices.length;
+        if (w > width || cnt > w) {
+            throw new IllegalStateException("count " + cnt + " above the node's capacity " + w + ", or that above width "
+                    + width);
+        }
+        if (w < width && (n.parentAcquire() != null || n.lowC >= 0 || n.highC >= 0 || n.layer.rootAcquire() != n
+                || n.layer == top)) {
+            throw new IllegalStateException("a border node narrower than the width is not the lone root of a lower layer");
         }
         int seen = 0;
-        for (int pos = 0; pos < width; pos++) {
+        for (int pos = 0; pos < w; pos++) {
             int slot = permSlot(perm, pos);
-            if (slot >= width || (seen & (1 << slot)) != 0) {
+            if (slot >= w || (seen & (1 << slot)) != 0) {
                 throw new IllegalStateException("permutation is not a permutation: " + Long.toHexString(perm));
             }
             seen |= 1 << slot;

@@ -181,4 +181,38 @@ class StringKeyEncoderTest {
             assertTrue(e.getMessage().contains("not an encoding"), e.getMessage());
         }
     }
+
+    /**
+     * The in-place readers of the encoding ({@code KeyPrefixes.ofString(s, from)},
+     * {@code oneByteUnits}, {@code encodesAs}) agree with encoding the substring, for random and
+     * adversarial strings and every start unit; {@code encodesAs} also rejects near misses (one
+     * byte changed, one byte more or fewer).
+     */
+    @Test
+    void inPlaceReadersAgreeWithTheEncoding() {
+        Random r = new Random(0x51CE);
+        for (int n = 0; n < 3000; n++) {
+            String s = string(r);
+            for (int from = 0; from <= s.length(); from++) {
+                byte[] rest = ENC.encode(s.substring(from));
+                assertEquals(KeyPrefixes.ofBytes(rest), KeyPrefixes.ofString(s, from), "prefix of " + s + " from " + from);
+                int ascii = 0;
+                while (from + ascii < s.length() && s.charAt(from + ascii) < 0x80) {
+                    ascii++;
+                }
+                int max = r.nextInt(12);
+                assertEquals(Math.min(ascii, max), KeyPrefixes.oneByteUnits(s, from, max), "one-byte units");
+                assertTrue(KeyPrefixes.encodesAs(s, from, rest), "encodesAs its own encoding");
+                if (rest.length > 0) {
+                    byte[] changed = rest.clone();
+                    changed[r.nextInt(changed.length)] ^= (byte) (1 + r.nextInt(255));
+                    assertEquals(false, KeyPrefixes.encodesAs(s, from, changed), "encodesAs a changed byte");
+                    assertEquals(false, KeyPrefixes.encodesAs(s, from, Arrays.copyOf(rest, rest.length - 1)), "one byte fewer");
+                }
+                assertEquals(false, KeyPrefixes.encodesAs(s, from, Arrays.copyOf(rest, rest.length + 1)), "one byte more");
+            }
+            assertEquals(KeyPrefixes.ofString(s), KeyPrefixes.ofString(s, 0));
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> KeyPrefixes.ofString("ab", 3));
+    }
 }

@@ -101,4 +101,55 @@ class MasstreeStringTest {
             assertEquals(1, m.nodeCounts()[0] + m.nodeCounts()[1], "nodes left after polling everything");
         }
     }
+
+    /**
+     * {@code get} reads ASCII keys straight from the {@code String} and encodes the others: probes
+     * that are ASCII for some layers and then not (a non-ASCII unit at offsets 0 to 30, so the
+     * fallback starts in every layer), that differ from a stored key only in the suffix, or only
+     * beyond it, or end inside a stored key's slice, all agree with {@code TreeMap}, stored or not,
+     * with new probe objects. Node width 3, keys inserted in random and descending order, so lower
+     * layers grow from one slot and split.
+     */
+    @Test
+    void getOfAsciiAndOtherKeysMatchesTreeMap() {
+        Random rnd = new Random(SEED + 1);
+        for (boolean descending : new boolean[] {false, true}) {
+            MasstreeMap<String, Integer> map = MasstreeMap.<String, Integer>builder().nodeWidth(3).build();
+            TreeMap<String, Integer> ref = new TreeMap<>();
+            List<String> keys = new ArrayList<>();
+            String[] stems = {"https://host-07.example.com/tenants/", "user", "tenant:7/entity:00000042", ""};
+            for (int i = 0; i < 1500; i++) {
+                StringBuilder b = new StringBuilder(stems[rnd.nextInt(stems.length)]);
+                int tail = rnd.nextInt(20);
+                for (int j = 0; j < tail; j++) {
+                    b.append(rnd.nextInt(25) == 0 ? (char) (0x80 + rnd.nextInt(0xFF00)) : (char) ('a' + rnd.nextInt(3)));
+                }
+                keys.add(b.toString());
+            }
+            if (descending) {
+                keys.sort((a, b) -> b.compareTo(a));
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                if (i % 2 == 0) {
+                    map.put(keys.get(i), i);
+                    ref.put(keys.get(i), i);
+                }
+            }
+            List<String> probes = new ArrayList<>(keys);
+            for (String k : keys) {
+                probes.add(k + "a");
+                if (!k.isEmpty()) {
+                    probes.add(k.substring(0, k.length() - 1));
+                    int at = rnd.nextInt(k.length());
+                    probes.add(k.substring(0, at) + '\u00e9' + k.substring(at + 1));
+                }
+            }
+            for (String p : probes) {
+                String probe = new String(p.toCharArray()); // another object, as a request key is
+                assertEquals(ref.get(p), map.get(probe), "get(\"" + p + "\")");
+                assertEquals(ref.containsKey(p), map.containsKey(probe), "containsKey(\"" + p + "\")");
+            }
+            map.checkInvariants();
+        }
+    }
 }
