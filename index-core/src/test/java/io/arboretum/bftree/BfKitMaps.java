@@ -2,6 +2,7 @@ package io.arboretum.bftree;
 
 import io.arboretum.keys.KeyEncoder;
 import io.arboretum.keys.KeyEncoders;
+import io.arboretum.testkit.ComparatorKeyEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -57,7 +58,7 @@ final class BfKitMaps {
             DIRS.add(dir);
             BfTree t = BfTree.create(dir.resolve("t"), b.build());
             OPEN.add(t);
-            KeyEncoder<Integer> keys = cmp == null ? KeyEncoders.integers() : new ComparatorEncoding(cmp);
+            KeyEncoder<Integer> keys = cmp == null ? KeyEncoders.integers() : new ComparatorKeyEncoder(cmp);
             return t.asMap(keys, new PaddedInts(pad));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -85,7 +86,7 @@ final class BfKitMaps {
                 t.delete(c.key());
             }
         }
-        KeyEncoder<Integer> keys = cmp == null ? KeyEncoders.integers() : new ComparatorEncoding(cmp);
+        KeyEncoder<Integer> keys = cmp == null ? KeyEncoders.integers() : new ComparatorKeyEncoder(cmp);
         return t.asMap(keys, new PaddedInts(capacity > 0 && capacity <= 8 ? 40 : 0));
     }
 
@@ -127,44 +128,6 @@ final class BfKitMaps {
         @Override
         public Integer decode(byte[] b) {
             return ByteBuffer.wrap(b).getInt();
-        }
-    }
-
-    /** Integers as four bytes ordered as {@code cmp} orders them (natural or reversed). */
-    static final class ComparatorEncoding implements KeyEncoder<Integer> {
-        private final Comparator<? super Integer> cmp;
-
-        ComparatorEncoding(Comparator<? super Integer> cmp) {
-            this.cmp = cmp;
-        }
-
-        @Override
-        public Class<Integer> keyType() {
-            return Integer.class;
-        }
-
-        @Override
-        public byte[] encode(Integer k) {
-            cmp.compare(k, k); // a comparator that refuses the key refuses it here
-            int x = k ^ Integer.MIN_VALUE;
-            if (cmp.compare(0, 1) > 0) {
-                x = ~x;
-            }
-            return ByteBuffer.allocate(4).putInt(x).array();
-        }
-
-        @Override
-        public Integer decode(byte[] b, int off, int len) {
-            int x = ByteBuffer.wrap(b, off, len).getInt();
-            if (cmp.compare(0, 1) > 0) {
-                x = ~x;
-            }
-            return x ^ Integer.MIN_VALUE;
-        }
-
-        @Override
-        public Comparator<? super Integer> comparator() {
-            return cmp;
         }
     }
 }

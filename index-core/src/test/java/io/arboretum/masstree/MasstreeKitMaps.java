@@ -1,6 +1,7 @@
 package io.arboretum.masstree;
 
 import io.arboretum.keys.KeyEncoder;
+import io.arboretum.testkit.ComparatorKeyEncoder;
 import io.arboretum.testkit.ReversedIntComparator;
 import java.io.Serializable;
 import java.util.Comparator;
@@ -38,7 +39,7 @@ final class MasstreeKitMaps {
     static ConcurrentNavigableMap<Integer, Integer> newMap(Comparator<? super Integer> cmp, int capacity) {
         MasstreeMap.Builder<Integer, Integer> b = MasstreeMap.<Integer, Integer>builder().nodeWidth(width(capacity));
         if (cmp != null) {
-            b.keyEncoder(new ComparatorEncoding(cmp));
+            b.keyEncoder(new ComparatorKeyEncoder(cmp));
         }
         return b.build();
     }
@@ -112,46 +113,6 @@ final class MasstreeKitMaps {
                 u = u * 10 + (rev ? 9 - d : d);
             }
             return (int) (u - (1L << 31));
-        }
-
-        @Override
-        public Comparator<? super Integer> comparator() {
-            return cmp;
-        }
-    }
-
-    /** Integers as four bytes ordered as {@code cmp} orders them (natural or reversed). */
-    static final class ComparatorEncoding implements KeyEncoder<Integer>, Serializable {
-        private static final long serialVersionUID = 1L;
-        private final Comparator<? super Integer> cmp;
-
-        ComparatorEncoding(Comparator<? super Integer> cmp) {
-            this.cmp = cmp;
-        }
-
-        @Override
-        public Class<Integer> keyType() {
-            return Integer.class;
-        }
-
-        @Override
-        public byte[] encode(Integer k) {
-            cmp.compare(k, k); // a comparator that refuses the key refuses it here
-            int x = k ^ Integer.MIN_VALUE;
-            if (cmp.compare(0, 1) > 0) {
-                x = ~x;
-            }
-            return new byte[] {(byte) (x >>> 24), (byte) (x >>> 16), (byte) (x >>> 8), (byte) x};
-        }
-
-        @Override
-        public Integer decode(byte[] b, int off, int len) {
-            int x = ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8)
-                    | (b[off + 3] & 0xFF);
-            if (cmp.compare(0, 1) > 0) {
-                x = ~x;
-            }
-            return x ^ Integer.MIN_VALUE;
         }
 
         @Override
