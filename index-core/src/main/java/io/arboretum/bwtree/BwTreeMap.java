@@ -124,6 +124,14 @@ import java.util.concurrent.atomic.LongAdder;
  * (obstruction-freedom). Retiring a page id and the epoch manager's periodic collection take the
  * manager's monitor: those paths are not latch-free.
  *
+ * <p><b>Seeded faults.</b> Four realistic mistakes are compiled in behind
+ * {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started with
+ * {@code -Darboretum.testHooks=true}, so the JIT removes them) and declared with
+ * {@code TestHooks.declareFault}: an insert delta installed with a plain write instead of a CAS,
+ * consolidation that drops the newest delta, a search that ignores a leaf's high fence (does not
+ * follow an unfinished split), and a write that installs its delta on a frozen page instead of
+ * helping the merge. The Lincheck suite must fail with each one on.
+ *
  * <p><b>Notation</b> for local variables: {@code h} a page head, {@code n} a node of a chain,
  * {@code f} fences, {@code id}, {@code pid} a page and its parent, {@code k, kp, kd} a search key,
  * its prefix and the key kind the prefix was made with.
@@ -152,9 +160,9 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
     static final String CONSOLIDATE_DROP_DELTA = TestHooks.declareFault("bwtree.consolidate.dropDelta",
             "consolidation builds the new base from the chain under the newest delta, dropping it");
     static final String SPLIT_NO_MOVE_RIGHT = TestHooks.declareFault("bwtree.split.noMoveRight",
-            "a search ignores a page's high fence and does not follow a split the parent has not learnt of");
-    static final String MERGE_READ_FROZEN = TestHooks.declareFault("bwtree.merge.readFrozen",
-            "a lookup that meets an unfinished merge reads the frozen page instead of helping the merge");
+            "a search for a key ignores a leaf's high fence and does not follow a split the parent has not learnt of");
+    static final String MERGE_NO_HELP_ALONG = TestHooks.declareFault("bwtree.merge.noHelpAlong",
+            "a write that meets a page frozen by an unfinished merge installs its delta there instead of helping the merge");
 
     // ------------------------------------------------------------------ key kinds
 
@@ -760,21 +768,21 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
                     continue restart; // a recycled id seen through a stale route: cannot happen while pinned
                 }
                 if (h.kind == REMOVE_NODE) {
-                    if (TestHooks.ENABLED && out.read && TestHooks.faultActive(MERGE_READ_FROZEN)
-                            && h.f.level == level) {
-                        h = h.next; // the fault: read the frozen page as if it were live
-                    } else {
-                        helpRemove(id, (RemoveNode) h);
-                        continue restart;
+                    if (TestHooks.ENABLED && !out.read && h.f.level == level
+                            && TestHooks.faultActive(MERGE_NO_HELP_ALONG)) {
+                        out.id = id; // the fault: hand the frozen page to the writer
+                        out.head = h;
+                        return;
                     }
+                    helpRemove(id, (RemoveNode) h);
+                    continue restart;
                 }
                 Fences f = h.f;
                 if (f.lo != null && (below ? cmp(k, kp, f.lo, f.loP, kd) <= 0 : cmp(k, kp, f.lo, f.loP, kd) < 0)) {
                     continue restart; // a route older than a merge; start again from the root
                 }
                 if (f.hi != null && (below ? cmp(k, kp, f.hi, f.hiP, kd) > 0 : cmp(k, kp, f.hi, f.hiP, kd) >= 0)
-                        && !(TestHooks.ENABLED && out.read && TestHooks.faultActive(SPLIT_NO_MOVE_RIGHT)
-                        && f.level == 0)) {
+                        && !(TestHooks.ENABLED && !below && f.level == 0 && TestHooks.faultActive(SPLIT_NO_MOVE_RIGHT))) {
                     // B-link rule: the page split (or never held this key); move right.
                     prevId = id;
                     prev = h;
@@ -1519,7 +1527,9 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
             Node h = fo.head;
             for (int attempt = 0; ; attempt++) {
                 h = settle(id, h);
-                if (h == null || h.kind == REMOVE_NODE || !covers(h.f, key, kp, kd)) {
+                if (TestHooks.ENABLED && h != null && updateFaulty(h, key, kp, kd)) {
+                    // a seeded fault: write to this page although it is frozen or does not cover the key
+                } else if (h == null || h.kind == REMOVE_NODE || !covers(h.f, key, kp, kd)) {
                     locate(key, kp, kd, false, 0, fo);
                     id = fo.id;
                     h = fo.head;
@@ -1583,6 +1593,12 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
                 h = slot(id);
             }
         }
+    }
+
+    /** Whether a seeded fault makes an update write to {@code h} although it must not. */
+    private boolean updateFaulty(Node h, Object key, long kp, int kd) {
+        return h.kind == REMOVE_NODE ? TestHooks.faultActive(MERGE_NO_HELP_ALONG)
+                : !covers(h.f, key, kp, kd) && TestHooks.faultActive(SPLIT_NO_MOVE_RIGHT);
     }
 
     private boolean covers(Fences f, Object k, long kp, int kd) {
@@ -1747,7 +1763,14 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
                     s.skip();
                     int next = f.right;
                     Node nh = slot(next);
-                    if (nh == null || nh.kind == REMOVE_NODE || !sameBound(nh.f.lo, nh.f.loP, f.hi, f.hiP, kd)) {
+                    if (nh != null && nh.kind == REMOVE_NODE) {
+                        // An unfinished merge: finish it rather than wait for its owner (restarting
+                        // alone would find the same frozen page again: found by the
+                        // obstruction-freedom check).
+                        helpRemove(next, (RemoveNode) nh);
+                        continue restart;
+                    }
+                    if (nh == null || !sameBound(nh.f.lo, nh.f.loP, f.hi, f.hiP, kd)) {
                         continue restart;
                     }
                     nh = settle(next, nh);
