@@ -3,6 +3,7 @@ package io.arboretum.benchmarks
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.btree.OffHeapLongCursor
+import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.masstree.MasstreeMap
 import org.mapdb.DBMaker
 import org.mapdb.Serializer
@@ -191,6 +192,12 @@ object Implementations {
             { plain(MasstreeMap<Long, Long>()) },
             { plain(MasstreeMap<String, String>()) },
             bytes = { plain(MasstreeMap.forBytes<String>()) },
+        ),
+        Implementation(
+            "bwtree", "io.arboretum.bwtree.BwTreeMap (Arboretum, latch-free Bw-tree)",
+            { plain(BwTreeMap<Long, Long>()) },
+            { plain(BwTreeMap<String, String>()) },
+            bytes = { plain(BwTreeMap<ByteArray, String>(Arrays::compareUnsigned)) },
         ),
         Implementation(
             "offheap", "io.arboretum.btree.OffHeapLongBTreeMap, primitive long API (Arboretum, off-heap)",
