@@ -187,8 +187,11 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
      */
     private static final EpochManager SHARED_EPOCHS = new EpochManager();
 
+    /** The key order, or null for natural ordering. */
     private final Comparator<? super K> comparator;
+    /** Most entries per leaf (children per inner page) before a split. */
     private final int capacity;
+    /** Deltas above a base beyond which a page is consolidated. */
     private final int consolidateThreshold;
     /** Leaves with at most this many entries are merged into their left sibling. */
     private final int mergeBelow;
@@ -1492,6 +1495,15 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return kd == KIND_LONG || kd == KIND_INT || kd == KIND_STRING ? a == b : true;
     }
 
+    /**
+     * Returns the value of {@code key}, or {@code null}. Linearizable: one read of the leaf's
+     * head; takes no latch and writes nothing but the epoch pin.
+     *
+     * @param key the key
+     * @return the value, or {@code null} if absent
+     * @throws NullPointerException if {@code key} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     @SuppressWarnings("unchecked")
     public V get(Object key) {
@@ -1605,6 +1617,15 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return (f.lo == null || cmp(k, kp, f.lo, f.loP, kd) >= 0) && (f.hi == null || cmp(k, kp, f.hi, f.hiP, kd) < 0);
     }
 
+    /**
+     * Maps {@code key} to {@code value}. Linearizable at the CAS that installs the delta.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the previous value, or {@code null}
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     @SuppressWarnings("unchecked")
     public V put(K key, V value) {
@@ -1613,6 +1634,15 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return (V) update(key, value, null, PUT);
     }
 
+    /**
+     * Maps {@code key} to {@code value} if it is absent. Linearizable.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the current value, or {@code null} if there was none (and {@code value} was added)
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     @SuppressWarnings("unchecked")
     public V putIfAbsent(K key, V value) {
@@ -1621,6 +1651,15 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return (V) update(key, value, null, PUT_IF_ABSENT);
     }
 
+    /**
+     * Replaces the value of {@code key} if it is present. Linearizable.
+     *
+     * @param key the key
+     * @param value the new value
+     * @return the previous value, or {@code null} if absent (nothing changed)
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     @SuppressWarnings("unchecked")
     public V replace(K key, V value) {
@@ -1629,6 +1668,16 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return (V) update(key, value, null, REPLACE);
     }
 
+    /**
+     * Replaces the value of {@code key} if it equals {@code oldValue}. Linearizable.
+     *
+     * @param key the key
+     * @param oldValue the expected value
+     * @param newValue the new value
+     * @return whether the value was replaced
+     * @throws NullPointerException if an argument is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     public boolean replace(K key, V oldValue, V newValue) {
         Objects.requireNonNull(key, "null key");
@@ -1637,6 +1686,14 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return update(key, newValue, oldValue, REPLACE_IF) != null;
     }
 
+    /**
+     * Removes {@code key}. Linearizable; may merge an underfull leaf into its left sibling.
+     *
+     * @param key the key
+     * @return the removed value, or {@code null} if absent
+     * @throws NullPointerException if {@code key} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     @SuppressWarnings("unchecked")
     public V remove(Object key) {
@@ -1644,6 +1701,15 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return (V) update(key, null, null, REMOVE);
     }
 
+    /**
+     * Removes {@code key} if it maps to {@code value}. Linearizable.
+     *
+     * @param key the key
+     * @param value the expected value; {@code null} removes nothing
+     * @return whether the entry was removed
+     * @throws NullPointerException if {@code key} is null
+     * @throws ClassCastException if {@code key} cannot be compared with the map's keys
+     */
     @Override
     public boolean remove(Object key, Object value) {
         Objects.requireNonNull(key, "null key");
@@ -1653,12 +1719,21 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return update(key, null, value, REMOVE_IF) != null;
     }
 
+    /**
+     * The number of entries: a sum of counters, exact only when no write is in flight.
+     *
+     * @return the number of entries, at most {@link Integer#MAX_VALUE}
+     */
     @Override
     public int size() {
         long s = count.sum();
         return s > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(0, s);
     }
 
+    /**
+     * Removes every entry, one at a time from the lowest; not atomic, as
+     * {@code ConcurrentSkipListMap.clear} is not.
+     */
     @Override
     public void clear() {
         while (pollFirstEntry() != null) {
@@ -1666,6 +1741,11 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         }
     }
 
+    /**
+     * The comparator that orders the keys.
+     *
+     * @return the comparator, or {@code null} for natural ordering
+     */
     @Override
     public Comparator<? super K> comparator() {
         return comparator;
@@ -1819,6 +1899,14 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return s.skipped == 0 || s.validate();
     }
 
+    /**
+     * Finds the entry nearest to {@code key} in the given relation, as one snapshot of the leaves
+     * it reads (each skipped leaf is re-read after the next one and must be unchanged).
+     *
+     * @param key the key, or {@code null} for the first or last entry
+     * @param relation one of {@code GT}, {@code GE}, {@code LT}, {@code LE}
+     * @return an immutable snapshot of the entry, or {@code null}
+     */
     @Override
     @SuppressWarnings("unchecked")
     protected Map.Entry<K, V> findNear(K key, int relation) {
@@ -1847,6 +1935,17 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         }
     }
 
+    /**
+     * Removes the lowest (or highest) entry of a range. Linearizable: a delete on the leaf read,
+     * guarded by the heads of the leaves skipped on the way (see the class comment).
+     *
+     * @param lo the lower bound, or {@code null}
+     * @param loInclusive whether {@code lo} is in the range
+     * @param hi the upper bound, or {@code null}
+     * @param hiInclusive whether {@code hi} is in the range
+     * @param highest whether to remove the highest entry instead of the lowest
+     * @return an immutable snapshot of the removed entry, or {@code null}
+     */
     @Override
     @SuppressWarnings("unchecked")
     protected Map.Entry<K, V> pollInRange(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean highest) {
@@ -2146,6 +2245,11 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
 
     // ------------------------------------------------------------------ serialization
 
+    /**
+     * Serializes the map as its proxy: the order, the options and the entries.
+     *
+     * @return the serialized form
+     */
     private Object writeReplace() {
         ArrayList<Object> entries = new ArrayList<>(Math.max(16, 2 * size()));
         for (Map.Entry<K, V> e : entrySet()) {
@@ -2155,6 +2259,12 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return new SerializedForm(comparator, capacity, consolidateThreshold, entries.toArray());
     }
 
+    /**
+     * Refuses a stream that carries the map itself instead of its serialization proxy.
+     *
+     * @param in the stream
+     * @throws InvalidObjectException always: maps are read back only through the proxy
+     */
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("BwTreeMap is deserialized through its serialization proxy");
     }
