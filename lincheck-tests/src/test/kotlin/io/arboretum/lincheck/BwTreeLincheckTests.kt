@@ -85,7 +85,9 @@ class BwTreeCrossLeafLincheckTest : CrossLeafOperations(Indexes.bwtree())
 class BwTreePollRaceLincheckTest : PollRaceOperations(Indexes.bwtree())
 
 /** [SplitMergeOperations] on [io.arboretum.bwtree.BwTreeMap]. */
-class BwTreeSplitMergeLincheckTest : SplitMergeOperations(Indexes.bwtree())
+class BwTreeSplitMergeLincheckTest : SplitMergeOperations(Indexes.bwtree()) {
+    override val structureGoal: Double get() = 0.30
+}
 
 /**
  * Lincheck's obstruction-freedom check (model checking) on the Bw-tree's latch-free operations:
