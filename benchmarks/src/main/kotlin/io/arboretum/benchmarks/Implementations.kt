@@ -3,6 +3,7 @@ package io.arboretum.benchmarks
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.btree.OffHeapLongCursor
+import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.masstree.MasstreeMap
 import io.arboretum.pma.PackedMemoryArrayMap
 import org.mapdb.DBMaker
@@ -197,6 +198,12 @@ object Implementations {
             "pma", "io.arboretum.pma.PackedMemoryArrayMap (Arboretum, packed memory array, Long keys as primitive longs)",
             { plain(PackedMemoryArrayMap<Long, Long>()) },
             { plain(PackedMemoryArrayMap<String, String>()) },
+        ),
+        Implementation(
+            "bwtree", "io.arboretum.bwtree.BwTreeMap (Arboretum, latch-free Bw-tree)",
+            { plain(BwTreeMap<Long, Long>()) },
+            { plain(BwTreeMap<String, String>()) },
+            bytes = { plain(BwTreeMap<ByteArray, String>(Arrays::compareUnsigned)) },
         ),
         Implementation(
             "offheap", "io.arboretum.btree.OffHeapLongBTreeMap, primitive long API (Arboretum, off-heap)",

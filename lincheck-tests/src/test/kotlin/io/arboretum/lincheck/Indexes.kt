@@ -2,6 +2,7 @@ package io.arboretum.lincheck
 
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.keys.KeyEncoder
 import io.arboretum.keys.KeyEncoders
 import io.arboretum.masstree.MasstreeMap
@@ -26,6 +27,9 @@ object Indexes {
 
     /** The column name of [MasstreeMap]. */
     const val MASSTREE = "MasstreeMap"
+
+    /** The column name of [BwTreeMap]. */
+    const val BWTREE = "BwTreeMap"
 
     /** Slots per border node of the Masstrees under test: the smallest width, so a fourth key splits. */
     const val MASSTREE_WIDTH = 3
@@ -122,6 +126,35 @@ object Indexes {
         val m = PackedMemoryArrayMap.builder<K, Long>().segmentSize(segmentSize).comparator(comparator).build()
         return IndexUnderTest(m, PMA, m::checkInvariants)
     }
+
+    /**
+     * [BwTreeMap] at [capacity] (by default [CAPACITY]: a fifth key splits a leaf, and a leaf left
+     * with one key merges into its left sibling), with its invariant check. Each map gets an epoch
+     * manager of its own, so that every invocation starts from the same state (the shared default
+     * manager would carry its epoch and per-thread counters from one invocation to the next, which
+     * model checking reports as non-determinism).
+     */
+    fun <K> bwtree(comparator: Comparator<in K>? = null, capacity: Int = CAPACITY): IndexUnderTest<NavigableMap<K, Long>> {
+        val m = BwTreeMap.builder<K, Long>().nodeCapacity(capacity).comparator(comparator)
+            .consolidateThreshold(BWTREE_CONSOLIDATE_THRESHOLD).epochManager(io.arboretum.sync.EpochManager()).build()
+        return IndexUnderTest(m, BWTREE, m::checkInvariants, listOf(EPOCH_CALLS))
+    }
+
+    /** The Bw-trees' consolidation threshold in scenarios: 2, so that a few writes consolidate a page. */
+    const val BWTREE_CONSOLIDATE_THRESHOLD = 2
+
+    /**
+     * The epoch manager's calls, each one atomic step to the model checker. Pinning registers a
+     * thread under a monitor the first time, and every 64th pin, like retiring an id, may collect
+     * under another: [BwTreeObstructionFreedomTest] would report those monitors as locks. They are
+     * the epoch manager's, which has its own tests (`EpochManagerTest`); the Bw-tree's own steps
+     * stay fully interleaved. `docs/guides/how-the-bwtree-works.md` says which paths this leaves
+     * unchecked for obstruction-freedom.
+     */
+    private val EPOCH_CALLS: ManagedStrategyGuarantee =
+        forClasses(io.arboretum.sync.EpochManager::class.java.name, io.arboretum.sync.EpochManager.Guard::class.java.name)
+            .methods("pin", "close", "retire", "collect", "tryAdvance")
+            .treatAsAtomic()
 
     /** Off-heap bytes one tree may reserve. */
     private const val MAX_BYTES = 16L * 1024

@@ -256,6 +256,11 @@ class WeakConsistencyStressTest {
                 indexScans(),
             ),
             Subject(
+                Indexes.BWTREE,
+                { io.arboretum.bwtree.BwTreeMap.builder<Int, Int>().nodeCapacity(Indexes.CAPACITY).build() },
+                indexScans(),
+            ),
+            Subject(
                 "ConcurrentSkipListMap (control)",
                 { ConcurrentSkipListMap() },
                 listOf(
