@@ -180,7 +180,8 @@ public final class WeakConsistencyStress {
         Integer hi = null;
         boolean keysOnly = false;
         boolean descendingKeys = false;
-        switch (rnd.nextInt(7)) {
+        int shape = rnd.nextInt(7);
+        switch (shape) {
             case 0:
                 view = map;
                 break;
@@ -237,7 +238,8 @@ public final class WeakConsistencyStress {
         }
         for (int i = 1; i < seen.size(); i++) {
             if (viewOrder.compare(seen.get(i - 1), seen.get(i)) >= 0) {
-                throw new AssertionError("out of order or duplicate: " + seen.get(i - 1) + " then " + seen.get(i));
+                throw new AssertionError("out of order or duplicate: " + seen.get(i - 1) + " then " + seen.get(i)
+                        + " (view shape " + shape + ", range " + lo + ".." + hi + ", at position " + i + " of " + seen.size() + ")");
             }
         }
         BitSet present = new BitSet(keyRange);
