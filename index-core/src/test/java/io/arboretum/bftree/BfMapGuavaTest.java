@@ -4,8 +4,6 @@ import io.arboretum.testkit.GuavaSuiteTests;
 import java.util.Comparator;
 import java.util.concurrent.ConcurrentNavigableMap;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 
 /**
  * Guava-testlib's ConcurrentNavigableMapTestSuiteBuilder suites, natural order and a custom
@@ -33,18 +31,8 @@ class BfMapGuavaTest extends GuavaSuiteTests {
      * size in the default build.
      */
     @Override
-    @Test
-    public void guavaSuiteNaturalOrder() {
-        Assumptions.assumeTrue(SCALE > 1, "natural-order guava suite: -Pthorough only");
-        super.guavaSuiteNaturalOrder();
-    }
-
-    /** As {@link #guavaSuiteNaturalOrder()}: {@code -Pthorough} only. */
-    @Override
-    @Test
-    public void guavaSuiteCustomComparator() {
-        Assumptions.assumeTrue(SCALE > 1, "custom-comparator guava suite: -Pthorough only");
-        super.guavaSuiteCustomComparator();
+    protected boolean thoroughOnly() {
+        return true;
     }
 
     @AfterEach

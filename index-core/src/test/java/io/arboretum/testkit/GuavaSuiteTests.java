@@ -1,5 +1,6 @@
 package io.arboretum.testkit;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 
@@ -15,15 +16,27 @@ public abstract class GuavaSuiteTests extends IndexContractBase {
     /** The node capacity the suites use. */
     protected static final int SUITE_NODE_CAPACITY = 4;
 
+    /**
+     * Whether this class's suites run only under {@code -Pthorough} (scale above 1); a subclass
+     * that says so gives the reason in its own comment.
+     *
+     * @return false here: the suites run in every build
+     */
+    protected boolean thoroughOnly() {
+        return false;
+    }
+
     /** Naturally ordered maps pass the whole suite. */
     @Test
     public void guavaSuiteNaturalOrder() {
+        Assumptions.assumeTrue(SCALE > 1 || !thoroughOnly(), "natural-order guava suite: -Pthorough only");
         check(GuavaSuites.run("natural order", null, () -> newMap(null, SUITE_NODE_CAPACITY)));
     }
 
     /** Maps with a custom (descending) comparator pass the whole suite. */
     @Test
     public void guavaSuiteCustomComparator() {
+        Assumptions.assumeTrue(SCALE > 1 || !thoroughOnly(), "custom-comparator guava suite: -Pthorough only");
         check(GuavaSuites.run("custom comparator", ReversedIntComparator.INSTANCE,
                 () -> newMap(ReversedIntComparator.INSTANCE, SUITE_NODE_CAPACITY)));
     }

@@ -11,4 +11,14 @@ class LockedTreeIndexGuavaTest extends GuavaSuiteTests {
                                                               int nodeCapacity) {
         return new LockedTreeIndex<>(comparatorOrNull);
     }
+
+    /**
+     * Only under {@code -Pthorough}: these suites check the kit's guava wiring against a map that
+     * is correct by construction (about 20 s a build), which the indexes' own guava suites, run in
+     * every build, exercise as well; a wiring fault fails those first.
+     */
+    @Override
+    protected boolean thoroughOnly() {
+        return true;
+    }
 }

@@ -20,13 +20,13 @@ class TeachingBTreeLincheckTest {
     /** The correct tree is linearizable in every interleaving explored. */
     @Test
     fun `correct tree passes model checking`() {
-        TeachingBTreeOperations.modelChecking(20, 300).check(CorrectTeachingBTree::class)
+        TeachingBTreeOperations.modelChecking(10, 150).check(CorrectTeachingBTree::class)
     }
 
     /** The correct tree is linearizable on real threads. */
     @Test
     fun `correct tree passes stress`() {
-        TeachingBTreeOperations.stress(10, 300).check(CorrectTeachingBTree::class)
+        TeachingBTreeOperations.stress(5, 200).check(CorrectTeachingBTree::class)
     }
 
     /** Negative control (a): Lincheck reports a lookup that skips validation. */
