@@ -56,7 +56,7 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
     /** Scenarios per model-checking run at CI size. */
     protected open val modelCheckingIterations: Int get() = 4
 
-    /** Interleavings explored per scenario at larger scales; CI explores half ([scaledInvocations]). */
+    /** Interleavings explored per scenario at larger scales; CI explores half outside the goal classes ([scaledInvocations]). */
     protected open val modelCheckingInvocations: Int get() = 50
 
     /** Scenarios per stress run at CI size. */
@@ -83,8 +83,8 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
      * interleavings per scenario under `-Pthorough` and half as many in CI: the CI run of all the
      * scenario classes must fit, with everything else, in 20 minutes on 2 cores, and a scenario's
      * model checking costs in proportion to its interleavings. Classes with a [structureGoal] keep
-     * the full depth in CI. The seeded-fault kits size their
-     * own runs ([Catcher]), so the evidence that these classes see each kind of bug is unchanged.
+     * the full depth in CI. The seeded-fault kits size their own runs ([Catcher]), so the evidence
+     * that these classes see each kind of bug is unchanged.
      */
     private fun scaledInvocations(invocations: Int, modelChecking: Boolean): Int = when {
         index.name == Indexes.CONTROL -> 30
