@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -489,22 +490,12 @@ public final class EpochManager {
     private Guard register() {
         Guard g = new Guard(Thread.currentThread());
         synchronized (registryLock) {
-            Guard[] old = participants;
-            int live = 0;
-            for (Guard p : old) {
-                if (p.epochVolatile() != UNPINNED || p.isThreadAlive()) {
-                    live++;
-                }
-            }
-            Guard[] next = new Guard[live + 1];
-            int k = 0;
-            for (Guard p : old) {
-                if (p.epochVolatile() != UNPINNED || p.isThreadAlive()) {
-                    next[k++] = p;
-                }
-            }
-            next[k] = g;
-            participants = next;
+            // Each guard is tested once: a thread may die between two passes over the array, and
+            // a count from one pass and a fill from another would leave a null slot (CI saw that
+            // as a NullPointerException in the next scan of the participants).
+            Guard[] kept = keep(participants, true, 1);
+            kept[kept.length - 1] = g;
+            participants = kept;
         }
         return g;
     }
@@ -512,24 +503,30 @@ public final class EpochManager {
     private void pruneDead() {
         synchronized (registryLock) {
             Guard[] old = participants;
-            int live = 0;
-            for (Guard p : old) {
-                if (p.isThreadAlive()) {
-                    live++;
-                }
+            Guard[] kept = keep(old, false, 0);
+            if (kept.length != old.length) {
+                participants = kept;
             }
-            if (live == old.length) {
-                return;
-            }
-            Guard[] next = new Guard[live];
-            int k = 0;
-            for (Guard p : old) {
-                if (p.isThreadAlive()) {
-                    next[k++] = p;
-                }
-            }
-            participants = next;
         }
+    }
+
+    /**
+     * The guards of {@code old} still worth scanning, each tested exactly once, in a new array with
+     * {@code extra} empty slots at its end. A guard is kept while its thread lives, and also, when
+     * {@code keepPinned}, while it is pinned (a pin outlives the check of a thread just exiting).
+     */
+    private static Guard[] keep(Guard[] old, boolean keepPinned, int extra) {
+        Guard[] next = new Guard[old.length + extra];
+        int k = 0;
+        for (Guard p : old) {
+            if (p.isThreadAlive() || (keepPinned && p.epochVolatile() != UNPINNED)) {
+                next[k++] = p;
+            }
+        }
+        if (k == old.length) {
+            return next;
+        }
+        return Arrays.copyOf(next, k + extra);
     }
 
     /**

@@ -232,4 +232,69 @@ class EpochManagerTest {
         System.out.printf("epoch churn: %d ops on 2 threads in %d ms, peak garbage %d bytes (limit %d)%n",
                 2L * perThread, ms, m.peakPendingBytes(), limit);
     }
+
+    /**
+     * Threads that pin once and die, registering while other such threads die: a registration
+     * tests each old slot once, so no slot of the copied array is left empty (a count taken in one
+     * pass and a fill in another left a null there when a thread died between them, and the next
+     * scan threw a NullPointerException: CI, 2026-12-02). Every scan afterwards must succeed.
+     */
+    @Test
+    void registryHasNoEmptySlotWhileThreadsRegisterAndDie() throws Exception {
+        EpochManager m = new EpochManager();
+        // Parked registered threads make each pass over the registry long enough that deaths
+        // of the short-lived threads regularly fall between two passes.
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> parked = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Thread t = new Thread(() -> {
+                m.pin().close();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.start();
+            parked.add(t);
+        }
+        int rounds = 2_000 * SCALE;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] spawners = new Thread[2];
+        for (int s = 0; s < spawners.length; s++) {
+            spawners[s] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < rounds && failure.get() == null; i++) {
+                        new Thread(() -> {
+                            try (EpochManager.Guard g = m.pin()) {
+                                m.retire(1, 1, (a, len) -> { });
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }).start(); // not joined: it dies while later threads register
+                        m.tryAdvance();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+        }
+        for (Thread t : spawners) {
+            t.start();
+        }
+        for (Thread t : spawners) {
+            t.join();
+        }
+        release.countDown();
+        for (Thread t : parked) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a registration or scan failed", failure.get());
+        }
+        m.collect();
+        m.collect();
+        m.collect();
+        assertEquals(0, m.pendingCount(), "every retired item freed once the threads are gone");
+    }
 }
