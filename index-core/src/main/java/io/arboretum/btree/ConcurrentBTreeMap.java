@@ -254,6 +254,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
      * newer key overwrites an older one); a hint, never trusted for correctness.
      */
     private transient volatile Object pendingRebalance;
+    /** Rebalance rounds lost to a latch conflict (for tests: one thread alone must lose none). */
+    private final transient LongAdder rebalanceConflicts = new LongAdder();
     /** The root; changes only under the old root's exclusive latch. */
     private transient volatile Node root;
     /** How keys become prefixes; set once, from UNDECIDED, for natural-order maps. */
@@ -1583,6 +1585,11 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
         }
     }
 
+    /** Rebalance rounds lost to latch conflicts since creation (tests). */
+    long rebalanceConflicts() {
+        return rebalanceConflicts.sum();
+    }
+
     /** Takes the pending key, leaving null (a volatile getAndSet). */
     private Object takePendingVolatile() {
         return PENDING.getAndSet(this, (Object) null);
@@ -1628,6 +1635,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
                 depth = descendPath(key, kp, c, nodes, versions, slots);
             } catch (Restart r) {
                 conflicts++;
+                rebalanceConflicts.increment();
                 continue;
             }
             // Root with a single child: the child becomes the root.
@@ -1635,6 +1643,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             if (r instanceof Inner && r.n == 0) {
                 if (!r.tryUpgrade(versions[0])) {
                     conflicts++;
+                    rebalanceConflicts.increment();
                     continue;
                 }
                 if (root == r && r.n == 0) {
@@ -1663,6 +1672,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             }
             if (outcome == CONFLICT) {
                 conflicts++;
+                rebalanceConflicts.increment();
                 HybridLatch.backOff(SPIN_ROUNDS_BEFORE_YIELD + conflicts);
             }
         }
@@ -1683,15 +1693,23 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
     private static final int SPIN_ROUNDS_BEFORE_YIELD = 128;
 
     /**
-     * Merge steps 1 to 3 for node {@code n}, child {@code pi} of {@code p}: {@link #MERGED},
-     * {@link #DONE} (nothing to merge, or entries redistributed instead) or {@link #CONFLICT}.
+     * Merge steps 1 to 3 for node {@code n}, child {@code pi} of {@code p}: {@link #MERGED}
+     * (merged, or entries redistributed instead: the path changed, descend again), {@link #DONE}
+     * (nothing to do) or {@link #CONFLICT}.
+     *
+     * <p>A call that writes nothing releases its latches with
+     * {@link HybridLatch#unlockExclusiveUnchanged()}: the caller goes on up the same path with the
+     * versions it read on the way down, and an advancing unlock of {@code p} would make the next
+     * level's upgrade fail against this call's own latch, every round, so that a removal backed off
+     * its full conflict budget (yielding each time) for nothing: under a loaded machine a writer
+     * then managed a few hundred removals a second (BTreeConcurrencyTest, 2026-12-03).
      */
     private int mergeWithSibling(Inner p, long pv, int pi, Node n, long v, KeyCodec c) {
         if (!p.tryUpgrade(pv)) {
             return CONFLICT;
         }
         if (!n.tryUpgrade(v)) {
-            p.unlockExclusive();
+            p.unlockExclusiveUnchanged();
             return CONFLICT;
         }
         int pc = p.n;
@@ -1704,8 +1722,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             s = p.kids[pi - 1];
             ai = pi - 1;
         } else {
-            n.unlockExclusive();
-            p.unlockExclusive();
+            n.unlockExclusiveUnchanged();
+            p.unlockExclusiveUnchanged();
             return DONE;
         }
         // The seeded fault MERGE_SKIP_OBSOLETE_MARK reads a right sibling without latching it, so
@@ -1713,13 +1731,14 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
         boolean sLatched = !(TestHooks.ENABLED && ai == pi && TestHooks.faultActive(MERGE_SKIP_OBSOLETE_MARK));
         // Right sibling: left-to-right order; left sibling: against it. Try-lock either way.
         if (sLatched && !s.tryLockExclusive()) {
-            n.unlockExclusive();
-            p.unlockExclusive();
+            n.unlockExclusiveUnchanged();
+            p.unlockExclusiveUnchanged();
             return CONFLICT;
         }
         Node a = ai == pi ? n : s;
         Node b = ai == pi ? s : n;
         boolean bRemoved = false;
+        boolean written = false; // set before the first write: an Error after it must advance the versions
         try {
             injectError(ERROR_IN_MERGE);
             // Decided here, under the latches: the caller's reads were racy.
@@ -1736,10 +1755,12 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
                 }
                 // Too many for one node: share them evenly instead (merge step 2, alternative).
                 // Allocates, but before its first write.
+                written = true;
                 redistribute(p, ai, a, b, c);
                 bRemoved = true;
-                return DONE;
+                return MERGED;
             }
+            written = true;
             mergeInto(p, pc, ai, a, b, leaves);
             bRemoved = true;
             return MERGED;
@@ -1747,15 +1768,23 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             // b keeps its contents for readers that still hold it: they fail validation (obsolete)
             // and restart, so they never use them. An Error thrown before the first write leaves
             // the three nodes unchanged and unlatched.
-            if (b == n || sLatched) {
-                if (bRemoved) {
-                    unlockRemoved(b);
-                } else {
-                    b.unlockExclusive();
+            if (!written) {
+                if (b == n || sLatched) {
+                    b.unlockExclusiveUnchanged();
                 }
+                a.unlockExclusiveUnchanged();
+                p.unlockExclusiveUnchanged();
+            } else {
+                if (b == n || sLatched) {
+                    if (bRemoved) {
+                        unlockRemoved(b);
+                    } else {
+                        b.unlockExclusive();
+                    }
+                }
+                a.unlockExclusive();
+                p.unlockExclusive();
             }
-            a.unlockExclusive();
-            p.unlockExclusive();
         }
     }
 

@@ -192,6 +192,22 @@ public class HybridLatch {
     }
 
     /**
+     * Releases the exclusive latch <em>without</em> advancing the version, for a holder that wrote
+     * nothing under it (it latched, looked, and found nothing to do). Optimistic reads and
+     * {@link #tryUpgrade(long) upgrades} that read the version before the latch was taken stay
+     * valid, which is right because the protected data did not change; an advancing unlock would
+     * make them fail for nothing (a caller that goes on to upgrade a node it read before would then
+     * conflict with itself).
+     */
+    public final void unlockExclusiveUnchanged() {
+        // As in unlockExclusive: only the holder writes the word while EXCLUSIVE is set. Readers
+        // that started while it was set saw EXCLUSIVE and restart; readers that started before
+        // read the same version and nothing written since.
+        long v = versionPlain();
+        setVersionRelease(v & ~EXCLUSIVE);
+    }
+
+    /**
      * Releases the exclusive latch and marks the object obsolete: every optimistic reader still
      * holding it fails validation, and every later latch attempt fails.
      */

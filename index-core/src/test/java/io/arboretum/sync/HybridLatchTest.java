@@ -29,6 +29,21 @@ class HybridLatchTest {
     }
 
     @Test
+    void unchangedUnlockKeepsEarlierReadsValidAndStillExcludesReadersWhileHeld() {
+        HybridLatch latch = new HybridLatch();
+        long v = latch.optimisticRead();
+        assertTrue(latch.tryUpgrade(v));
+        assertFalse(latch.validate(v), "a reader overlapping the holder must still fail");
+        assertEquals(HybridLatch.RESTART, latch.tryOptimisticRead());
+        latch.unlockExclusiveUnchanged();
+        assertTrue(latch.validate(v), "nothing was written: a read from before the latch stays valid");
+        assertEquals(v, latch.optimisticRead());
+        assertTrue(latch.tryUpgrade(v), "an upgrade from before the latch may still succeed");
+        latch.unlockExclusive();
+        assertFalse(latch.validate(v), "a changing unlock advances the version as before");
+    }
+
+    @Test
     void sharedHoldersDoNotInvalidateOptimisticReadsButBlockUpgrade() {
         HybridLatch latch = new HybridLatch();
         long v = latch.optimisticRead();
