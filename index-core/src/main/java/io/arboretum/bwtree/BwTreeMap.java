@@ -1067,25 +1067,17 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         if (s.depth > consolidateThreshold) {
             consolidate(id, s, kd);
         }
-        // Step 3 is done by the next descent through the parent (help-along), this one included:
+        // Step 3 is done by the next descent through the parent (help-along), this one included.
         if (id == rootId) {
             growRoot(id, s);
         } else {
-            Found p = new Found();
-            locate(sep, sepP, kd, false, f.level + 1, p); // the parent covering sep, which routes it to id
-            Route r = route(p.head, sep, sepP, kd, false);
-            if (r.child == id) {
-                Object b = r.hi;
-                long bP = r.hiP;
-                Fences pf = p.head.f;
-                if (pf.hi != null && (b == null || cmp(pf.hi, pf.hiP, b, bP, kd) < 0)) {
-                    b = pf.hi;
-                    bP = pf.hiP;
-                }
-                if (b == null || cmp(sep, sepP, b, bP, kd) < 0) {
-                    postIndexEntry(p.id, p.head, sep, sepP, b, bP, q, kd);
-                }
-            }
+            // A descent to this level for the keys just below sep passes from the parent straight
+            // to this page and posts the entry there, with the help-along's checks. Posting it here
+            // from the parent's state alone is wrong: by now another thread may have posted the
+            // entry, and q may have been merged away again (its IndexDelete routes [.., bound) back
+            // to this page), so the parent would route to q, a retired id, once more (the two-thread
+            // churn test found that: a search restarting forever at a recycled id).
+            locate(sep, sepP, kd, true, f.level, new Found());
         }
         assert leftBase == null;
     }
@@ -1548,6 +1540,19 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
                     continue;
                 }
                 Object old = lookup(h, key, kp, kd);
+                if (kd == KIND_UNDECIDED && old != null) {
+                    // The map held no key when this operation read the key kind, and now holds this
+                    // one: a put decided the kind meanwhile. A delta must carry the prefix of the
+                    // decided kind, which every later comparison uses; one made with the undecided
+                    // kind's prefix names no stored key, and a removal made so was lost (found by
+                    // the Bw-tree churn test: a key removed twice with the same old value).
+                    kd = keyKind;
+                    kp = prefix(key, kd);
+                    locate(key, kp, kd, false, 0, fo);
+                    id = fo.id;
+                    h = fo.head;
+                    continue;
+                }
                 Node d;
                 switch (mode) {
                     case PUT:

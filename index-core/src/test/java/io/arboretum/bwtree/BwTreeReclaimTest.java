@@ -114,4 +114,71 @@ class BwTreeReclaimTest {
         // 2,000 keys at capacity 4 need at most ~1,000 leaves and their parents.
         assertTrue(m.pageIdsAllocated() < 4_000, "mapping table grew to " + m.pageIdsAllocated());
     }
+
+    /**
+     * Splits racing merges of the same pages, many short rounds: a split's own step 3 once posted
+     * its index entry from the parent's state alone, after another thread had already posted it
+     * and merged the new page away again, so the parent routed to a retired (and later recycled)
+     * page id and every search for a key in that range restarted forever. Before the fix this
+     * hung within 200 rounds in each of five trials (at rounds 0 to 166); a stuck round fails
+     * here after 30 s instead of hanging the build.
+     */
+    @Test
+    void splitsRacingMergesNeverLeaveARouteToARetiredPage() throws InterruptedException {
+        for (int round = 0; round < 200 * SCALE; round++) {
+            BwTreeMap<Integer, Integer> m = BwTreeMap.<Integer, Integer>builder().nodeCapacity(4)
+                    .epochManager(new EpochManager()).build();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int lane = t;
+                Thread th = new Thread(() -> {
+                    ThreadLocalRandom r = ThreadLocalRandom.current();
+                    for (int i = 0; i < 30_000; i++) {
+                        int k = r.nextInt(800);
+                        if (r.nextBoolean()) {
+                            m.put(k, lane);
+                        } else {
+                            m.remove(k);
+                        }
+                    }
+                });
+                th.setDaemon(true); // a stuck thread must not keep the test JVM alive
+                threads.add(th);
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join(30_000);
+                assertFalse(t.isAlive(), "round " + round + ": a thread is stuck (a search restarting forever)");
+            }
+            m.checkInvariants();
+        }
+    }
+
+    /**
+     * The first put into a fresh map decides its key kind (and so the prefix every stored key is
+     * compared by) while another thread is already removing: a removal that read the kind before
+     * it was decided, and then found the key, once installed its delete with the undecided kind's
+     * prefix, which names no stored key, so the key stayed (and a second removal found it again).
+     */
+    @Test
+    void aRemovalRacingTheFirstPutRemovesWhatItReports() throws InterruptedException {
+        for (int round = 0; round < 3_000 * SCALE; round++) {
+            BwTreeMap<Integer, Integer> m = BwTreeMap.<Integer, Integer>builder().nodeCapacity(4)
+                    .epochManager(new EpochManager()).build();
+            Integer[] removed = new Integer[1];
+            Thread remover = new Thread(() -> {
+                for (int i = 0; i < 1_000_000 && removed[0] == null; i++) {
+                    removed[0] = m.remove(7);
+                }
+            });
+            remover.start();
+            m.put(7, round);
+            remover.join();
+            if (removed[0] != null) {
+                assertEquals(null, m.get(7), "round " + round + ": remove returned " + removed[0] + " but the key stayed");
+                assertEquals(0, m.size());
+            }
+            m.checkInvariants();
+        }
+    }
 }
