@@ -138,10 +138,24 @@ import java.util.concurrent.atomic.LongAdder;
  * the least in range at that instant; a poll of the highest latches the owner and the segment
  * before it.
  *
- * <p><b>Scans</b> ({@link #copyBatch}): copy a segment's run in one optimistic read and validate
- * it; move to the next segment and validate both the next and the previous segment after reading
- * the next, so that no entry can have moved between them unseen; on a failure, resume after the
- * last key copied. A batch is weakly consistent, and each segment's part of it is atomic.
+ * <p><b>Scans</b> ({@link #copyBatch}):
+ * <ol>
+ *   <li>Find the owner {@code j} of the start key (unbounded: the first or last segment).</li>
+ *   <li>Read {@code j} optimistically and check <em>in this read</em> that it still owns the start
+ *       key, both sides, as the search's walk does: its first key not above the start key (else
+ *       step back), and, if every key of {@code j} is below it, the first key of {@code j + 1}
+ *       above it (read optimistically; else step forward). Step 1's answer may be stale: a
+ *       redistribution can move the start key's neighbours across {@code j}'s edge between step
+ *       1's last validation and this read, where no version sees it.</li>
+ *   <li>Copy {@code j}'s run from the start key's position, and validate.</li>
+ *   <li>Move to the next segment, copy its whole run, and validate both it and the previous
+ *       segment, so that no entry can have moved between them unseen. While the previous segment
+ *       is unchanged, no key at or before the start key can enter the next one (such a key
+ *       belongs to the owner, and moves only under its latch), so only the first segment needs
+ *       the bound.</li>
+ *   <li>On a failure, resume after the last key copied (from step 1).</li>
+ * </ol>
+ * A batch is weakly consistent, and each segment's part of it is atomic.
  *
  * <p><b>Memory model.</b> Data (cells, counts) is written with plain stores, only under a
  * segment's exclusive latch; the latch's acquiring CAS orders them after it and its release store
@@ -1658,7 +1672,9 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             }
             long sp = start == null ? 0L : prefixOf(st.codec, start);
             long ep = end == null ? 0L : prefixOf(st.codec, end);
-            int r = scan(st, start, sp, startInc, end, ep, endInc, descending, keys, values, done);
+            int j = start == null ? (descending ? st.segCount - 1 : 0) : locate(st, start, sp);
+            int r = j < 0 ? -(done + 1)
+                    : scan(st, j, start, sp, startInc, end, ep, endInc, descending, keys, values, done);
             if (r >= 0) {
                 return r;
             }
@@ -1672,22 +1688,14 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     }
 
     /**
-     * One scan attempt from {@code start}: returns the total copied, or {@code -(total + 1)} to
-     * restart after the last key copied.
+     * One scan attempt from {@code start}, beginning at segment {@code j} (the end of the array
+     * when {@code start} is null, else what {@link #locate} answered, which may be stale by now):
+     * returns the total copied, or {@code -(total + 1)} to restart after the last key copied.
      */
-    private static int scan(Store st, Object start, long sp, boolean startInc, Object end, long ep, boolean endInc,
-                            boolean desc, Object[] keys, Object[] values, int done) {
+    private static int scan(Store st, int j, Object start, long sp, boolean startInc, Object end, long ep,
+                            boolean endInc, boolean desc, Object[] keys, Object[] values, int done) {
         int segSize = st.segSize;
         int m = st.segCount;
-        int j;
-        if (start == null) {
-            j = desc ? m - 1 : 0;
-        } else {
-            j = locate(st, start, sp);
-            if (j < 0) {
-                return -(done + 1);
-            }
-        }
         HybridLatch prev = null;
         long prevV = 0L;
         boolean first = true;
@@ -1713,15 +1721,25 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                 if (first && start != null) {
                     int r = find(st, j, cnt, start, sp);
                     int ins = r >= 0 ? r : -r - 1;
-                    // The first segment must own the start key in the scan's direction: entries at
-                    // or after it may not lie in the segment before (ascending) or after (descending).
-                    if (!desc && r < 0 && ins == 0 && j > 0) {
+                    // This read must itself show that j owns start, on both sides, as locate checks:
+                    // j's first key not above start (else j - 1 owns it: step back) and, when every
+                    // key of j is below start, j + 1's first key above it (else step forward), in
+                    // either direction. locate's answer is not enough: a redistribution can move
+                    // start's neighbours across j's edge after locate validated j and before this
+                    // read began, between two validated reads, where no version sees it; a scan that
+                    // trusted it copied start again, or keys before it (PmaStaleScanStartTest).
+                    // Ownership shown by this read (at cmpFirst's validation of j + 1, an instant that
+                    // j's own validation below covers) is what lets the scan step on without the
+                    // bound: while j stays unchanged, which the previous-segment validation checks, no
+                    // key at or before start (ascending; at or after it, descending) can enter the
+                    // next segment, since such a key belongs to j and moves only under j's latch.
+                    if (r < 0 && ins == 0 && j > 0) {
                         if (l.validate(v)) {
                             j--;
                         }
                         continue;
                     }
-                    if (desc && r < 0 && ins == cnt && j < m - 1) {
+                    if (r < 0 && ins == cnt && j < m - 1) {
                         int c = cmpFirst(st, j + 1, start, sp);
                         if (c == RETRY_CMP) {
                             return -(done + 1);
@@ -1792,6 +1810,25 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             first = false;
             j += desc ? -1 : 1;
         }
+    }
+
+    /**
+     * One scan attempt as {@link #copyBatch} makes it, on the current array, but beginning at
+     * segment {@code j} instead of at the owner that a search finds: for tests, to replay a search
+     * whose answer a write made stale before the scan's first read of the segment.
+     *
+     * @return the number of entries copied, or {@code -(copied + 1)} if the attempt had to restart
+     */
+    int scanFromSegmentForTest(int j, K from, boolean fromInclusive, K to, boolean toInclusive, boolean descending,
+                               Object[] keys, Object[] values) {
+        Store st = storeAcquire();
+        Objects.checkIndex(j, st.segCount);
+        Object start = descending ? to : from;
+        Object end = descending ? from : to;
+        long sp = start == null ? 0L : prefixOf(st.codec, start);
+        long ep = end == null ? 0L : prefixOf(st.codec, end);
+        return scan(st, j, start, sp, descending ? toInclusive : fromInclusive, end, ep,
+                descending ? fromInclusive : toInclusive, descending, keys, values, 0);
     }
 
     // ------------------------------------------------------------------ checks
