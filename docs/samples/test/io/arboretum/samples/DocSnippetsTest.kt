@@ -68,6 +68,7 @@ class DocSnippetsTest {
         OffHeapHits.main(arrayOf())
         GettingStarted.main(arrayOf())
         MasstreeGuide.main(arrayOf())
+        PmaGuide.main(arrayOf())
     }
 
     /** The complete Kotlin programs run. */

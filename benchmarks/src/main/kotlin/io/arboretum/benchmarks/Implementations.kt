@@ -5,6 +5,7 @@ import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.btree.OffHeapLongCursor
 import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.masstree.MasstreeMap
+import io.arboretum.pma.PackedMemoryArrayMap
 import org.mapdb.DBMaker
 import org.mapdb.Serializer
 import java.util.Arrays
@@ -192,6 +193,11 @@ object Implementations {
             { plain(MasstreeMap<Long, Long>()) },
             { plain(MasstreeMap<String, String>()) },
             bytes = { plain(MasstreeMap.forBytes<String>()) },
+        ),
+        Implementation(
+            "pma", "io.arboretum.pma.PackedMemoryArrayMap (Arboretum, packed memory array, Long keys as primitive longs)",
+            { plain(PackedMemoryArrayMap<Long, Long>()) },
+            { plain(PackedMemoryArrayMap<String, String>()) },
         ),
         Implementation(
             "bwtree", "io.arboretum.bwtree.BwTreeMap (Arboretum, latch-free Bw-tree)",

@@ -6,6 +6,7 @@ import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.keys.KeyEncoder
 import io.arboretum.keys.KeyEncoders
 import io.arboretum.masstree.MasstreeMap
+import io.arboretum.pma.PackedMemoryArrayMap
 import java.util.Collections
 import java.util.NavigableMap
 import java.util.TreeMap
@@ -32,6 +33,12 @@ object Indexes {
 
     /** Slots per border node of the Masstrees under test: the smallest width, so a fourth key splits. */
     const val MASSTREE_WIDTH = 3
+
+    /** The column name of [PackedMemoryArrayMap]. */
+    const val PMA = "PackedMemoryArrayMap"
+
+    /** Cells per segment of the packed memory arrays under test: the smallest, so a few writes redistribute windows and resize the array. */
+    const val PMA_SEGMENT = 4
 
     /** The column name of the control. */
     const val CONTROL = "control"
@@ -108,6 +115,17 @@ object Indexes {
     private val BYTE_VIEWS: ManagedStrategyGuarantee = forClasses("io.arboretum.keys.FixedWidthEncoders", MasstreeMap::class.java.name)
         .methods("putLong", "getLong", "putInt", "getInt", "sliceAt", "extend")
         .treatAsAtomic()
+
+    /**
+     * [PackedMemoryArrayMap] at segment size [segmentSize] (by default [PMA_SEGMENT]), with its
+     * invariant check. `Long` keys in natural order are stored as primitive longs; a [comparator]
+     * (and `String` keys) make it store key objects. A scenario's dozen keys fill a few segments of
+     * four cells, so inserts redistribute windows and grow the array, and removals shrink it.
+     */
+    fun <K> pma(comparator: Comparator<in K>? = null, segmentSize: Int = PMA_SEGMENT): IndexUnderTest<NavigableMap<K, Long>> {
+        val m = PackedMemoryArrayMap.builder<K, Long>().segmentSize(segmentSize).comparator(comparator).build()
+        return IndexUnderTest(m, PMA, m::checkInvariants)
+    }
 
     /**
      * [BwTreeMap] at [capacity] (by default [CAPACITY]: a fifth key splits a leaf, and a leaf left

@@ -251,6 +251,11 @@ class WeakConsistencyStressTest {
                 indexScans(),
             ),
             Subject(
+                Indexes.PMA,
+                { io.arboretum.pma.PackedMemoryArrayMap.builder<Int, Int>().segmentSize(Indexes.PMA_SEGMENT).build() },
+                indexScans(),
+            ),
+            Subject(
                 Indexes.BWTREE,
                 { io.arboretum.bwtree.BwTreeMap.builder<Int, Int>().nodeCapacity(Indexes.CAPACITY).build() },
                 indexScans(),
