@@ -130,7 +130,8 @@ class MasstreeChangeFeedHookTest {
                 case 3 -> map.replace(k, before == null ? 7L : before, v);
                 case 4 -> map.remove(k);
                 case 5 -> map.remove(k, before == null ? 7L : before);
-                case 6 -> map.compute(k, (kk, old) -> old == null ? Long.valueOf(v) : old % 3 == 0 ? null : Long.valueOf(old + 1));
+                case 6 -> map.compute(k, (kk, old) ->
+                        old == null ? Long.valueOf(v) : old % 3 == 0 ? null : Long.valueOf(old + 1));
                 case 7 -> map.computeIfAbsent(k, kk -> v);
                 case 8 -> map.computeIfPresent(k, (kk, old) -> old % 2 == 0 ? null : Long.valueOf(old + v));
                 case 9 -> map.merge(k, v, Long::sum);
@@ -213,7 +214,8 @@ class MasstreeChangeFeedHookTest {
     private static void exactlyOne(List<Change> got, Runnable op, String key, Long old, Long now) {
         int before = got.size();
         op.run();
-        assertEquals(before + 1, got.size(), () -> "one change for " + key + ", got " + got.subList(before, got.size()));
+        assertEquals(before + 1, got.size(),
+                () -> "one change for " + key + ", got " + got.subList(before, got.size()));
         Change c = got.get(before);
         assertArrayEquals(b(key), (byte[]) c.key(), () -> "key of " + c);
         assertEquals(old, c.old(), () -> "old value of " + c);
@@ -270,7 +272,8 @@ class MasstreeChangeFeedHookTest {
         insertThenRacingRemove(MasstreeMap.<Long>bytesBuilder().nodeWidth(3).build(), List.of("a", "b", "c"), "d");
         // Grow: two keys sharing a slice make a lower layer of one two-slot node; a third grows it
         // into a wider copy, which is not locked: it must become the root only after the publication.
-        insertThenRacingRemove(MasstreeMap.<Long>bytesBuilder().build(), List.of("tenant:7/a", "tenant:7/b"), "tenant:7/c");
+        insertThenRacingRemove(MasstreeMap.<Long>bytesBuilder().build(),
+                List.of("tenant:7/a", "tenant:7/b"), "tenant:7/c");
         // New layer: the link to it is behind the upper node's lock until the unlock.
         insertThenRacingRemove(MasstreeMap.<Long>bytesBuilder().build(), List.of("tenant:7/a"), "tenant:7/b");
     }
@@ -443,9 +446,12 @@ class MasstreeChangeFeedHookTest {
                             case 0, 1 -> map.remove(k);
                             case 2 -> map.merge(k, 1L, Long::sum);
                             case 3 -> map.pollFirstEntry();
-                            case 4 -> map.compute(k, (kk, old) -> old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
-                            case 5 -> map.putAllSorted(List.of(new SimpleImmutableEntry<>(k, (long) r.nextInt(1000)),
-                                    new SimpleImmutableEntry<>(keys.get(r.nextInt(keys.size())), (long) r.nextInt(1000))));
+                            case 4 -> map.compute(k, (kk, old) ->
+                                    old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
+                            case 5 -> map.putAllSorted(List.of(
+                                    new SimpleImmutableEntry<>(k, (long) r.nextInt(1000)),
+                                    new SimpleImmutableEntry<>(keys.get(r.nextInt(keys.size())),
+                                            (long) r.nextInt(1000))));
                             default -> map.put(k, (long) r.nextInt(1_000_000));
                         }
                     }
