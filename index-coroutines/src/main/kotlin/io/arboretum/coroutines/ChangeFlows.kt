@@ -44,10 +44,9 @@ import kotlinx.coroutines.flow.flow
  * - *No leak*: when the collector is cancelled or fails, or the flow fails, the subscription is
  *   closed at once; no subscription outlives its collection. Each collection subscribes afresh.
  *
- * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, the `asMap()` view
- * of `OffHeapLongBTreeMap`, and `MasstreeMap`). Changes of a key outside [range] cost the writer
- * one comparison of bounds per collecting flow; the comparisons use the map's comparator, as range
- * scans do.
+ * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, and the `asMap()`
+ * view of `OffHeapLongBTreeMap`). Changes of a key outside [range] cost the writer one comparison
+ * of bounds per collecting flow; the comparisons use the map's comparator, as range scans do.
  *
  * @param range the keys whose changes to emit; every key by default
  * @param bufferSize the most changes (with [ChangeOverflow.Conflate]: keys) waiting for the
@@ -167,7 +166,7 @@ private fun <K : Any, V : Any> observable(map: ConcurrentNavigableMap<K, V>, buf
     @Suppress("UNCHECKED_CAST")
     return map as? ChangeObservable<K, V> ?: throw IllegalArgumentException(
         "${map.javaClass.name} does not publish its changes; change flows need a map that implements " +
-            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap(), MasstreeMap)",
+            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap())",
     )
 }
 
@@ -258,17 +257,10 @@ private class ChangeBuffer<K : Any, V : Any>(
     /** The change an item of the channel stands for, or null if it has been conflated away. */
     @Suppress("UNCHECKED_CAST")
     private fun take(item: Any): Change<K, V>? {
-        val c = takePending(item)
-        return if (c === NoChange) null else c as Change<K, V>?
-    }
-
-    /** As [take], but a conflated insert then removal comes back as [NoChange] (null: nothing). */
-    @Suppress("UNCHECKED_CAST")
-    private fun takePending(item: Any): Any? {
-        if (!conflate) return item
+        if (!conflate) return item as Change<K, V>
         val c = pending!!.remove(item as K) ?: return null
         pendingCount.decrementAndGet()
-        return c
+        return if (c === NoChange) null else c as Change<K, V>
     }
 
     /**
@@ -280,14 +272,10 @@ private class ChangeBuffer<K : Any, V : Any>(
             val r = channel.tryReceive()
             if (r.isClosed) throw r.exceptionOrNull() ?: IllegalStateException("change buffer closed")
             val item = r.getOrNull() ?: return
-            @Suppress("UNCHECKED_CAST")
-            when (val c = takePending(item)) {
-                is Change.Upsert<*, *> -> snapshot[c.key as K] = c.new as V
-                is Change.Removal<*, *> -> snapshot.remove(c.key as K)
-                // Inserted and removed again since the subscription: absent at the cut, though the
-                // scan may have read it in between, so it leaves the snapshot too.
-                NoChange -> snapshot.remove(item as K)
-                else -> {}
+            when (val c = take(item)) {
+                is Change.Upsert -> snapshot[c.key] = c.new
+                is Change.Removal -> snapshot.remove(c.key)
+                null -> {}
             }
         }
     }
