@@ -257,10 +257,17 @@ private class ChangeBuffer<K : Any, V : Any>(
     /** The change an item of the channel stands for, or null if it has been conflated away. */
     @Suppress("UNCHECKED_CAST")
     private fun take(item: Any): Change<K, V>? {
-        if (!conflate) return item as Change<K, V>
+        val c = takePending(item)
+        return if (c === NoChange) null else c as Change<K, V>?
+    }
+
+    /** As [take], but a conflated insert then removal comes back as [NoChange] (null: nothing). */
+    @Suppress("UNCHECKED_CAST")
+    private fun takePending(item: Any): Any? {
+        if (!conflate) return item
         val c = pending!!.remove(item as K) ?: return null
         pendingCount.decrementAndGet()
-        return if (c === NoChange) null else c as Change<K, V>
+        return c
     }
 
     /**
@@ -272,10 +279,14 @@ private class ChangeBuffer<K : Any, V : Any>(
             val r = channel.tryReceive()
             if (r.isClosed) throw r.exceptionOrNull() ?: IllegalStateException("change buffer closed")
             val item = r.getOrNull() ?: return
-            when (val c = take(item)) {
-                is Change.Upsert -> snapshot[c.key] = c.new
-                is Change.Removal -> snapshot.remove(c.key)
-                null -> {}
+            @Suppress("UNCHECKED_CAST")
+            when (val c = takePending(item)) {
+                is Change.Upsert<*, *> -> snapshot[c.key as K] = c.new as V
+                is Change.Removal<*, *> -> snapshot.remove(c.key as K)
+                // Inserted and removed again since the subscription: absent at the cut, though the
+                // scan may have read it in between, so it leaves the snapshot too.
+                NoChange -> snapshot.remove(item as K)
+                else -> {}
             }
         }
     }

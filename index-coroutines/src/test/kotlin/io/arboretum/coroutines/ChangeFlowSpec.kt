@@ -2,6 +2,7 @@ package io.arboretum.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.map.BatchCursor
 import io.arboretum.map.ChangeFeed
 import io.arboretum.map.ChangeListener
 import io.kotest.assertions.throwables.shouldThrow
@@ -19,6 +20,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.takeWhile
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -36,6 +38,30 @@ internal class CountingBTreeMap<K : Any, V : Any> : ConcurrentBTreeMap<K, V>() {
         return ChangeFeed.Subscription {
             s.close()
             if (!closed) { closed = true; open.decrementAndGet() }
+        }
+    }
+}
+
+/**
+ * A B+tree whose cursors run [duringScan] before their first batch and [afterScan] when they reach
+ * the end, so that a spec can place writes inside the scan of [snapshotThenChanges].
+ */
+internal class ScanHookBTreeMap : ConcurrentBTreeMap<Long, Long>() {
+    var duringScan: () -> Unit = {}
+    var afterScan: () -> Unit = {}
+
+    override fun openCursor(
+        from: Long?, fromInclusive: Boolean, to: Long?, toInclusive: Boolean, descending: Boolean, maxBatch: Int,
+    ): BatchCursor<Long, Long> {
+        val c = super.openCursor(from, fromInclusive, to, toInclusive, descending, maxBatch)
+        var first = true
+        return object : BatchCursor<Long, Long> {
+            override fun advance(): Int {
+                if (first) { first = false; duringScan() }
+                return c.advance().also { if (it == 0) afterScan() }
+            }
+            override fun key(i: Int): Long = c.key(i)
+            override fun value(i: Int): Long = c.value(i)
         }
     }
 }
@@ -205,6 +231,19 @@ public class ChangeFlowSpec : FunSpec({
             failing.await()!!.message shouldBe "collector failed"
             map.open.get() shouldBe 0
             map[2L] = 2L // no subscriber left to call
+        }
+    }
+
+    for (overflow in listOf(ChangeOverflow.Fail, ChangeOverflow.Conflate)) {
+        test("$overflow: a key inserted and removed again during the snapshot's scan is not in the snapshot") {
+            runBlocking {
+                val map = ScanHookBTreeMap()
+                map[1L] = 1L
+                map.duringScan = { map[106L] = 13L } // buffered, and read by the scan
+                map.afterScan = { map.remove(106L) } // buffered (conflating: with the insert, to nothing)
+                val snapshot = map.snapshotThenChanges(overflow = overflow).takeWhile { it != SnapshotEnd }.toList()
+                snapshot shouldBe listOf(SnapshotEntry(1L, 1L))
+            }
         }
     }
 
