@@ -52,7 +52,7 @@ internal object MicroKeys {
 @Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class ReadMicroBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "masstree", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "masstree", "pma", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** Entries in the map. */
@@ -157,7 +157,7 @@ class ReadMicroBenchmark {
 @Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class PutMicroBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "masstree", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "masstree", "pma", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** Keys put per invocation. */

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit
 @Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class YcsbLongBenchmark {
     /** Implementation name from [Implementations]. */
-    @Param("skiplist", "btree", "masstree", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "masstree", "pma", "bwtree", "offheap", "offheap-map", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** YCSB mix, `A`..`F`. */
@@ -127,7 +127,7 @@ class YcsbLongBenchmark {
 @Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class YcsbStringBenchmark {
     /** Implementation name from [Implementations.stringNames] (the off-heap map takes long keys only). */
-    @Param("skiplist", "btree", "masstree", "bwtree", "treemap-rwlock", "mapdb")
+    @Param("skiplist", "btree", "masstree", "pma", "bwtree", "treemap-rwlock", "mapdb")
     var impl: String = ""
 
     /** YCSB mix, `A`..`F`. */

@@ -119,7 +119,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       rebalance itself takes up, so an underfull or empty node is revisited rather than
  *       forgotten. Until then the tree is correct with an underfull node. Underfull nodes go
  *       first, deepest first; a node whose parent has no other child passes its turn to the
- *       parent.</li>
+ *       parent. Latches taken here that find nothing to do are released with
+ *       {@code unlockExclusiveUnchanged}, which leaves the versions as they were, so the next level
+ *       of the same round can still upgrade with the versions read on the way down.</li>
  *   <li>If both fit into one node (an at-most-half-full pair that is not underfull: into three
  *       quarters of one), move the right node's entries (and, for inner nodes, the separator
  *       from {@code p}) into the left node, set its {@code high} (and, for leaves, its
