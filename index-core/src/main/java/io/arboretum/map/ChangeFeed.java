@@ -31,7 +31,9 @@ import java.util.Objects;
  *
  *   FEED = MethodHandles.lookup().findVarHandle(TheIndex.class, "feed", ChangeFeed.class);
  * }</pre>
- * {@code ConcurrentBTreeMap} and {@code OffHeapLongBTreeMap} are written exactly so. Write sites:
+ * {@code ConcurrentBTreeMap}, {@code OffHeapLongBTreeMap} and {@code MasstreeMap} are written
+ * exactly so ({@code MasstreeMap}'s helper also takes the key's bytes, to publish a {@code byte[]}
+ * key as a copy). Write sites:
  * every place a mapping is inserted, replaced or removed (a removal per entry in {@code clear});
  * not splits, merges or redistributions, which move mappings without changing any.
  *
@@ -59,9 +61,14 @@ import java.util.Objects;
  * so they are totally ordered: if the writer's load missed the new listener, its latch store came
  * before the subscriber's store, so every scan the subscriber starts afterwards sees the latch
  * taken or released, and (optimistic reads validate) reads the change. Either the listener
- * receives the change or the scan reflects it, possibly both; never neither. The volatile read of
- * step 1 costs what a plain load does on x86 (a {@code mov}) and what an acquire load does on
- * ARMv8 ({@code ldar}); a plain read would not do on ARM, where it may move before the latch CAS.
+ * receives the change or the scan reflects it, possibly both; never neither. This needs scans to
+ * treat a latch taken by a writer as a change, as optimistic reads of a {@code HybridLatch} do.
+ * An index whose readers ignore a lock taken without a change ({@code MasstreeMap}, whose change
+ * becomes visible at a later, unfenced dirty mark) makes the scans it opens while the feed has
+ * listeners strict instead: they treat a locked node as changed (see its class notes). The
+ * volatile read of step 1 costs what a plain load does on x86 (a {@code mov}) and what an acquire
+ * load does on ARMv8 ({@code ldar}); a plain read would not do on ARM, where it may move before
+ * the latch CAS.
  *
  * <p><b>Writers never wait.</b> Nothing here blocks: the listener array is copied on write, the
  * sequence is an atomic add, and listeners must not block (see {@link ChangeListener}). A listener

@@ -71,6 +71,11 @@ import java.util.Arrays;
  * the node it was looked for from holds every key from its low fence up to that node's; the
  * leftmost border node of a layer is removed only when the whole layer, then empty, is unlinked.
  *
+ * <p><b>Strict cursors.</b> A cursor opened while the map has change listeners treats a node that
+ * is locked, at its snapshot or at a later check, as changed, and so waits out every writer
+ * holding a lock (see {@code MasstreeMap}'s notes, "Why a subscriber's scan meets every change
+ * it was not sent"). Otherwise it ignores a lock without a change, as every reader does.
+ *
  * <p><b>Untrusted reads.</b> Everything is read racily: the permutation's count is clamped and
  * its slots bounds-checked, and nothing read is acted on (no key built, no layer entered, no
  * comparison with a bound, nothing handed to the encoder) before the node validates at the
@@ -108,6 +113,8 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
         int highC;
         /** The entry to take next: ascending from 0 up, descending from {@code cnt - 1} down. */
         int pos;
+        /** Whether a locked node counts as changed (the cursor's {@code strict}). */
+        boolean strict;
 
         /**
          * Reads {@code n}'s permutation, links and fences, racily, and returns whether {@code n}
@@ -127,7 +134,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             highC = n.highC;
             // changed(v) puts an acquire fence before re-reading the version: if no writer
             // marked n dirty since v, every load above read the state at v.
-            if (n.changed(v)) {
+            if (changed(n, v)) {
                 return false;
             }
             node = n;
@@ -146,9 +153,14 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
 
         /** Whether the node still is as it was at {@code version}: what was read from it holds. */
         void validate() {
-            if (node.changed(version)) {
+            if (changed(node, version)) {
                 throw RESTART;
             }
+        }
+
+        /** {@code n.changed(v)}, or, strict, also true while {@code n} is or was locked at {@code v}. */
+        boolean changed(Border n, long v) {
+            return strict ? n.lockedOrChanged(v) : n.changed(v);
         }
     }
 
@@ -162,6 +174,12 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
     private final byte[] stop;
     private final boolean stopInclusive;
     private final int maxBatch;
+    /**
+     * Whether a locked node fails validation, as if changed: set when the map had change
+     * listeners at opening ({@code MasstreeMap}'s class notes, "Change feed"), so that the
+     * snapshot scan of a subscriber reflects every write that missed its listener.
+     */
+    private final boolean strict;
 
     // The batch: keys as encoded bytes in kbuf (decoded when asked for), values.
     private int cap;
@@ -185,7 +203,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
     private final long[] at = new long[1];
 
     MasstreeCursor(Layer top, KeyEncoder<K> enc, byte[] lo, boolean loInclusive, byte[] hi,
-                   boolean hiInclusive, boolean descending, int maxBatch) {
+                   boolean hiInclusive, boolean descending, int maxBatch, boolean strict) {
         this.top = top;
         this.enc = enc;
         this.descending = descending;
@@ -194,6 +212,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
         this.stop = descending ? lo : hi;
         this.stopInclusive = descending ? loInclusive : hiInclusive;
         this.maxBatch = maxBatch;
+        this.strict = strict;
         this.cap = Math.min(FIRST_BATCH, maxBatch);
         allocate(cap);
     }
@@ -268,6 +287,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
         Frame f = frames[d];
         if (f == null) {
             f = new Frame();
+            f.strict = strict;
             frames[d] = f;
         }
         return f;
@@ -449,7 +469,7 @@ final class MasstreeCursor<K, V> implements BatchCursor<K, V> {
             Frame f = frames[depth - 1];
             if (f.checkedIn != call) {
                 // Snapshotted in an earlier call: its entries count only if the node is unchanged.
-                if (f.node.changed(f.version)) {
+                if (f.changed(f.node, f.version)) {
                     throw RESTART;
                 }
                 f.checkedIn = call;

@@ -5,6 +5,9 @@ import io.arboretum.keys.KeyEncoders;
 import io.arboretum.keys.KeyPrefixes;
 import io.arboretum.map.AbstractIndexMap;
 import io.arboretum.map.BatchCursor;
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
+import io.arboretum.map.ChangeObservable;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
@@ -255,6 +258,41 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link java.util.concurrent} package promises). Nodes are never reused: the garbage collector
  * frees unlinked ones once no reader holds them, so no epochs are needed.
  *
+ * <p><b>Change feed.</b> Each write that changes a mapping calls {@code publishChange} after the
+ * change and before the border-node lock that made it is released, so subscribers
+ * ({@link #subscribe}) receive a key's changes in commit order: a key is changed only under the
+ * lock of the border node whose range holds it, and moves to another node only under that lock (a
+ * split, a grow, a new layer), so two changes of one key hold the same lock in turn. Where a write
+ * makes its key reachable through a node that is not locked, the publication comes before that
+ * store: a split publishes before it links the new sibling into the parent ({@code insertUp}
+ * unlocks the parents, and from then on writers reach the sibling, which is not locked), a grow
+ * before it stores the wider copy as the layer's root. The write sites: a value replaced, and an
+ * insert into a free slot, into a new layer, by a grow or by a split, all in {@code updateLocked}
+ * (which {@code put}, {@code putIfAbsent}, both {@code replace}s and {@code putAllSorted}'s
+ * {@code putNear} run under the lock; the grow and split sites in {@code grow} and
+ * {@code split}); a removal ({@code delete}); a poll ({@code pollInRange}). {@code clear}, the
+ * compute family, {@code merge} and writes through views are built on these. What moves entries
+ * without changing a mapping publishes nothing: splits, grows, the key that goes down into a new
+ * layer beside the one inserted, unlinking an empty border node or an empty layer. With no
+ * subscriber the hook costs one volatile read of {@code feed} and a branch. A {@code byte[]} key is
+ * published as a fresh copy of the committed bytes, any other key as the caller's object (a poll:
+ * the decoded key it returns).
+ *
+ * <p><b>Why a subscriber's scan meets every change it was not sent.</b> {@link ChangeFeed}'s
+ * store-load argument needs a scan to treat a node that a writer has locked as changed. Readers
+ * here ignore LOCKED (a lock without a change must not disturb them), and a change becomes visible
+ * to them at the dirty mark, a store that no full fence separates from the writer's later read of
+ * {@code feed}: a writer could read no listener while a scan started after the subscription reads
+ * the node locked but not yet dirty, validates it, and misses the change. So a scan opened while
+ * the feed has listeners ({@code copyBatch}, {@code MasstreeCursor}: iterators and the Kotlin
+ * flows; a subscriber's snapshot scan always is one) is <em>strict</em>: a node that is locked at
+ * its snapshot or at validation counts as changed ({@code Node.lockedOrChanged}), and the scan
+ * reads it again after the unlock. A writer that missed the listener took its lock, by a CAS
+ * ordered before its volatile read of {@code feed}, before the subscriber's CAS and full fence; so
+ * a strict scan sees that lock or a later version, and accepts the node only after the writer's
+ * unlock, change included. Point reads, navigation and polls are not strict (the hand-off concerns
+ * scans), and no write pays for strictness.
+ *
  * <p><b>Seeded faults.</b> For the project's Lincheck kit, six realistic mistakes are compiled in
  * behind {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started
  * with {@code -Darboretum.testHooks=true}, so the JIT removes them): an insert that does not check
@@ -274,7 +312,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param <K> the type of keys
  * @param <V> the type of values
  */
-public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializable {
+public class MasstreeMap<K, V> extends AbstractIndexMap<K, V>
+        implements ChangeObservable<K, V>, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The node width used when none is given: the paper's, fifteen slots per border node. */
@@ -333,6 +372,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     private final transient LongAdder count = new LongAdder();
     /** Serializes the choice of the encoder at the first insert of a natural-order map. */
     private final transient Object encoderLock = new Object();
+    /**
+     * The change feed, or null until the first {@link #subscribe}; then never reset. Every write
+     * reads it once, under the border-node lock of its change ({@link #publishChange}).
+     */
+    private transient volatile ChangeFeed<K, V> feed;
 
     // ------------------------------------------------------------------ construction
 
@@ -610,6 +654,18 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         final boolean changed(long v) {
             VarHandle.acquireFence();
             return (((long) VERSION.getOpaque(this) ^ v) & ~LOCKED) != 0;
+        }
+
+        /**
+         * The strict form of {@link #changed} for scans while the map has change listeners: also
+         * true if the node was locked at {@code v} or is locked now, even without a change. A
+         * writer that missed a new listener took its lock before the subscription, so a scan
+         * started after it reads that lock (or a later version) and must not validate around
+         * it (see the class notes, "Change feed").
+         */
+        final boolean lockedOrChanged(long v) {
+            VarHandle.acquireFence();
+            return (long) VERSION.getOpaque(this) != v || (v & LOCKED) != 0;
         }
 
         final void lock() {
@@ -1142,7 +1198,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @SuppressWarnings("unchecked")
     public V put(K key, V value) {
         Objects.requireNonNull(value, "null value");
-        return (V) update(keyForWrite(key), value, PUT, null);
+        return (V) update(key, keyForWrite(key), value, PUT, null);
     }
 
     /**
@@ -1158,7 +1214,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @SuppressWarnings("unchecked")
     public V putIfAbsent(K key, V value) {
         Objects.requireNonNull(value, "null value");
-        return (V) update(keyForWrite(key), value, PUT_IF_ABSENT, null);
+        return (V) update(key, keyForWrite(key), value, PUT_IF_ABSENT, null);
     }
 
     /**
@@ -1181,9 +1237,10 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         byte[] prev = null;
         for (Map.Entry<? extends K, ? extends V> e : entries) {
             V value = Objects.requireNonNull(e.getValue(), "null value");
-            byte[] k = keyForWrite(e.getKey());
-            if (at == null || !putNear(at, prev, k, value)) {
-                update(k, value, PUT, null, landed);
+            K key = e.getKey();
+            byte[] k = keyForWrite(key);
+            if (at == null || !putNear(at, prev, key, k, value)) {
+                update(key, k, value, PUT, null, landed);
                 at = landed[0];
             }
             prev = k;
@@ -1198,7 +1255,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      *
      * @return whether {@code k} was put
      */
-    private boolean putNear(Border n, byte[] prev, byte[] k, Object value) {
+    private boolean putNear(Border n, byte[] prev, Object key, byte[] k, Object value) {
         int off = 8 * n.layer.depth;
         // Below the top, a key belongs to this layer only if it goes on past the shared bytes (a
         // key of exactly off bytes ends in the layer above).
@@ -1220,7 +1277,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     return false;
                 }
                 if (belowHigh(n, s, c)) {
-                    Object r = updateLocked(n, k, off, s, c, suf, value, PUT, null);
+                    Object r = updateLocked(n, key, k, off, s, c, suf, value, PUT, null);
                     return !(r instanceof Layer);
                 }
                 nx = n.nextAcquire();
@@ -1246,7 +1303,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     public V replace(K key, V value) {
         Objects.requireNonNull(value, "null value");
         byte[] k = keyForRead(key);
-        return k == null ? null : (V) update(k, value, REPLACE, null);
+        return k == null ? null : (V) update(key, k, value, REPLACE, null);
     }
 
     /**
@@ -1264,7 +1321,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Objects.requireNonNull(oldValue, "null value");
         Objects.requireNonNull(newValue, "null value");
         byte[] k = keyForRead(key);
-        return k != null && update(k, newValue, REPLACE, oldValue) != null;
+        return k != null && update(key, k, newValue, REPLACE, oldValue) != null;
     }
 
     /**
@@ -1279,7 +1336,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @SuppressWarnings("unchecked")
     public V remove(Object key) {
         byte[] k = keyForRead(key);
-        return k == null ? null : (V) delete(k, null);
+        return k == null ? null : (V) delete(key, k, null);
     }
 
     /**
@@ -1294,7 +1351,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     @Override
     public boolean remove(Object key, Object value) {
         byte[] k = keyForRead(key);
-        return value != null && k != null && delete(k, value) != null;
+        return value != null && k != null && delete(key, k, value) != null;
     }
 
     /**
@@ -1468,6 +1525,58 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         return suf != null && KeyPrefixes.encodesAs(k, off + 8, suf);
     }
 
+    // ------------------------------------------------------------------ change feed
+
+    /**
+     * Registers {@code listener} for every change this map commits from now on (see
+     * {@link ChangeObservable} and {@link ChangeFeed}). The Kotlin {@code changes} and
+     * {@code snapshotThenChanges} flows use it.
+     *
+     * @param listener called under the writer's border-node lock for each change; must not block
+     * @return the subscription; closing it unregisters the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    @Override
+    public ChangeFeed.Subscription subscribe(ChangeListener<? super K, ? super V> listener) {
+        return ChangeFeed.subscribe(FEED, this, listener);
+    }
+
+    /**
+     * The change-feed hook of every write path: called after a mapping changed, before the
+     * border-node lock that changed it is released, so per key the publications follow commit
+     * order. {@code key} is the caller's key ({@code k} its bytes). With no subscriber ever, this
+     * is one volatile read of {@link #feed} and a branch; it is small so that the JIT inlines it
+     * into the write paths, with {@link #publishTo} out of line.
+     */
+    private void publishChange(Object key, byte[] k, Object oldValue, Object newValue) {
+        ChangeFeed<K, V> f = feed; // volatile, after the lock CAS: ChangeFeed's store-load pair (class notes)
+        if (f != null) {
+            publishTo(f, key, k, oldValue, newValue);
+        }
+    }
+
+    /**
+     * Hands one change to {@code f}'s listeners, if it has any. A {@code byte[]} key goes out as a
+     * fresh copy of the committed bytes (the map hands out no caller's array and no array of its
+     * own); any other key is the caller's object, as {@code ConcurrentBTreeMap} publishes it.
+     */
+    @SuppressWarnings("unchecked")
+    private void publishTo(ChangeFeed<K, V> f, Object key, byte[] k, Object oldValue, Object newValue) {
+        if (f.hasListeners()) {
+            f.publish(key instanceof byte[] ? decode(k) : (K) key, (V) oldValue, (V) newValue);
+        }
+    }
+
+    /**
+     * Whether a scan opened now must treat a locked node as changed: while the feed has listeners
+     * (the subscriber's snapshot scan is opened after its subscription, so it always is); see the
+     * class notes, "Change feed". Two volatile reads per scan, none per write.
+     */
+    private boolean scanStrict() {
+        ChangeFeed<K, V> f = feed;
+        return f != null && f.hasListeners();
+    }
+
     // ------------------------------------------------------------------ writes
 
     private static final int PUT = 0;
@@ -1513,12 +1622,12 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * {@code expected} set): returns the previous value (for replace(k, old, new), non-null iff
      * replaced).
      */
-    private Object update(byte[] k, Object value, int mode, Object expected) {
-        return update(k, value, mode, expected, null);
+    private Object update(Object key, byte[] k, Object value, int mode, Object expected) {
+        return update(key, k, value, mode, expected, null);
     }
 
     /** As above; if {@code landed} is not null, its slot 0 receives the border node written. */
-    private Object update(byte[] k, Object value, int mode, Object expected, Border[] landed) {
+    private Object update(Object key, byte[] k, Object value, int mode, Object expected, Border[] landed) {
         for (int attempt = 0; ; attempt++) {
             try {
                 Layer lay = top;
@@ -1529,7 +1638,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     Border n = lockBorder(lay, s, c);
                     Object next;
                     try {
-                        next = updateLocked(n, k, off, s, c, suf, value, mode, expected);
+                        next = updateLocked(n, key, k, off, s, c, suf, value, mode, expected);
                     } finally {
                         n.unlock();
                     }
@@ -1551,8 +1660,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     /** Marks "no previous value" in {@link #updateLocked}'s result (a Layer means: go down). */
     private static final Object ABSENT = new Object();
 
-    private Object updateLocked(Border n, byte[] k, int off, long s, int c, byte[] suf, Object value, int mode,
-                                Object expected) {
+    private Object updateLocked(Border n, Object key, byte[] k, int off, long s, int c, byte[] suf, Object value,
+                                int mode, Object expected) {
         long perm = n.perm;
         int cnt = permCount(perm);
         int pos = lowerBound(n, perm, cnt, s, c);
@@ -1570,6 +1679,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                     }
                     n.markInsert();
                     n.setValRelease(slot, value);
+                    publishChange(key, k, old, value);
                     return old;
                 }
                 // Another key with the same 8 bytes continues: both go to a new layer.
@@ -1581,6 +1691,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 n.lens[slot] = LINK;
                 n.sufs[slot] = null;
                 n.setValRelease(slot, sub);
+                // Only k is new: the key that moved down with it is unchanged, so not published.
+                // sub is reachable only through this slot, behind n's lock, until the unlock.
+                publishChange(key, k, null, value);
                 count.increment();
                 return ABSENT;
             }
@@ -1600,10 +1713,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             // markInsert, so readers wait in stableVersion or fail changed(v) until the unlock's
             // release store publishes both; the order of these two stores does not matter.
             n.setPermPlain(permInsert(perm, pos));
+            publishChange(key, k, null, value);
         } else if (n.slices.length < width) {
-            grow(n, pos, s, cls, suf, value);
+            grow(n, pos, s, cls, suf, value, key, k);
         } else {
-            split(n, pos, s, cls, suf, value);
+            split(n, pos, s, cls, suf, value, key, k);
         }
         count.increment();
         return ABSENT;
@@ -1654,7 +1768,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * marked SPLITTING and DELETED, so the caller's unlock leaves it deleted and every reader or
      * writer that reached it starts again from the top and finds the copy.
      */
-    private void grow(Border n, int pos, long s, byte cls, byte[] suf, Object value) {
+    private void grow(Border n, int pos, long s, byte cls, byte[] suf, Object value, Object key, byte[] k) {
         long perm = n.perm;
         int cnt = permCount(perm);
         Border g = new Border(grownCapacity(n.slices.length), n.layer);
@@ -1676,6 +1790,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         // n stays as it is (readers that validate it before this see a consistent old state);
         // from the dirty mark on, its readers wait, and after the unlock they see DELETED.
         n.markDeleted();
+        // Published before g becomes the root: g is not locked, so from the root's store on a
+        // writer can reach g and change k, and its publication must come after this one.
+        publishChange(key, k, null, value);
         // Release: a reader or writer that reads the new root (acquire) sees it fully built.
         n.layer.setRootRelease(g);
     }
@@ -1685,7 +1802,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
      * {@code pos}; links the new sibling into the parent. {@code n} stays locked (the caller
      * unlocks it after every parent is unlocked).
      */
-    private void split(Border n, int pos, long s, byte cls, byte[] suf, Object value) {
+    private void split(Border n, int pos, long s, byte cls, byte[] suf, Object value, Object key, byte[] k) {
         int cnt = permCount(n.perm);
         long perm = n.perm;
         // Appending at the right end of the layer (ascending loads) moves nothing: n stays full.
@@ -1734,6 +1851,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         if (TestHooks.ENABLED) {
             TestHooks.recordEvent(TestHooks.SPLIT);
         }
+        // Published before r is linked into the parent: insertUp unlocks the parents before it
+        // returns, and r is not locked, so from then on a writer can reach r and change k while
+        // n is still locked; its publication must come after this one. (In n, k stays behind
+        // n's lock until the caller unlocks.)
+        publishChange(key, k, null, value);
         if (!early) {
             insertUp(n, r, r.lowS, r.lowC);
         }
@@ -1869,8 +1991,11 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
 
     // ------------------------------------------------------------------ removal
 
-    /** Removes key bytes {@code k} (if its value equals {@code expected}, when not null). */
-    private Object delete(byte[] k, Object expected) {
+    /**
+     * Removes {@code key}, whose bytes are {@code k} (if its value equals {@code expected}, when
+     * not null).
+     */
+    private Object delete(Object key, byte[] k, Object expected) {
         for (int attempt = 0; ; attempt++) {
             try {
                 Layer lay = top;
@@ -1895,6 +2020,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                                     Object cur = n.vals[slot];
                                     if (expected == null || expected.equals(cur)) {
                                         removeAt(n, pos);
+                                        publishChange(key, k, cur, null);
                                         old = cur;
                                         emptied = cnt == 1;
                                     }
@@ -2270,6 +2396,8 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         Border hit;
         int hitSlot;
         long hitVersion;
+        /** Whether a locked node fails validation ({@link Node#lockedOrChanged}): scans with listeners. */
+        boolean strict;
 
         Walk(int max) {
             keys = new byte[max][];
@@ -2295,7 +2423,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         /** Whether every node read is unchanged (skipping {@code except}). */
         boolean validate(Node except) {
             for (int i = 0; i < size; i++) {
-                if (nodes[i] != except && nodes[i].changed(vers[i])) {
+                if (nodes[i] != except && (strict ? nodes[i].lockedOrChanged(vers[i]) : nodes[i].changed(vers[i]))) {
                     return false;
                 }
             }
@@ -2619,6 +2747,9 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             Object old = null;
             boolean emptied = false;
             boolean unchecked = TestHooks.ENABLED && TestHooks.faultActive(POLL_SKIP_RECHECK);
+            // Decoded before the lock (the walk validated the bytes): the entry returned needs the
+            // key anyway, and the encoder, user code, then never runs under the lock.
+            K key = decode(w.keys[0]);
             n.lock();
             try {
                 if (unchecked || ((n.versionPlain() ^ w.hitVersion) & ~LOCKED) == 0) {
@@ -2632,6 +2763,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                             if (permSlot(perm, pos) == w.hitSlot) {
                                 old = n.vals[w.hitSlot];
                                 removeAt(n, pos);
+                                publishChange(key, w.keys[0], old, null);
                                 emptied = cnt == 1;
                                 break;
                             }
@@ -2649,7 +2781,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
                 if (emptied) {
                     cleanUp(n, w.keys[0]);
                 }
-                return entry(w.keys[0], old);
+                return new SimpleImmutableEntry<>(key, (V) old);
             }
             retryPause(attempt);
         }
@@ -2691,6 +2823,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         byte[] f = from == null ? null : encode(e, from);
         byte[] t = to == null ? null : encode(e, to);
         Walk w = new Walk(Math.min(keys.length, 256));
+        w.strict = scanStrict();
         w.bound = descending ? f : t;
         w.boundInclusive = descending ? fromInclusive : toInclusive;
         if (descending) {
@@ -2727,7 +2860,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
         }
         byte[] f = from == null ? null : encode(e, from);
         byte[] t = to == null ? null : encode(e, to);
-        return new MasstreeCursor<>(top, e, f, fromInclusive, t, toInclusive, descending, maxBatch);
+        return new MasstreeCursor<>(top, e, f, fromInclusive, t, toInclusive, descending, maxBatch, scanStrict());
     }
 
     // ------------------------------------------------------------------ checks and counts
@@ -2990,6 +3123,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
     private static final VarHandle PARENT;
     private static final VarHandle NEXT;
     private static final VarHandle ROOT_REF;
+    private static final VarHandle FEED;
     private static final VarHandle VALS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle KIDS = MethodHandles.arrayElementVarHandle(Node[].class);
 
@@ -3000,6 +3134,7 @@ public class MasstreeMap<K, V> extends AbstractIndexMap<K, V> implements Seriali
             PARENT = l.findVarHandle(Node.class, "parent", Interior.class);
             NEXT = l.findVarHandle(Border.class, "next", Border.class);
             ROOT_REF = l.findVarHandle(Layer.class, "root", Node.class);
+            FEED = l.findVarHandle(MasstreeMap.class, "feed", ChangeFeed.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

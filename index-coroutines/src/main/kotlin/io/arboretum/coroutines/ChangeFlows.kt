@@ -44,9 +44,10 @@ import kotlinx.coroutines.flow.flow
  * - *No leak*: when the collector is cancelled or fails, or the flow fails, the subscription is
  *   closed at once; no subscription outlives its collection. Each collection subscribes afresh.
  *
- * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, and the `asMap()`
- * view of `OffHeapLongBTreeMap`). Changes of a key outside [range] cost the writer one comparison
- * of bounds per collecting flow; the comparisons use the map's comparator, as range scans do.
+ * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, the `asMap()` view
+ * of `OffHeapLongBTreeMap`, and `MasstreeMap`). Changes of a key outside [range] cost the writer
+ * one comparison of bounds per collecting flow; the comparisons use the map's comparator, as range
+ * scans do.
  *
  * @param range the keys whose changes to emit; every key by default
  * @param bufferSize the most changes (with [ChangeOverflow.Conflate]: keys) waiting for the
@@ -166,7 +167,7 @@ private fun <K : Any, V : Any> observable(map: ConcurrentNavigableMap<K, V>, buf
     @Suppress("UNCHECKED_CAST")
     return map as? ChangeObservable<K, V> ?: throw IllegalArgumentException(
         "${map.javaClass.name} does not publish its changes; change flows need a map that implements " +
-            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap())",
+            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap(), MasstreeMap)",
     )
 }
 

@@ -2,6 +2,7 @@ package io.arboretum.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.masstree.MasstreeMap
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import java.util.TreeMap
@@ -69,11 +70,14 @@ public class ChangeFeedStressSpec : FunSpec({
         }
     }
 
-    for (kind in listOf("btree", "offheap")) {
+    for (kind in listOf("btree", "offheap", "masstree")) {
         test("$kind: writers and overlapping, slow, conflating and late collectors converge without regression") {
             val offHeap = if (kind == "offheap") OffHeapLongBTreeMap.builder().nodeCapacity(4).build() else null
-            val map: ConcurrentNavigableMap<Long, Long> =
-                offHeap?.asMap() ?: ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
+            val map: ConcurrentNavigableMap<Long, Long> = when {
+                offHeap != null -> offHeap.asMap()
+                kind == "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build()
+                else -> ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
+            }
             val keys = 200
             val versions = AtomicLongArray(keys)
             val random = Random(21)
@@ -153,6 +157,7 @@ public class ChangeFeedStressSpec : FunSpec({
             (collectors.last().failure != null) shouldBe true
             collectors.dropLast(1).all { it.failure == null } shouldBe true
             if (map is ConcurrentBTreeMap<*, *>) map.checkInvariants()
+            if (map is MasstreeMap<*, *>) map.checkInvariants()
             offHeap?.run { checkInvariants(); close() }
         }
     }

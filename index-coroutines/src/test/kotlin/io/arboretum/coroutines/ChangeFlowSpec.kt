@@ -5,6 +5,7 @@ import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.map.BatchCursor
 import io.arboretum.map.ChangeFeed
 import io.arboretum.map.ChangeListener
+import io.arboretum.masstree.MasstreeMap
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -66,14 +67,20 @@ internal class ScanHookBTreeMap : ConcurrentBTreeMap<Long, Long>() {
     }
 }
 
-/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree and the off-heap view. */
+/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree, the off-heap view, the Masstree. */
 public class ChangeFlowSpec : FunSpec({
 
     val open = ArrayList<OffHeapLongBTreeMap>()
-    afterTest { open.forEach { it.checkInvariants(); it.close() }; open.clear() }
+    val masstrees = ArrayList<MasstreeMap<Long, Long>>()
+    afterTest {
+        open.forEach { it.checkInvariants(); it.close() }; open.clear()
+        masstrees.forEach { it.checkInvariants() }; masstrees.clear()
+    }
 
     fun newMap(kind: String): ConcurrentNavigableMap<Long, Long> = when (kind) {
         "btree" -> ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
+        // Node width 3 so that a few writes split border nodes.
+        "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build().also { masstrees += it }
         else -> OffHeapLongBTreeMap.builder().nodeCapacity(4).build().also { open += it }.asMap()
     }
 
@@ -94,7 +101,7 @@ public class ChangeFlowSpec : FunSpec({
             "bufferSize must be at least 1, was 0"
     }
 
-    for (kind in listOf("btree", "offheap")) {
+    for (kind in listOf("btree", "offheap", "masstree")) {
         context(kind) {
             test("changes emits each change of its range, with old and new values, in commit order, and nothing outside") {
                 runBlocking {
