@@ -12,6 +12,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -66,7 +67,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Consolidation.</b> A thread that makes a chain longer than the consolidation threshold
  * builds a new base from the chain and CASes it in place of the head it read. If the CAS fails,
- * the work is discarded; nothing was published.
+ * the work is discarded; nothing was published. {@link #statistics()} reports the chain lengths,
+ * the consolidations installed and the failed slot CASes, to choose the threshold by.
  *
  * <p><b>Split</b> (a page with more entries than the node capacity):
  * <ol>
@@ -210,8 +212,10 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
     private volatile FreeId freeIds;
     /** Ids retired to the epoch manager and not yet back on the free stack (for the bound test). */
     private final transient LongAdder retiredIds = new LongAdder();
-    /** Failed CASes on slots (contention statistics for tests and benchmarks). */
+    /** Failed CASes on slots (contention statistics, see {@link #statistics()}). */
     private final transient LongAdder casFailures = new LongAdder();
+    /** Consolidations whose CAS succeeded, of leaf and inner pages (see {@link #statistics()}). */
+    private final transient LongAdder consolidations = new LongAdder();
 
     // ------------------------------------------------------------------ construction
 
@@ -1016,7 +1020,9 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         }
         Node base = h.f.level == 0 ? materializeLeaf(src, kd).toBase(h.f) : materializeInner(src, kd).toBase(h.f);
         // A failed CAS discards the work: another thread changed the page since h was read.
-        casSlot(id, h, base);
+        if (casSlot(id, h, base)) {
+            consolidations.increment();
+        }
     }
 
     private void split(int id, Node h, int kd) {
@@ -2221,26 +2227,229 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements Serializa
         return retiredIds.sum();
     }
 
-    /** Failed slot CASes since the map was made. */
-    long casFailures() {
-        return casFailures.sum();
+    /**
+     * A snapshot of the map's contention and delta-chain statistics, for choosing the
+     * consolidation threshold (see {@link Builder#consolidateThreshold}) and for benchmarks: failed
+     * slot CASes and consolidations since the map was made, and the chain length of every leaf.
+     *
+     * <p>The snapshot is racy: the counters and the leaves are read one after another while other
+     * threads may change them, so each figure is one the map really had while this method ran,
+     * but they are not all from one instant. On a quiescent map it is exact.
+     *
+     * <p>It reads every leaf's head once: O(leaf pages), and it allocates. It is meant for
+     * monitoring and tests, not for hot paths.
+     *
+     * @return the statistics, with the chain lengths of all leaves
+     */
+    public Statistics statistics() {
+        return statistics(NEG, 0, POS, 0, keyKind);
     }
 
-    /** The chain length of every reachable leaf, for the chain-length distribution. */
-    int[] leafChainLengths() {
-        int kd = keyKind;
-        ArrayList<Integer> out = new ArrayList<>();
+    /**
+     * {@link #statistics()} with the chain lengths of only the leaves that cover keys from
+     * {@code fromKey} to {@code toKey}, both inclusive: the pages that a workload on that key range
+     * reads and writes (at least one, the leaf that covers {@code fromKey}). The counters are still
+     * the whole map's. Racy in the same way; costs one descent plus one read per leaf in the range.
+     *
+     * @param fromKey the least key of the range
+     * @param toKey the greatest key of the range
+     * @return the statistics, with the chain lengths of the leaves that cover the range
+     * @throws NullPointerException if {@code fromKey} or {@code toKey} is null
+     * @throws ClassCastException if a key cannot be compared with the map's keys
+     * @throws IllegalArgumentException if {@code fromKey} is greater than {@code toKey}
+     */
+    public Statistics statistics(K fromKey, K toKey) {
+        Objects.requireNonNull(fromKey, "null fromKey");
+        Objects.requireNonNull(toKey, "null toKey");
+        int kd = kindForRead(fromKey);
+        long fp = prefix(fromKey, kd);
+        long tp = prefix(toKey, kd);
+        if (compareKeys(fromKey, toKey) > 0) {
+            throw new IllegalArgumentException("fromKey > toKey");
+        }
+        return statistics(fromKey, fp, toKey, tp, kd);
+    }
+
+    private Statistics statistics(Object from, long fp, Object to, long tp, int kd) {
+        long failures = casFailures.sum();
+        long consolidated = consolidations.sum();
+        int[] hist = new int[consolidateThreshold + 4];
+        int leaves = 0;
+        long total = 0;
         try (EpochManager.Guard g = epochs.pin()) {
             Found fo = new Found();
-            locate(NEG, 0, kd, false, 0, fo);
-            int id = fo.id;
-            while (id != NONE) {
-                Node h = slot(id);
-                out.add(h.depth);
-                id = h.f.right;
+            fo.read = true;
+            locate(from, fp, kd, false, 0, fo);
+            Node h = fo.head;
+            for (;;) {
+                // Each head is read with acquire (slot), so each length is one the page really had;
+                // nothing orders the reads of different pages, which is why the snapshot is racy.
+                int d = h.depth;
+                if (d >= hist.length) {
+                    hist = Arrays.copyOf(hist, d + 1);
+                }
+                hist[d]++;
+                leaves++;
+                total += d;
+                Fences f = h.f;
+                // Fences touch left to right, so the leaf whose high fence is above `to` is the last.
+                if (f.hi == null || cmp(to, tp, f.hi, f.hiP, kd) < 0) {
+                    break;
+                }
+                h = slot(f.right);
+                if (h == null) {
+                    // Cannot happen while pinned (a linked page's id is retired only after the
+                    // link is gone, and reused only after every pinned thread unpins); a statistic
+                    // stops short rather than fail.
+                    break;
+                }
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return new Statistics(failures, consolidated, hist, leaves, total);
+    }
+
+    /**
+     * A snapshot of a {@link BwTreeMap}'s contention and delta-chain statistics, made by
+     * {@link BwTreeMap#statistics()}; immutable.
+     *
+     * <p>A leaf's <em>chain length</em> is the number of deltas above its base node, the measure
+     * the consolidation threshold bounds: a search of the leaf walks that many delta nodes before
+     * it binary-searches the base (plus the chain of a merged right sibling when the key lies in
+     * its range; that chain is not counted). A leaf just consolidated or split off has length 0.
+     * A write that makes a chain longer than the threshold consolidates it, so lengths stay at
+     * most the threshold plus the few deltas that land while a consolidation is being built.
+     */
+    public static final class Statistics {
+        private final long casFailures;
+        private final long consolidations;
+        /** hist[i]: leaves whose chain holds i deltas; trimmed to the longest chain. */
+        private final int[] hist;
+        private final int leafPages;
+        private final long totalLength;
+
+        Statistics(long casFailures, long consolidations, int[] hist, int leafPages, long totalLength) {
+            int max = hist.length - 1;
+            while (max > 0 && hist[max] == 0) {
+                max--;
+            }
+            this.casFailures = casFailures;
+            this.consolidations = consolidations;
+            this.hist = Arrays.copyOf(hist, max + 1);
+            this.leafPages = leafPages;
+            this.totalLength = totalLength;
+        }
+
+        /**
+         * Failed compare-and-sets of a page's mapping-table slot since the map was made: each
+         * is a write, consolidation, split or merge step that lost a race for a page to another
+         * thread and was retried (or, for a consolidation, dropped). Stays 0 while one thread
+         * at a time uses the map.
+         *
+         * @return the failed slot CASes
+         */
+        public long casFailures() {
+            return casFailures;
+        }
+
+        /**
+         * Consolidations whose CAS succeeded since the map was made, of leaf and inner pages.
+         *
+         * @return the consolidations installed
+         */
+        public long consolidations() {
+            return consolidations;
+        }
+
+        /**
+         * The leaves whose chains the snapshot read: all of the map's, or those that cover the
+         * range given to {@link BwTreeMap#statistics(Object, Object)}. At least 1.
+         *
+         * @return the number of leaf pages read
+         */
+        public int leafPages() {
+            return leafPages;
+        }
+
+        /**
+         * The chain-length distribution: element {@code i} is the number of leaves whose chain
+         * holds {@code i} deltas. Its length is {@link #maxChainLength()} + 1, and its elements
+         * add up to {@link #leafPages()}.
+         *
+         * @return a new array with the histogram
+         */
+        public int[] chainLengthHistogram() {
+            return hist.clone();
+        }
+
+        /**
+         * The longest chain among the leaves read.
+         *
+         * @return the longest chain length
+         */
+        public int maxChainLength() {
+            return hist.length - 1;
+        }
+
+        /**
+         * The mean chain length of the leaves read.
+         *
+         * @return the mean chain length
+         */
+        public double meanChainLength() {
+            return (double) totalLength / leafPages;
+        }
+
+        /**
+         * A percentile of the chain lengths by the nearest-rank method: the least length such
+         * that at least {@code percent}% of the leaves read have a chain no longer (0 gives the
+         * shortest chain, 100 the longest).
+         *
+         * @param percent between 0 and 100
+         * @return the chain length at that percentile
+         * @throws IllegalArgumentException if {@code percent} is not between 0 and 100
+         */
+        public int chainLengthPercentile(double percent) {
+            if (!(percent >= 0 && percent <= 100)) {
+                throw new IllegalArgumentException("percent must be between 0 and 100, was " + percent);
+            }
+            // percent * n / 100, not percent / 100 * n: exact for whole percents, so ranks on a
+            // boundary are not pushed up by a rounding error.
+            long rank = Math.max(1, (long) Math.ceil(percent * leafPages / 100));
+            long seen = 0;
+            for (int i = 0; i < hist.length; i++) {
+                seen += hist[i];
+                if (seen >= rank) {
+                    return i;
+                }
+            }
+            return hist.length - 1;
+        }
+
+        /**
+         * The counters, the percentiles 50 and 90, the longest and mean chain, and the
+         * histogram's non-zero buckets as {@code length:leaves}.
+         *
+         * @return a one-line description
+         */
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder("BwTreeMap.Statistics{casFailures=").append(casFailures)
+                    .append(", consolidations=").append(consolidations)
+                    .append(", leafPages=").append(leafPages)
+                    .append(", chainLength p50=").append(chainLengthPercentile(50))
+                    .append(" p90=").append(chainLengthPercentile(90))
+                    .append(" max=").append(maxChainLength())
+                    .append(" mean=").append(String.format(Locale.ROOT, "%.2f", meanChainLength()))
+                    .append(", histogram=[");
+            String sep = "";
+            for (int i = 0; i < hist.length; i++) {
+                if (hist[i] != 0) {
+                    sb.append(sep).append(i).append(':').append(hist[i]);
+                    sep = ", ";
+                }
+            }
+            return sb.append("]}").toString();
+        }
     }
 
     /** The epoch manager (for tests). */

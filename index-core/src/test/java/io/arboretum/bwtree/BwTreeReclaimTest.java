@@ -29,13 +29,13 @@ class BwTreeReclaimTest {
         }
         Collections.shuffle(keys, new Random(18));
         keys.forEach(k -> m.put(k, k));
-        int peakLeaves = m.leafChainLengths().length;
+        int peakLeaves = m.statistics().leafPages();
         Collections.shuffle(keys, new Random(19));
         for (int i = 0; i < keys.size() - 10; i++) {
             m.remove(keys.get(i));
         }
         m.checkInvariants();
-        int leaves = m.leafChainLengths().length;
+        int leaves = m.statistics().leafPages();
         assertEquals(10, m.size());
         // A leaf that is its parent's first child is never merged away, so one leaf per inner
         // page may stay; with 8 children per inner page that is well under a fifth of the peak.
@@ -109,7 +109,7 @@ class BwTreeReclaimTest {
         }
         m.checkInvariants();
         System.out.println("two threads: " + m.pageIdsAllocated() + " ids, most awaiting reuse " + maxAwaiting[0]
-                + ", reclaimed " + epochs.reclaimedCount() + ", CAS failures " + m.casFailures());
+                + ", reclaimed " + epochs.reclaimedCount() + ", CAS failures " + m.statistics().casFailures());
         assertTrue(maxAwaiting[0] <= 512, "ids awaiting reuse not bounded: " + maxAwaiting[0]);
         // 2,000 keys at capacity 4 need at most ~1,000 leaves and their parents.
         assertTrue(m.pageIdsAllocated() < 4_000, "mapping table grew to " + m.pageIdsAllocated());
