@@ -1,6 +1,7 @@
 package io.arboretum.benchmarks
 
 import io.arboretum.benchmarks.ycsb.ArboretumDB
+import io.arboretum.bwtree.BwTreeMap
 import com.github.ajalt.clikt.core.CliktError
 import com.github.ajalt.clikt.core.parse
 import io.kotest.assertions.withClue
@@ -12,6 +13,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
 import org.openjdk.jmh.annotations.Param
+import org.openjdk.jmh.infra.ThreadParams
 import site.ycsb.ByteIterator
 import site.ycsb.Status
 import site.ycsb.StringByteIterator
@@ -176,6 +178,44 @@ class BenchmarksSpec : FunSpec({
             Implementations.stringNames
         val e = runCatching { Implementations.byName("offheap").newStringMap() }.exceptionOrNull()!!
         e.message!! shouldContain "long keys only"
+    }
+
+    test("Bw-tree contention benchmark: thresholds the builder takes, the default among them") {
+        val thresholds = BwTreeContentionBenchmark::class.java.getDeclaredField("consolidateThreshold")
+            .getAnnotation(Param::class.java).value.map { it.toInt() }
+        (BwTreeMap.DEFAULT_CONSOLIDATE_THRESHOLD in thresholds) shouldBe true
+        for (t in thresholds) BwTreeContentionBenchmark().apply { consolidateThreshold = t }.newMap()
+    }
+
+    test("Bw-tree contention benchmark: the hot range stays put and its counters add up (two workers taking turns)") {
+        val bench = BwTreeContentionBenchmark().apply { consolidateThreshold = 4 }
+        val range = BwTreeContentionBenchmark.HotRange().apply { hotKeys = 64; hotMapSize = 10_000 }
+        range.load(bench)
+        range.keys.toList() shouldBe (4_968L until 5_032L).toList()
+        val threads = (0 until 2).map { ThreadParams(it, 2, 0, 1, 0, 1, it, 2, it, 2) }
+        val workers = threads.map { t -> BwTreeContentionBenchmark.HotWorker().apply { prepare(range, t); reset() } }
+        val counters = threads.map { t -> BwTreeContentionBenchmark.HotCounters().apply { begin(range, t) } }
+        repeat(20_000) { for (i in 0..1) bench.hotRange(range, workers[i], counters[i]) }
+        counters.forEach { it.end(range) }
+        workers.sumOf { it.done } shouldBe 40_000L
+        val c = counters[0]
+        // One thread at a time: no CAS can fail; a put or remove lands on a hot leaf three times
+        // in four, and a chain of more than 4 deltas is consolidated.
+        c.casFailuresPerOp shouldBeExactly 0.0
+        withClue(c.consolidationsPerOp) { (c.consolidationsPerOp > 0.05 && c.consolidationsPerOp < 0.75 / 4) shouldBe true }
+        withClue("p50 ${c.chainP50} p90 ${c.chainP90} max ${c.chainMax} mean ${c.chainMean}") {
+            (c.chainP50 <= c.chainP90 && c.chainP90 <= c.chainMax && c.chainMax <= 4) shouldBe true
+            (c.chainMax > 0 && c.chainMean > 0.0 && c.chainMean <= c.chainMax) shouldBe true
+        }
+        // The second thread reports nothing: JMH adds a counter up over threads.
+        val other = counters[1]
+        listOf(other.casFailuresPerOp, other.consolidationsPerOp, other.chainMean) shouldBe listOf(0.0, 0.0, 0.0)
+        listOf(other.chainP50, other.chainP90, other.chainMax) shouldBe listOf(0, 0, 0)
+        range.map.checkInvariants()
+        range.map.firstKey() shouldBe 0L
+        range.map.lastKey() shouldBe 9_999L
+        range.map.headMap(4_968L).size shouldBe 4_968
+        range.map.tailMap(5_032L).size shouldBe 10_000 - 5_032
     }
 
     test("op streams follow the mix and stay in range") {
