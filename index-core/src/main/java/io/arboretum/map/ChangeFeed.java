@@ -31,11 +31,11 @@ import java.util.Objects;
  *
  *   FEED = MethodHandles.lookup().findVarHandle(TheIndex.class, "feed", ChangeFeed.class);
  * }</pre>
- * {@code ConcurrentBTreeMap}, {@code OffHeapLongBTreeMap} and {@code MasstreeMap} are written
- * exactly so ({@code MasstreeMap}'s helper also takes the key's bytes, to publish a {@code byte[]}
- * key as a copy). Write sites:
+ * {@code ConcurrentBTreeMap}, {@code OffHeapLongBTreeMap}, {@code MasstreeMap} and
+ * {@code PackedMemoryArrayMap} are written exactly so ({@code MasstreeMap}'s helper also takes the
+ * key's bytes, to publish a {@code byte[]} key as a copy). Write sites:
  * every place a mapping is inserted, replaced or removed (a removal per entry in {@code clear});
- * not splits, merges or redistributions, which move mappings without changing any.
+ * not splits, merges, redistributions or resizes, which move mappings without changing any.
  *
  * <p><b>Protocol.</b>
  * <ol>

@@ -2,6 +2,9 @@ package io.arboretum.pma;
 
 import io.arboretum.keys.KeyEncoder;
 import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeListener;
+import io.arboretum.map.ChangeObservable;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
@@ -169,6 +172,47 @@ import java.util.concurrent.atomic.LongAdder;
  * release stores and read with acquire loads, so a key object found through the index is seen
  * fully built; exact-mode index entries are plain (they are only hints).
  *
+ * <p><b>Change feed.</b> Each write that changes a mapping calls {@code publishChange} after the
+ * change and before the segment latches that made it are released, so subscribers
+ * ({@link #subscribe}) receive a key's changes in commit order. The write sites: a value replaced
+ * in place ({@code put} of a present key, both {@code replace}s: {@code writeLocked}); an insert
+ * into a segment with room ({@code insert}) or by redistributing a window ({@code restructure});
+ * a removal from a segment ({@code delete}) or by redistributing ({@code restructure}), which both
+ * {@code remove}s and the polls ({@code pollLocked}, publishing the key the poll returns) reach;
+ * and {@code clear}, a removal per entry ({@code publishCleared}). {@code putAll}, the compute
+ * family, {@code merge} and writes through views are built on these. What moves entries without
+ * changing a mapping publishes nothing: redistributions (beyond the one change they carry),
+ * growing and shrinking the array, and the codec's choice at the first insert. With no subscriber
+ * the hook costs one volatile read of {@code feed} and a branch.
+ *
+ * <p><b>Change feed: commit order per key.</b> A key is changed only under the latch of the segment
+ * that holds it or, absent, of its owner, which the writer checks under that latch (Insert, step
+ * 2); it moves to another segment only under the latches of the whole window, or of every segment
+ * (a resize, whose new store is published only after it took every old latch, so after every change
+ * made in the old array was published and released, and is read by later writers after that release
+ * store). Ownership of an absent key also changes only under latches, and a writer that finds the
+ * owner validated the state the previous change left. So two changes of one key are ordered by one
+ * latch, or by a chain of latches and validated reads (acquire of a release); each publishes inside
+ * its latches, and the feed's atomic add numbers them in that order. Only {@code clear} stores its
+ * change where writers reach it without the latches it holds: from the release store of the empty
+ * array on, a writer can put a cleared key into the new array, whose latches {@code clear} does not
+ * hold; so {@code clear} publishes its removals before that store (as {@code MasstreeMap}'s grow
+ * publishes before storing the new root). A redistribution writes only latched segments, and the
+ * search index, which is a hint (a writer walks to the owner and latches it).
+ *
+ * <p><b>Change feed: why a subscriber's scan meets every change it was not sent.</b>
+ * {@link ChangeFeed}'s store-load pair needs scans to treat a latch taken by a writer as a change,
+ * and every reader here does: {@link HybridLatch#optimisticRead()} waits while a writer holds the
+ * latch, and every exclusive unlock in this class advances the version (none is
+ * {@code unlockExclusiveUnchanged}), so no read validates across a writer's critical section. A
+ * writer that read no listener took its latches by CASes ordered before its volatile read of
+ * {@code feed}, so before the subscriber's CAS and full fence; a scan started after
+ * {@code subscribe} returned reads those latch words at that CAS or later, waits out the writer,
+ * and reads its change. A scan that loads a store a resize or {@code clear} has replaced finds
+ * every old latch taken or obsolete (those CASes came before the new store was published, so before
+ * any writer on it read {@code feed}), restarts, and, having read the obsolete mark (an acquire of
+ * a release store made after the new store's), reads the new store.
+ *
  * <p><b>Seeded faults and counters.</b> Realistic mistakes compiled into the code behind
  * {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started with
  * {@code -Darboretum.testHooks=true}), so the Lincheck suite can show that it catches each; and
@@ -179,7 +223,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param <K> the type of keys
  * @param <V> the type of values
  */
-public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implements Serializable {
+public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
+        implements ChangeObservable<K, V>, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The smallest segment size accepted by {@link Builder#segmentSize(int)}. */
@@ -228,6 +273,11 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     private final Comparator<? super K> userComparator;
     /** The current array; read with acquire, written with release (see the VarHandle block). */
     private transient volatile Store store;
+    /**
+     * The change feed, or null until the first {@link #subscribe}; then never reset. Every write
+     * that changes a mapping reads it once, under the latches of its change ({@link #publishChange}).
+     */
+    private transient volatile ChangeFeed<K, V> feed;
     /** Number of entries. */
     private final transient LongAdder count = new LongAdder();
     /** Serializes the choice of the codec at the first insert of a natural-order map. */
@@ -809,6 +859,57 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
         }
     }
 
+    // ------------------------------------------------------------------ change feed
+
+    /**
+     * Registers {@code listener} for every change this map commits from now on (see
+     * {@link ChangeObservable} and {@link ChangeFeed}). The Kotlin {@code changes} and
+     * {@code snapshotThenChanges} flows use it.
+     *
+     * @param listener called under the writer's segment latches for each change; must not block
+     * @return the subscription; closing it unregisters the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    @Override
+    public ChangeFeed.Subscription subscribe(ChangeListener<? super K, ? super V> listener) {
+        return ChangeFeed.subscribe(FEED, this, listener);
+    }
+
+    /**
+     * The change-feed hook of every single-entry write: called after a mapping changed, before the
+     * segment latches that changed it are released, so per key the publications follow commit
+     * order (class notes, "Change feed"). {@code key} is the caller's key (a poll's: the key it
+     * returns). With no subscriber ever, this is one volatile read of {@link #feed} and a branch;
+     * it is small so that the JIT inlines it into the write paths, with {@link ChangeFeed#publish}
+     * out of line. The read is volatile and comes after the latch CASes of the write: the
+     * store-load pair of {@link ChangeFeed} (a plain read could move before them on ARM).
+     */
+    @SuppressWarnings("unchecked")
+    private void publishChange(Object key, Object oldValue, Object newValue) {
+        ChangeFeed<K, V> f = feed; // volatile, after the latch CASes: ChangeFeed's store-load pair
+        if (f != null) {
+            f.publish((K) key, (V) oldValue, (V) newValue);
+        }
+    }
+
+    /**
+     * {@link #clear}'s hook: a removal for every entry of {@code st}, whose segments are all
+     * latched by the caller (so the cells read here are trusted), before the empty store replaces
+     * it (class notes, "Change feed").
+     */
+    private void publishCleared(Store st) {
+        ChangeFeed<K, V> f = feed; // volatile, after every latch CAS of the clear
+        if (f != null && f.hasListeners()) {
+            int segSize = st.segSize;
+            for (int s = 0; s < st.segCount; s++) {
+                int base = s * segSize;
+                for (int x = 0, cnt = st.counts[s]; x < cnt; x++) {
+                    f.publish(keyAt(st, base + x), castValue(st.vals[base + x]), null);
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ writes
 
     private static final int PUT = 0;
@@ -1061,6 +1162,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             case PUT:
                 if (r >= 0) {
                     st.vals[base + r] = value;
+                    publishChange(key, old, value); // j latched: before the unlock, in commit order
                     unlockRange(st, a, b);
                     return old;
                 }
@@ -1074,6 +1176,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             case REPLACE:
                 if (r >= 0) {
                     st.vals[base + r] = value;
+                    publishChange(key, old, value); // j latched: before the unlock, in commit order
                 }
                 unlockRange(st, a, b);
                 return old;
@@ -1083,6 +1186,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                     return Boolean.FALSE;
                 }
                 st.vals[base + r] = value;
+                publishChange(key, old, value); // j latched: before the unlock, in commit order
                 unlockRange(st, a, b);
                 return Boolean.TRUE;
             case REMOVE:
@@ -1090,13 +1194,13 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                     unlockRange(st, a, b);
                     return null;
                 }
-                return delete(st, a, b, j, r, old, old);
+                return delete(st, a, b, j, r, key, old, old);
             default: // REMOVE_IF
                 if (r < 0 || !valueEquals(st, a, b, old, expect)) {
                     unlockRange(st, a, b);
                     return Boolean.FALSE;
                 }
-                return delete(st, a, b, j, r, old, Boolean.TRUE);
+                return delete(st, a, b, j, r, key, old, Boolean.TRUE);
         }
     }
 
@@ -1123,20 +1227,24 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             if (p == 0) {
                 st.refreshSeparator(t);
             }
+            publishChange(key, null, value); // t latched: before the unlock, in commit order
             unlockRange(st, a, b);
             count.increment();
             return null;
         }
         st.heat[t]++;
-        Object r = restructure(st, a, b, t, p, true, key, kp, value);
+        Object r = restructure(st, a, b, t, p, true, key, kp, value, null);
         if (r == null) {
             count.increment();
         }
         return r;
     }
 
-    /** Removes position p of segment t, [a, b) latched; returns {@code result} once done. */
-    private Object delete(Store st, int a, int b, int t, int p, Object old, Object result) {
+    /**
+     * Removes position p of segment t, [a, b) latched; returns {@code result} once done. The change
+     * is published as {@code key: old -> null}.
+     */
+    private Object delete(Store st, int a, int b, int t, int p, Object key, Object old, Object result) {
         int cnt = st.counts[t];
         if (st.segCount == 1 || cnt - 1 >= st.lo[0]) {
             int base = t * st.segSize;
@@ -1145,11 +1253,12 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             if (p == 0 && cnt > 1) {
                 st.refreshSeparator(t);
             }
+            publishChange(key, old, null); // t latched: before the unlock, in commit order
             unlockRange(st, a, b);
             count.decrement();
             return result;
         }
-        Object r = restructure(st, a, b, t, p, false, null, 0L, null);
+        Object r = restructure(st, a, b, t, p, false, key, 0L, null, old);
         if (r == null) {
             count.decrement();
             return result;
@@ -1191,10 +1300,11 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     /**
      * Inserts (or removes) at position p of segment t by redistributing the smallest window within
      * its bounds, with [a, b) latched. Returns null when done, RETRY or a Conflict otherwise; all
-     * latches are released in every case.
+     * latches are released in every case. The change, once made, is published as
+     * {@code key: old -> value} (an insert: {@code old} null; a removal: {@code value} null).
      */
     private Object restructure(Store st, int a, int b, int t, int p, boolean inserting, Object key, long kp,
-                               Object value) {
+                               Object value, Object old) {
         int level = 1;
         boolean unlatched = false; // the seeded fault: window segments written without their latches
         for (;;) {
@@ -1263,6 +1373,9 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
                 }
             }
             redistribute(st, wa, level, t, p, inserting, key, kp, value);
+            // The whole window is latched (every CAS of it before this volatile read of feed), and
+            // the key stays in it until the unlocks below: before them, in commit order.
+            publishChange(key, old, value);
             if (unlatched) {
                 unlockRange(st, t, t + 1);
             } else {
@@ -1432,6 +1545,8 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
         }
         Store ns = build(st.codec, newSize, newCount, lk, ok, vs, n);
         moved.add(n);
+        // No change feed publication: a resize changes no mapping, and every change made in the old
+        // array was published under a latch this resize took afterwards, so before this store.
         setStoreRelease(ns); // published before the old latches turn obsolete (class notes, Resize)
         boolean keep = TestHooks.ENABLED && TestHooks.faultActive(RESIZE_SKIP_OBSOLETE);
         for (int s = 0; s < m; s++) {
@@ -1573,8 +1688,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
         }
         int cell = t * segSize + p;
         Map.Entry<K, V> e = new SimpleImmutableEntry<>(keyAt(st, cell), castValue(st.vals[cell]));
-        Object r = delete(st, a, b, t, p, e.getValue(), e);
-        return r;
+        return delete(st, a, b, t, p, e.getKey(), e.getValue(), e);
     }
 
     @SuppressWarnings("unchecked")
@@ -1610,6 +1724,10 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
             for (int s = 0; s < st.segCount; s++) {
                 n += st.counts[s];
             }
+            // Published before the empty store is: from its release store on, writers reach the new
+            // store, whose latches this thread does not hold, and may put a key cleared here; that
+            // put's publication must come after this removal (class notes, "Change feed").
+            publishCleared(st);
             setStoreRelease(emptyStore(st.codec));
             count.add(-n);
             for (int s = 0; s < st.segCount; s++) {
@@ -2022,10 +2140,13 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V> implement
     }
 
     private static final VarHandle STORE;
+    private static final VarHandle FEED;
 
     static {
         try {
-            STORE = MethodHandles.lookup().findVarHandle(PackedMemoryArrayMap.class, "store", Store.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STORE = lookup.findVarHandle(PackedMemoryArrayMap.class, "store", Store.class);
+            FEED = lookup.findVarHandle(PackedMemoryArrayMap.class, "feed", ChangeFeed.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -45,9 +45,9 @@ import kotlinx.coroutines.flow.flow
  *   closed at once; no subscription outlives its collection. Each collection subscribes afresh.
  *
  * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, the `asMap()` view
- * of `OffHeapLongBTreeMap`, and `MasstreeMap`). Changes of a key outside [range] cost the writer
- * one comparison of bounds per collecting flow; the comparisons use the map's comparator, as range
- * scans do.
+ * of `OffHeapLongBTreeMap`, `MasstreeMap`, and `PackedMemoryArrayMap`). Changes of a key outside
+ * [range] cost the writer one comparison of bounds per collecting flow; the comparisons use the
+ * map's comparator, as range scans do.
  *
  * @param range the keys whose changes to emit; every key by default
  * @param bufferSize the most changes (with [ChangeOverflow.Conflate]: keys) waiting for the
@@ -167,7 +167,8 @@ private fun <K : Any, V : Any> observable(map: ConcurrentNavigableMap<K, V>, buf
     @Suppress("UNCHECKED_CAST")
     return map as? ChangeObservable<K, V> ?: throw IllegalArgumentException(
         "${map.javaClass.name} does not publish its changes; change flows need a map that implements " +
-            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap(), MasstreeMap)",
+            "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap(), MasstreeMap, " +
+            "PackedMemoryArrayMap)",
     )
 }
 

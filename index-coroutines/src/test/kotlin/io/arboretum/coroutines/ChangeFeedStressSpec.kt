@@ -3,6 +3,7 @@ package io.arboretum.coroutines
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.masstree.MasstreeMap
+import io.arboretum.pma.PackedMemoryArrayMap
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import java.util.TreeMap
@@ -70,12 +71,14 @@ public class ChangeFeedStressSpec : FunSpec({
         }
     }
 
-    for (kind in listOf("btree", "offheap", "masstree")) {
+    for (kind in listOf("btree", "offheap", "masstree", "pma")) {
         test("$kind: writers and overlapping, slow, conflating and late collectors converge without regression") {
             val offHeap = if (kind == "offheap") OffHeapLongBTreeMap.builder().nodeCapacity(4).build() else null
             val map: ConcurrentNavigableMap<Long, Long> = when {
                 offHeap != null -> offHeap.asMap()
                 kind == "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build()
+                // Segments of 4 cells: windows redistribute and the array resizes under the writers.
+                kind == "pma" -> PackedMemoryArrayMap.builder<Long, Long>().segmentSize(4).build()
                 else -> ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
             }
             val keys = 200
@@ -158,6 +161,7 @@ public class ChangeFeedStressSpec : FunSpec({
             collectors.dropLast(1).all { it.failure == null } shouldBe true
             if (map is ConcurrentBTreeMap<*, *>) map.checkInvariants()
             if (map is MasstreeMap<*, *>) map.checkInvariants()
+            if (map is PackedMemoryArrayMap<*, *>) map.checkInvariants()
             offHeap?.run { checkInvariants(); close() }
         }
     }

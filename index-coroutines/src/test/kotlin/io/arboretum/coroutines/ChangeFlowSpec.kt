@@ -6,6 +6,7 @@ import io.arboretum.map.BatchCursor
 import io.arboretum.map.ChangeFeed
 import io.arboretum.map.ChangeListener
 import io.arboretum.masstree.MasstreeMap
+import io.arboretum.pma.PackedMemoryArrayMap
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -67,20 +68,24 @@ internal class ScanHookBTreeMap : ConcurrentBTreeMap<Long, Long>() {
     }
 }
 
-/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree, the off-heap view, the Masstree. */
+/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree, the off-heap view, the Masstree, the PMA. */
 public class ChangeFlowSpec : FunSpec({
 
     val open = ArrayList<OffHeapLongBTreeMap>()
     val masstrees = ArrayList<MasstreeMap<Long, Long>>()
+    val pmas = ArrayList<PackedMemoryArrayMap<Long, Long>>()
     afterTest {
         open.forEach { it.checkInvariants(); it.close() }; open.clear()
         masstrees.forEach { it.checkInvariants() }; masstrees.clear()
+        pmas.forEach { it.checkInvariants() }; pmas.clear()
     }
 
     fun newMap(kind: String): ConcurrentNavigableMap<Long, Long> = when (kind) {
         "btree" -> ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
         // Node width 3 so that a few writes split border nodes.
         "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build().also { masstrees += it }
+        // Segments of 4 cells so that a few writes redistribute windows and resize the array.
+        "pma" -> PackedMemoryArrayMap.builder<Long, Long>().segmentSize(4).build().also { pmas += it }
         else -> OffHeapLongBTreeMap.builder().nodeCapacity(4).build().also { open += it }.asMap()
     }
 
@@ -101,7 +106,7 @@ public class ChangeFlowSpec : FunSpec({
             "bufferSize must be at least 1, was 0"
     }
 
-    for (kind in listOf("btree", "offheap", "masstree")) {
+    for (kind in listOf("btree", "offheap", "masstree", "pma")) {
         context(kind) {
             test("changes emits each change of its range, with old and new values, in commit order, and nothing outside") {
                 runBlocking {
