@@ -85,7 +85,8 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
      * well inside 20 minutes on 2 cores, and a scenario's model checking costs in proportion to its
      * interleavings. CI keeps the number of scenarios (the breadth: which operations race on which
      * keys) and gives up depth, the later interleavings of each. Classes with a [structureGoal]
-     * keep the full depth in CI. The seeded-fault kits size their own runs ([Catcher]), so the
+     * keep the full depth in CI. Stress runs each scenario half as many times in CI as under
+     * `-Pthorough`. The seeded-fault kits size their own runs ([Catcher]), so the
      * evidence that these classes see each kind of bug is unchanged.
      */
     private fun scaledInvocations(invocations: Int, modelChecking: Boolean): Int = when {
@@ -93,6 +94,8 @@ abstract class LincheckScenario(private val index: IndexUnderTest<*>) {
         // A class that asserts the structure goal keeps the depth its fractions were measured at:
         // at half depth OffHeapTailMapReadLincheckTest's scenarios no longer split concurrently.
         modelChecking && TestSizes.scale == 1 && structureGoal == 0.0 -> invocations * 3 / 10
+        // Stress in CI: half the runs of each scenario (25 of 50, 15 of 30), every scenario kept.
+        !modelChecking && TestSizes.scale == 1 -> (invocations + 1) / 2
         else -> invocations
     }
 
