@@ -178,6 +178,17 @@ import java.util.concurrent.atomic.LongAdder;
  * A delta whose writer saw no listener is marked published without publishing; that is safe for
  * the order because the listener's scan covers it.
  *
+ * <p><b>Change feed: scans read only published changes.</b> A latched index publishes before it
+ * releases the latch its scans validate, so a scan never reads a change its listener has not been
+ * sent; {@code snapshotThenChanges} relies on that (it applies the changes buffered by the end of
+ * its scan, and emits later ones as newer than the snapshot). Here a change is visible from its
+ * CAS, before its publication. So while the feed has listeners a scan ({@code findFirst}: batches,
+ * cursors, navigation, polls) waits, for each leaf state it reads, until that state's top data
+ * delta is published ({@code awaitPublishedForScan}); by the induction above every change in the
+ * state is then published. Found by {@code ChangeFeedStressSpec}: without the wait a late
+ * snapshot read a key's new value and then received its upsert as a change after the snapshot.
+ * Point reads ({@code get}) do not wait.
+ *
  * <p><b>Seeded faults.</b> Four realistic mistakes are compiled in behind
  * {@code TestHooks.ENABLED} (a {@code static final} that is false unless the JVM is started with
  * {@code -Darboretum.testHooks=true}, so the JIT removes them) and declared with
@@ -1628,6 +1639,20 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements ChangeObs
         }
     }
 
+    /**
+     * A scan ({@code findFirst}: batches, cursors, navigation, polls) about to read leaf state
+     * {@code h} waits, while the feed has listeners, until every change in it is published: the
+     * change flows' snapshot ({@code snapshotThenChanges}) relies on the scan never reading a
+     * change its listener has not been sent yet (the latched indexes give that by publishing under
+     * the latch the scan validates). Without listeners: one volatile read.
+     */
+    private void awaitPublishedForScan(Node h) {
+        ChangeFeed<K, V> f = feed;
+        if (f != null && f.hasListeners()) {
+            awaitPublished(h);
+        }
+    }
+
     // ------------------------------------------------------------------ point operations
 
     /** Finds the value of {@code k} in a leaf state. */
@@ -2016,6 +2041,7 @@ public class BwTreeMap<K, V> extends AbstractIndexMap<K, V> implements ChangeObs
             s.id = fo.id;
             s.head = fo.head;
             for (;;) {
+                awaitPublishedForScan(s.head);
                 Entries e = materializeLeaf(s.head, kd);
                 s.entries = e;
                 int i;
