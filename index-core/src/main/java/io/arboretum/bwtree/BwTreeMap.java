@@ -163,7 +163,11 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code Merge} is installed, so any later change of the key, which stacks on that new state,
  * is published after it: per key, publications follow commit order across pages too. The waits
  * form no cycle: a writer publishes before it starts any structure change
- * ({@code afterChange}), and waits only for deltas below its own.
+ * ({@code afterChange}), and waits only for deltas below its own. Usually the wait returns at once,
+ * since a rebuild mostly starts from the rebuilder's own delta, published just before; it matters
+ * for a state headed by a {@code Merge} (the merging thread waited for the right chain only, so
+ * the left chain may hold another writer's unpublished delta when {@code afterChange} of the
+ * {@code Merge} consolidates, splits or freezes the page), and for a helper's rebuild.
  *
  * <p><b>Change feed: why a subscriber's scan meets every change it was not sent.</b> The writer
  * does (1) the slot CAS (a volatile store) and then (2) the volatile read of {@code feed} (and, in

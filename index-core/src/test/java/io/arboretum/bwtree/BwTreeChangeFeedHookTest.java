@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -96,7 +97,7 @@ class BwTreeChangeFeedHookTest {
     private static <K> void exactly(List<Change> got, Runnable op, K key, Long old, Long now, String what) {
         got.clear();
         op.run();
-        if (Objects_equals(old, now)) {
+        if (Objects.equals(old, now)) {
             assertTrue(got.isEmpty(), () -> what + ": published " + got + " although nothing changed");
             return;
         }
@@ -105,10 +106,6 @@ class BwTreeChangeFeedHookTest {
         assertEquals(key, c.key(), what);
         assertEquals(old, c.old(), what);
         assertEquals(now, c.now(), what);
-    }
-
-    private static boolean Objects_equals(Long a, Long b) {
-        return a == null ? b == null : a.equals(b);
     }
 
     // ------------------------------------------------------------------ each write path
@@ -427,9 +424,9 @@ class BwTreeChangeFeedHookTest {
                 }
             }
             if (!last.equals(view)) {
-                TreeMap<K, Long> scan0 = scans.get(i);
+                // Diagnosis for a failure: each differing key with the events this subscription got.
                 for (K k : keys) {
-                    if (!java.util.Objects.equals(last.get(k), view.get(k))) {
+                    if (!Objects.equals(last.get(k), view.get(k))) {
                         System.err.println("DIFF key " + k + " final " + last.get(k) + " view " + view.get(k));
                         for (Change c : changes) {
                             if (c.key().equals(k)) {
