@@ -33,7 +33,9 @@ import java.util.Objects;
  * }</pre>
  * {@code ConcurrentBTreeMap}, {@code OffHeapLongBTreeMap}, {@code MasstreeMap} and
  * {@code PackedMemoryArrayMap} are written exactly so ({@code MasstreeMap}'s helper also takes the
- * key's bytes, to publish a {@code byte[]} key as a copy). Write sites:
+ * key's bytes, to publish a {@code byte[]} key as a copy). {@code BwTreeMap}, which commits a
+ * change by one CAS and has no latch to publish under, reads {@code feed} after that CAS and
+ * orders its publications by a flag on each change delta instead (see its class notes). Write sites:
  * every place a mapping is inserted, replaced or removed (a removal per entry in {@code clear});
  * not splits, merges, redistributions or resizes, which move mappings without changing any.
  *

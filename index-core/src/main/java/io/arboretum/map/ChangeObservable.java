@@ -2,15 +2,17 @@ package io.arboretum.map;
 
 /**
  * An index that publishes every change it commits: {@code ConcurrentBTreeMap}, the
- * {@code asMap()} view of {@code OffHeapLongBTreeMap}, {@code MasstreeMap}, and
- * {@code PackedMemoryArrayMap}. The change flows of {@code index-coroutines} ({@code changes},
+ * {@code asMap()} view of {@code OffHeapLongBTreeMap}, {@code MasstreeMap},
+ * {@code PackedMemoryArrayMap}, and {@code BwTreeMap}. The change flows of {@code index-coroutines} ({@code changes},
  * {@code snapshotThenChanges}) are built on it.
  *
  * <p>Every write path publishes: {@code put}, {@code putIfAbsent}, both {@code replace}s, both
  * {@code remove}s, the polls, {@code clear} (a removal per entry), and so everything built on them
  * (the compute family, {@code merge}, writes through views). Structure changes (splits, merges;
  * in {@code MasstreeMap} also grows and layers formed or collapsed; in {@code PackedMemoryArrayMap}
- * redistributions and the array's growth and shrinking) change no mapping and publish nothing.
+ * redistributions and the array's growth and shrinking; in {@code BwTreeMap} consolidations) change
+ * no mapping and publish nothing. {@code BwTreeMap} has no latches: it publishes after the CAS
+ * that commits a change, in chain order (see its class notes).
  *
  * @param <K> the type of keys
  * @param <V> the type of values

@@ -45,7 +45,7 @@ import kotlinx.coroutines.flow.flow
  *   closed at once; no subscription outlives its collection. Each collection subscribes afresh.
  *
  * The map must publish its changes ([ChangeObservable]: `ConcurrentBTreeMap`, the `asMap()` view
- * of `OffHeapLongBTreeMap`, `MasstreeMap`, and `PackedMemoryArrayMap`). Changes of a key outside
+ * of `OffHeapLongBTreeMap`, `MasstreeMap`, `PackedMemoryArrayMap`, and `BwTreeMap`). Changes of a key outside
  * [range] cost the writer one comparison of bounds per collecting flow; the comparisons use the
  * map's comparator, as range scans do.
  *
@@ -168,7 +168,7 @@ private fun <K : Any, V : Any> observable(map: ConcurrentNavigableMap<K, V>, buf
     return map as? ChangeObservable<K, V> ?: throw IllegalArgumentException(
         "${map.javaClass.name} does not publish its changes; change flows need a map that implements " +
             "io.arboretum.map.ChangeObservable (ConcurrentBTreeMap, OffHeapLongBTreeMap.asMap(), MasstreeMap, " +
-            "PackedMemoryArrayMap)",
+            "PackedMemoryArrayMap, BwTreeMap)",
     )
 }
 

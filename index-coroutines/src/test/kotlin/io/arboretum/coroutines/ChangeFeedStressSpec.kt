@@ -2,6 +2,7 @@ package io.arboretum.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
+import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.masstree.MasstreeMap
 import io.arboretum.pma.PackedMemoryArrayMap
 import io.kotest.core.spec.style.FunSpec
@@ -71,7 +72,7 @@ public class ChangeFeedStressSpec : FunSpec({
         }
     }
 
-    for (kind in listOf("btree", "offheap", "masstree", "pma")) {
+    for (kind in listOf("btree", "offheap", "masstree", "pma", "bwtree")) {
         test("$kind: writers and overlapping, slow, conflating and late collectors converge without regression") {
             val offHeap = if (kind == "offheap") OffHeapLongBTreeMap.builder().nodeCapacity(4).build() else null
             val map: ConcurrentNavigableMap<Long, Long> = when {
@@ -79,6 +80,8 @@ public class ChangeFeedStressSpec : FunSpec({
                 kind == "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build()
                 // Segments of 4 cells: windows redistribute and the array resizes under the writers.
                 kind == "pma" -> PackedMemoryArrayMap.builder<Long, Long>().segmentSize(4).build()
+                // Pages of 4, threshold 2: consolidations, splits and merges race the publications.
+                kind == "bwtree" -> BwTreeMap.builder<Long, Long>().nodeCapacity(4).consolidateThreshold(2).build()
                 else -> ConcurrentBTreeMap.builder<Long, Long>().nodeCapacity(4).build()
             }
             val keys = 200
@@ -162,6 +165,7 @@ public class ChangeFeedStressSpec : FunSpec({
             if (map is ConcurrentBTreeMap<*, *>) map.checkInvariants()
             if (map is MasstreeMap<*, *>) map.checkInvariants()
             if (map is PackedMemoryArrayMap<*, *>) map.checkInvariants()
+            if (map is BwTreeMap<*, *>) map.checkInvariants()
             offHeap?.run { checkInvariants(); close() }
         }
     }

@@ -1,6 +1,7 @@
 package io.arboretum.coroutines
 
 import io.arboretum.btree.ConcurrentBTreeMap
+import io.arboretum.bwtree.BwTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.map.BatchCursor
 import io.arboretum.map.ChangeFeed
@@ -68,16 +69,18 @@ internal class ScanHookBTreeMap : ConcurrentBTreeMap<Long, Long>() {
     }
 }
 
-/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree, the off-heap view, the Masstree, the PMA. */
+/** [changes] and [snapshotThenChanges]: each guarantee of issue 21, on the B+tree, the off-heap view, the Masstree, the PMA, the Bw-tree. */
 public class ChangeFlowSpec : FunSpec({
 
     val open = ArrayList<OffHeapLongBTreeMap>()
     val masstrees = ArrayList<MasstreeMap<Long, Long>>()
     val pmas = ArrayList<PackedMemoryArrayMap<Long, Long>>()
+    val bwtrees = ArrayList<BwTreeMap<Long, Long>>()
     afterTest {
         open.forEach { it.checkInvariants(); it.close() }; open.clear()
         masstrees.forEach { it.checkInvariants() }; masstrees.clear()
         pmas.forEach { it.checkInvariants() }; pmas.clear()
+        bwtrees.forEach { it.checkInvariants() }; bwtrees.clear()
     }
 
     fun newMap(kind: String): ConcurrentNavigableMap<Long, Long> = when (kind) {
@@ -86,6 +89,9 @@ public class ChangeFlowSpec : FunSpec({
         "masstree" -> MasstreeMap.builder<Long, Long>().nodeWidth(3).build().also { masstrees += it }
         // Segments of 4 cells so that a few writes redistribute windows and resize the array.
         "pma" -> PackedMemoryArrayMap.builder<Long, Long>().segmentSize(4).build().also { pmas += it }
+        // Pages of 4 and a consolidation threshold of 2: a few writes consolidate, split and merge.
+        "bwtree" -> BwTreeMap.builder<Long, Long>().nodeCapacity(4).consolidateThreshold(2).build()
+            .also { bwtrees += it }
         else -> OffHeapLongBTreeMap.builder().nodeCapacity(4).build().also { open += it }.asMap()
     }
 
@@ -106,7 +112,7 @@ public class ChangeFlowSpec : FunSpec({
             "bufferSize must be at least 1, was 0"
     }
 
-    for (kind in listOf("btree", "offheap", "masstree", "pma")) {
+    for (kind in listOf("btree", "offheap", "masstree", "pma", "bwtree")) {
         context(kind) {
             test("changes emits each change of its range, with old and new values, in commit order, and nothing outside") {
                 runBlocking {
