@@ -1,5 +1,7 @@
 package io.arboretum.bwtree;
 
+import io.arboretum.map.ChangeFeedChecks;
+import io.arboretum.map.ChangeFeedChecks.Change;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,10 +39,6 @@ import org.junit.jupiter.api.Test;
  */
 class BwTreeChangeFeedHookTest {
     private static final int SCALE = Math.max(1, Integer.getInteger("arboretum.test.scale", 1));
-
-    /** A change as a listener received it. */
-    record Change(long seq, Object key, Long old, Long now) {
-    }
 
     /** A key type: how to make a map, the keys' order, and a universe of keys. */
     record Kind<K>(String name, Supplier<BwTreeMap<K, Long>> maps, Comparator<? super K> order, List<K> keys) {
@@ -306,23 +304,10 @@ class BwTreeChangeFeedHookTest {
         if (failure.get() != null) {
             throw new AssertionError(kind.name(), failure.get());
         }
-        List<Change> all = new ArrayList<>(got);
-        all.sort(Comparator.comparingLong(Change::seq));
-        TreeMap<K, Long> state = new TreeMap<>(kind.order());
-        long lastSeq = 0;
-        for (Change c : all) {
-            assertTrue(c.seq() > lastSeq, "sequence numbers are unique");
-            lastSeq = c.seq();
-            K ck = (K) c.key();
-            assertEquals(state.get(ck), c.old(), () -> kind.name() + ": chain broken at " + c);
-            if (c.now() == null) {
-                state.remove(ck);
-            } else {
-                state.put(ck, c.now());
-            }
-        }
-        assertEquals(state, kind.copy(map), kind.name());
-        assertTrue(all.size() > threads * each / 3, "most operations changed something");
+        // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
+        // key's final value: per-key publication order is commit order.
+        int changed = ChangeFeedChecks.assertChainsEndAt(got, kind.order(), map, kind.name());
+        assertTrue(changed > threads * each / 3, "most operations changed something");
         assertTrue(map.statistics().consolidations() > 0, "pages were consolidated meanwhile");
         map.checkInvariants();
     }
@@ -390,16 +375,7 @@ class BwTreeChangeFeedHookTest {
                 }
             } else {
                 boolean descending = i % 3 == 2;
-                Object[] ks = new Object[7];
-                Object[] vs = new Object[ks.length];
-                K after = null;
-                for (int c; (c = descending ? map.copyBatch(null, true, after, false, true, ks, vs)
-                        : map.copyBatch(after, false, null, true, false, ks, vs)) > 0; ) {
-                    for (int j = 0; j < c; j++) {
-                        scan.put((K) ks[j], (Long) vs[j]);
-                    }
-                    after = (K) ks[c - 1];
-                }
+                ChangeFeedChecks.copyAll(map, descending, 7, scan);
             }
             scans.add(scan);
         }
@@ -414,21 +390,13 @@ class BwTreeChangeFeedHookTest {
         TreeMap<K, Long> last = kind.copy(map);
         for (int i = 0; i < rounds; i++) {
             TreeMap<K, Long> view = scans.get(i);
-            List<Change> changes = new ArrayList<>(feeds.get(i));
-            changes.sort(Comparator.comparingLong(Change::seq));
-            for (Change c : changes) {
-                if (c.now() == null) {
-                    view.remove((K) c.key());
-                } else {
-                    view.put((K) c.key(), c.now());
-                }
-            }
+            ChangeFeedChecks.applyInSequence(view, feeds.get(i));
             if (!last.equals(view)) {
                 // Diagnosis for a failure: each differing key with the events this subscription got.
                 for (K k : keys) {
                     if (!Objects.equals(last.get(k), view.get(k))) {
                         System.err.println("DIFF key " + k + " final " + last.get(k) + " view " + view.get(k));
-                        for (Change c : changes) {
+                        for (Change c : feeds.get(i)) {
                             if (c.key().equals(k)) {
                                 System.err.println("  " + c);
                             }

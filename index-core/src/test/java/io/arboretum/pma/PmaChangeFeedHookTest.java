@@ -1,5 +1,7 @@
 package io.arboretum.pma;
 
+import io.arboretum.map.ChangeFeedChecks;
+import io.arboretum.map.ChangeFeedChecks.Change;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -43,10 +45,6 @@ import org.junit.jupiter.api.Test;
  */
 class PmaChangeFeedHookTest {
     private static final int SCALE = Math.max(1, Integer.getInteger("arboretum.test.scale", 1));
-
-    /** A change as a listener received it. */
-    record Change(long seq, Object key, Long old, Long now) {
-    }
 
     /** A key type: how to make a map, the keys' order, and a universe of keys. */
     record Kind<K>(String name, Supplier<PackedMemoryArrayMap<K, Long>> maps, Comparator<? super K> order,
@@ -686,23 +684,8 @@ class PmaChangeFeedHookTest {
         }
         // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
         // key's final value: per-key publication order is commit order.
-        List<Change> all = new ArrayList<>(got);
-        all.sort(Comparator.comparingLong(Change::seq));
-        TreeMap<K, Long> state = new TreeMap<>(kind.order());
-        long lastSeq = 0;
-        for (Change c : all) {
-            assertTrue(c.seq() > lastSeq, "sequence numbers are unique");
-            lastSeq = c.seq();
-            K ck = (K) c.key();
-            assertEquals(state.get(ck), c.old(), () -> kind.name() + ": chain broken at " + c);
-            if (c.now() == null) {
-                state.remove(ck);
-            } else {
-                state.put(ck, c.now());
-            }
-        }
-        assertEquals(state, kind.copy(map), kind.name());
-        assertTrue(all.size() > threads * each / 2, "most operations changed something");
+        int changed = ChangeFeedChecks.assertChainsEndAt(got, kind.order(), map, kind.name());
+        assertTrue(changed > threads * each / 2, "most operations changed something");
         assertTrue(map.movedEntries() > moved, "windows redistributed and the array resized meanwhile");
         map.checkInvariants();
     }
@@ -773,16 +756,7 @@ class PmaChangeFeedHookTest {
                 // after failed validations under writers): continue after the last key, as the
                 // cursors do.
                 boolean descending = i % 3 == 2;
-                Object[] ks = new Object[7];
-                Object[] vs = new Object[ks.length];
-                K after = null;
-                for (int c; (c = descending ? map.copyBatch(null, true, after, false, true, ks, vs)
-                        : map.copyBatch(after, false, null, true, false, ks, vs)) > 0; ) {
-                    for (int j = 0; j < c; j++) {
-                        scan.put((K) ks[j], (Long) vs[j]);
-                    }
-                    after = (K) ks[c - 1];
-                }
+                ChangeFeedChecks.copyAll(map, descending, 7, scan);
             }
             scans.add(scan);
         }
@@ -797,15 +771,7 @@ class PmaChangeFeedHookTest {
         TreeMap<K, Long> last = kind.copy(map);
         for (int i = 0; i < rounds; i++) {
             TreeMap<K, Long> view = scans.get(i);
-            List<Change> changes = new ArrayList<>(feeds.get(i));
-            changes.sort(Comparator.comparingLong(Change::seq));
-            for (Change c : changes) {
-                if (c.now() == null) {
-                    view.remove((K) c.key());
-                } else {
-                    view.put((K) c.key(), c.now());
-                }
-            }
+            ChangeFeedChecks.applyInSequence(view, feeds.get(i));
             assertEquals(last, view, kind.name() + ": subscription " + i + " converges");
         }
         map.checkInvariants();
