@@ -115,7 +115,7 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
  *   close together in time and ratios are taken within a round. Memory at 1M entries.
  * - `full`: JMH's own forks (2 by default), 2 × 1 s warm-up and 3 × 1 s measured: YCSB A–F on
  *   `Long` and string keys, uniform and zipfian, and the read microbenchmarks (get, 100-entry
- *   scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries;
+ *   and 10,000-entry scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries;
  *   and the string-key suite ([StringKeyBenchmark] `get` and `scan100` in both regimes,
  *   [StringKeyPutBenchmark]; YCSB-style, URL-like and 16-byte `byte[]` keys, 1M each), which is
  *   not in the quick profile because it would take the quick job past 5 minutes.
@@ -373,6 +373,7 @@ object Compare {
             run(YcsbStringBenchmark::class.java.name + ".operation", t, "ycsb-string", true, "workload" to mixes, "distribution" to dists)
             run(ReadMicroBenchmark::class.java.name + ".get", t, "micro", true)
             run(ReadMicroBenchmark::class.java.name + ".scan100", t, "micro", true)
+            run(ReadMicroBenchmark::class.java.name + ".scan10000", t, "micro", true)
             run(PutMicroBenchmark::class.java.name + ".putAll", t, "micro", false)
         }
         run(ReadMicroBenchmark::class.java.name + ".mixedZipfian", 2, "micro", true)

@@ -38,7 +38,8 @@ internal object MicroKeys {
 
 /**
  * Read microbenchmarks on a map of [size] random `Long` keys: `get` of present keys (uniform),
- * a 100-entry scan from a random present key through `tailMap(k).entrySet().iterator()`, and the
+ * 100-entry and 10,000-entry scans from a random present key through
+ * `tailMap(k).entrySet().iterator()` (or the index's own cursor where it has one), and the
  * 95% get / 5% put zipfian mix on 2 threads. Run with `-t 1` and `-t 2` for the thread counts.
  *
  * Each runs in both heap regimes ([regime], see [Regime]): `aged` (the map built, then aged by
@@ -128,6 +129,13 @@ class ReadMicroBenchmark {
     /** Reads 100 entries starting at a random present key. */
     @Benchmark
     fun scan100(c: Cursor): Long = index.scan(keys[c.step(keys.size)], 100)
+
+    /**
+     * Reads 10,000 entries starting at a random present key: the long range scan of analytics-style
+     * reads, where an index that keeps its entries contiguous (the packed memory array) should lead.
+     */
+    @Benchmark
+    fun scan10000(c: Cursor): Long = index.scan(keys[c.step(keys.size)], 10_000)
 
     /** 95% get / 5% put of zipfian-chosen present keys, two threads. */
     @Benchmark

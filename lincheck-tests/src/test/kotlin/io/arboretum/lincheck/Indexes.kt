@@ -146,7 +146,7 @@ object Indexes {
     /**
      * The epoch manager's calls, each one atomic step to the model checker. Pinning registers a
      * thread under a monitor the first time, and every 64th pin, like retiring an id, may collect
-     * under another: [BwTreeObstructionFreedomTest] would report those monitors as locks. They are
+     * under another: the obstruction-freedom check ([BwTreePointLincheckTest]) would report those monitors as locks. They are
      * the epoch manager's, which has its own tests (`EpochManagerTest`); the Bw-tree's own steps
      * stay fully interleaved. `docs/guides/how-the-bwtree-works.md` says which paths this leaves
      * unchecked for obstruction-freedom.

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test
  * Lincheck there is no dispatcher, so it returns at once, but the interleavings between the read,
  * the function and the conditional write are all explored by the model checker.
  *
- * Sizes scale with the system property `arboretum.test.scale` (1 in CI, 10 under `-Pthorough`).
+ * Sizes come from [TestSizes] (`arboretum.test.scale`: 1 in CI, 10 under `-Pthorough`): in CI
+ * [ciScenarios] scenarios of 50 interleavings (model checking) and 50 runs (stress); under
+ * `-Pthorough` ten times the scenarios, each with 200 interleavings and 150 runs.
  */
 @Param(name = "key", gen = IntGen::class, conf = "0:9")
 @Param(name = "value", gen = IntGen::class, conf = "1:4")
@@ -85,8 +87,8 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
         .actorsPerThread(3)
         .actorsBefore(2)
         .actorsAfter(1)
-        .iterations(8 * scale)
-        .invocationsPerIteration(200 * scale)
+        .iterations(TestSizes.iterations(ciScenarios))
+        .invocationsPerIteration(TestSizes.invocations(if (TestSizes.scale == 1) 50 else 200))
         .check(this::class)
 
     /** Stress: the same scenarios on real threads, where missing fences can show. */
@@ -96,20 +98,24 @@ public abstract class SuspendingUpdateScenarios(private val map: ConcurrentMap<I
         .actorsPerThread(3)
         .actorsBefore(2)
         .actorsAfter(1)
-        .iterations(8 * scale)
-        .invocationsPerIteration(150 * scale)
+        .iterations(TestSizes.iterations(ciScenarios))
+        .invocationsPerIteration(TestSizes.invocations(if (TestSizes.scale == 1) 50 else 150))
         .check(this::class)
 
-    private companion object {
-        val scale: Int = (System.getProperty("arboretum.test.scale")?.toIntOrNull() ?: 1).coerceAtLeast(1)
-    }
+    /** Scenarios per check at CI size (multiplied by the scale). */
+    protected open val ciScenarios: Int get() = 8
 }
 
 /** `update` over [ConcurrentBTreeMap] with node capacity 4 and merge threshold 2, so scenarios split and merge leaves. */
 public class SuspendingUpdateLincheckTest : SuspendingUpdateScenarios(bTreeForUpdates())
 
-/** `update` over `ConcurrentSkipListMap`, the JDK baseline. */
-public class SuspendingUpdateSkipListLincheckTest : SuspendingUpdateScenarios(ConcurrentSkipListMap())
+/**
+ * `update` over `ConcurrentSkipListMap`, the JDK baseline: the control that shows the class and its
+ * specification agree, which two scenarios do in CI.
+ */
+public class SuspendingUpdateSkipListLincheckTest : SuspendingUpdateScenarios(ConcurrentSkipListMap()) {
+    override val ciScenarios: Int get() = 2
+}
 
 private fun bTreeForUpdates(): ConcurrentNavigableMap<Int, Int> =
     ConcurrentBTreeMap.builder<Int, Int>().nodeCapacity(4).mergeThreshold(2).build()
