@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = ["-Xms" + Regime.HEAP, "-Xmx" + Regime.HEAP])
 class BwTreeContentionBenchmark {
-    /** The maps' consolidation threshold (`BwTreeMap.Builder.consolidateThreshold`; the default is 8). */
+    /** The maps' consolidation threshold (`BwTreeMap.Builder.consolidateThreshold`; the default is 4). */
     @Param("2", "4", "8", "16", "32")
     var consolidateThreshold: Int = 0
 
