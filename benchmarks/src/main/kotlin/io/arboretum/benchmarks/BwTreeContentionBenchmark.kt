@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.AuxCounters
 import org.openjdk.jmh.annotations.Fork
 import org.openjdk.jmh.annotations.Level
 import org.openjdk.jmh.annotations.Threads
+import org.openjdk.jmh.infra.BenchmarkParams
 import org.openjdk.jmh.infra.ThreadParams
 import java.util.SplittableRandom
 import java.util.concurrent.CopyOnWriteArrayList
@@ -167,6 +168,13 @@ class BwTreeContentionBenchmark {
      * operations (one descent and two or three page reads, well under a percent of the time of those
      * operations) and once at the end of the iteration, and the percentiles are of those samples:
      * the lengths that an operation on the range meets over time.
+     *
+     * JMH adds an `EVENTS` counter up over threads, over the measured iterations and over the
+     * forks (a run of 2 forks × 5 iterations reports the sum of 10 values). Each value is therefore
+     * divided by the number of measured iterations times forks ([share]), so that the score JMH
+     * prints is the mean over the iterations of each iteration's value, and its raw data (`-rf
+     * json`) are the per-iteration values so divided. (Before this division the printed scores
+     * were sums: the first two measurements in the benchmarks guide read 5 and 10 times too high.)
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -183,15 +191,15 @@ class BwTreeContentionBenchmark {
 
         /** Median chain length of the hot leaves over the samples. */
         @JvmField
-        final var chainP50: Int = 0
+        final var chainP50: Double = 0.0
 
         /** 90th percentile of the hot leaves' chain lengths over the samples. */
         @JvmField
-        final var chainP90: Int = 0
+        final var chainP90: Double = 0.0
 
         /** Longest hot-leaf chain sampled. */
         @JvmField
-        final var chainMax: Int = 0
+        final var chainMax: Double = 0.0
 
         /** Mean hot-leaf chain length over the samples. */
         @JvmField
@@ -201,10 +209,17 @@ class BwTreeContentionBenchmark {
         private var last: BwTreeMap.Statistics? = null
         private val samples = ChainSamples()
 
-        /** The first thread notes the map's counters before any thread runs an operation. */
+        /** Measured iterations times forks: what JMH adds each counter up over (1 outside JMH). */
+        private var share = 1
+
+        /**
+         * The first thread notes the map's counters before any thread runs an operation; [params]
+         * (injected by JMH, null when a test calls this) give [share].
+         */
         @Setup(Level.Trial)
-        fun begin(range: HotRange, thread: ThreadParams) {
+        fun begin(range: HotRange, thread: ThreadParams, params: BenchmarkParams? = null) {
             last = if (thread.threadIndex == 0) range.hotStatistics() else null
+            share = params?.let { it.measurement.count * it.forks.coerceAtLeast(1) } ?: 1
         }
 
         /** Adds the hot leaves' current chain lengths to the samples. */
@@ -226,12 +241,12 @@ class BwTreeContentionBenchmark {
             val now = range.hotStatistics()
             samples.add(now)
             val ops = range.workers.sumOf { it.done }.coerceAtLeast(1)
-            casFailuresPerOp = (now.casFailures() - start.casFailures()).toDouble() / ops
-            consolidationsPerOp = (now.consolidations() - start.consolidations()).toDouble() / ops
-            chainP50 = samples.percentile(50.0)
-            chainP90 = samples.percentile(90.0)
-            chainMax = samples.max()
-            chainMean = samples.mean()
+            casFailuresPerOp = (now.casFailures() - start.casFailures()).toDouble() / ops / share
+            consolidationsPerOp = (now.consolidations() - start.consolidations()).toDouble() / ops / share
+            chainP50 = samples.percentile(50.0).toDouble() / share
+            chainP90 = samples.percentile(90.0).toDouble() / share
+            chainMax = samples.max().toDouble() / share
+            chainMean = samples.mean() / share
             samples.clear()
             last = now
         }

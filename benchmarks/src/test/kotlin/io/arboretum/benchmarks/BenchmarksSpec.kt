@@ -204,13 +204,13 @@ class BenchmarksSpec : FunSpec({
         c.casFailuresPerOp shouldBeExactly 0.0
         withClue(c.consolidationsPerOp) { (c.consolidationsPerOp > 0.05 && c.consolidationsPerOp < 0.75 / 4) shouldBe true }
         withClue("p50 ${c.chainP50} p90 ${c.chainP90} max ${c.chainMax} mean ${c.chainMean}") {
-            (c.chainP50 <= c.chainP90 && c.chainP90 <= c.chainMax && c.chainMax <= 4) shouldBe true
-            (c.chainMax > 0 && c.chainMean > 0.0 && c.chainMean <= c.chainMax) shouldBe true
+            (c.chainP50 <= c.chainP90 && c.chainP90 <= c.chainMax && c.chainMax <= 4.0) shouldBe true
+            (c.chainMax > 0.0 && c.chainMean > 0.0 && c.chainMean <= c.chainMax) shouldBe true
         }
         // The second thread reports nothing: JMH adds a counter up over threads.
         val other = counters[1]
         listOf(other.casFailuresPerOp, other.consolidationsPerOp, other.chainMean) shouldBe listOf(0.0, 0.0, 0.0)
-        listOf(other.chainP50, other.chainP90, other.chainMax) shouldBe listOf(0, 0, 0)
+        listOf(other.chainP50, other.chainP90, other.chainMax) shouldBe listOf(0.0, 0.0, 0.0)
         range.map.checkInvariants()
         range.map.firstKey() shouldBe 0L
         range.map.lastKey() shouldBe 9_999L
