@@ -9,9 +9,13 @@ import static io.arboretum.pma.PackedMemoryArrayMap.locate;
 import static io.arboretum.pma.PackedMemoryArrayMap.prefixOf;
 
 import io.arboretum.map.BatchCursor;
+import io.arboretum.map.CodedEntry;
 import io.arboretum.sync.HybridLatch;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongFunction;
 
 /**
  * The scan of a {@link PackedMemoryArrayMap}, behind every one: the map's {@code openCursor}
@@ -19,7 +23,7 @@ import java.util.Objects;
  * which is one batch of a cursor copying into the caller's arrays. Between batches the cursor
  * keeps its place in the array instead of searching the index again, and in exact mode it keeps
  * the batch's keys as the {@code long}s the array holds, building a key object only when
- * {@link #key} asks for one.
+ * {@link #key} or an entry's {@code getKey()} ({@link CodedEntry}) asks for one.
  *
  * <p><b>Place.</b> The store (one generation of the array) it last read, a segment {@code j} of
  * it, and what is known about {@code j}, one of:
@@ -122,6 +126,8 @@ final class PmaCursor<K, V> implements BatchCursor<K, V> {
     /** The prefixes of {@link #start} and {@link #end} (exact mode). */
     private long sp;
     private long ep;
+    /** Rebuilds a key from its prefix (exact mode), for the batch's entries ({@link CodedEntry}). */
+    private LongFunction<K> decoder;
 
     // The batch: keys as prefixes in codes (exact mode) or as objects in keys, and values.
     private long[] codes;
@@ -256,6 +262,17 @@ final class PmaCursor<K, V> implements BatchCursor<K, V> {
         return (V) vals[i];
     }
 
+    /**
+     * An immutable snapshot of entry {@code i}; in exact mode a {@link CodedEntry}, which builds
+     * its key from the prefix only when asked for.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public Map.Entry<K, V> entry(int i) {
+        return codes != null ? new CodedEntry<>(decoder, codes[i], (V) vals[i])
+                : new SimpleImmutableEntry<>((K) keys[i], (V) vals[i]);
+    }
+
     // ------------------------------------------------------------------ place
 
     /** New batch arrays of {@link #cap} slots, in the mode of the store last read. */
@@ -275,6 +292,7 @@ final class PmaCursor<K, V> implements BatchCursor<K, V> {
      *
      * @throws ClassCastException if a bound cannot be compared with the map's keys
      */
+    @SuppressWarnings("unchecked")
     private boolean ready(Store s) {
         Codec c = s.codec;
         if (c.undecided) {
@@ -293,6 +311,7 @@ final class PmaCursor<K, V> implements BatchCursor<K, V> {
             sp = start == null ? 0L : prefixOf(c, start);
             ep = end == null ? 0L : prefixOf(c, end);
             codec = c;
+            decoder = p -> (K) c.decode(p);
         }
         if (vals == null) {
             vals = new Object[cap];

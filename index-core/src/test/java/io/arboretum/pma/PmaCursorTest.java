@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.arboretum.map.BatchCursor;
+import io.arboretum.map.CodedEntry;
 import io.arboretum.testkit.KeyOrder;
 import io.arboretum.testkit.NavigableMapContractTests;
 import java.util.AbstractMap.SimpleImmutableEntry;
@@ -90,6 +91,9 @@ class PmaCursorTest {
         // A cursor reads nothing before its first advance(): it sees the keys put after opening.
         assertEquals(2, before.advance());
         assertEquals(List.of(1L, 2L), List.of(before.key(0), before.key(1)));
+        // Keys stored as longs: entries keep the prefix and build the key when asked for.
+        assertSame(CodedEntry.class, before.entry(0).getClass());
+        assertEquals(Map.entry(1L, 1), before.entry(0));
         assertEquals(0, before.advance());
         assertEquals(0, before.advance(), "an exhausted cursor stays exhausted");
         // On a map that never held a key the range is empty, and stays so for that cursor.
