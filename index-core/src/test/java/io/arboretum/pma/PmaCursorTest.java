@@ -149,7 +149,8 @@ class PmaCursorTest {
                     }
                     // The Map.Entry contract, on one entry a batch.
                     Map.Entry<K, Integer> e = got.get(got.size() - 1);
-                    SimpleImmutableEntry<K, Integer> plain = new SimpleImmutableEntry<>(c.key(size - 1), c.value(size - 1));
+                    SimpleImmutableEntry<K, Integer> plain =
+                            new SimpleImmutableEntry<>(c.key(size - 1), c.value(size - 1));
                     assertEquals(plain, e, what);
                     assertEquals(e, plain, what);
                     assertEquals(plain.hashCode(), e.hashCode(), what);
@@ -219,7 +220,8 @@ class PmaCursorTest {
                     break; // the cursor saw the range end then: entries put since need not be returned
                 }
                 List<Map.Entry<K, Integer>> want = new ArrayList<>();
-                for (Iterator<Map.Entry<K, Integer>> it = rest.entrySet().iterator(); want.size() < cap && it.hasNext(); ) {
+                Iterator<Map.Entry<K, Integer>> it = rest.entrySet().iterator();
+                while (want.size() < cap && it.hasNext()) {
                     want.add(it.next());
                 }
                 List<Map.Entry<K, Integer>> got = new ArrayList<>();
@@ -303,7 +305,7 @@ class PmaCursorTest {
 
     /**
      * A reader scanning while a writer makes the array grow (bursts of even keys), shrink (removing
-     * them) and, in the second run, clears it (and puts the stable keys back). Keys {@code 4i + 1}
+     * them) and, in the runs with clears, clears it (and puts the stable keys back). Keys {@code 4i + 1}
      * are stable: present throughout unless a clear ran during the scan, which a generation
      * counter tells; keys {@code 4i + 3} are never inserted. Each scan, through a cursor with
      * random bounds, direction and batch limit or through an iterator of the map or a view, must
@@ -366,10 +368,12 @@ class PmaCursorTest {
                 List<Map.Entry<Long, Long>> seen = new ArrayList<>();
                 if (r.nextInt(4) == 0 && (lo == null || hi == null || cmp.compare(lo, hi) < 0)) {
                     NavigableMap<Long, Long> view = lo == null && hi == null ? m
-                            : lo == null ? m.headMap(hi, hiIn) : hi == null ? m.tailMap(lo, loIn) : m.subMap(lo, loIn, hi, hiIn);
+                            : lo == null ? m.headMap(hi, hiIn)
+                            : hi == null ? m.tailMap(lo, loIn) : m.subMap(lo, loIn, hi, hiIn);
                     (desc ? view.descendingMap() : view).entrySet().forEach(seen::add);
                 } else {
-                    BatchCursor<Long, Long> c = m.openCursor(lo, loIn, hi, hiIn, desc, MAX_BATCHES[r.nextInt(MAX_BATCHES.length)]);
+                    int maxBatch = MAX_BATCHES[r.nextInt(MAX_BATCHES.length)];
+                    BatchCursor<Long, Long> c = m.openCursor(lo, loIn, hi, hiIn, desc, maxBatch);
                     for (int n; (n = c.advance()) > 0; ) {
                         for (int i = 0; i < n; i++) {
                             seen.add(c.entry(i));
@@ -450,8 +454,8 @@ class PmaCursorTest {
         assertThrows(ClassCastException.class, () -> undecided.openCursor(null, false, odd, false, false, 4).advance());
         assertEquals(0, undecided.openCursor(null, false, 3L, false, false, 4).advance());
         // Keys as objects: the comparison with the bound throws, after the read validates.
-        PackedMemoryArrayMap<Object, Integer> strings = raw(PackedMemoryArrayMap.<String, Integer>builder().segmentSize(4)
-                .build());
+        PackedMemoryArrayMap<Object, Integer> strings =
+                raw(PackedMemoryArrayMap.<String, Integer>builder().segmentSize(4).build());
         for (int i = 0; i < 40; i++) {
             strings.put("s" + i, i);
         }
@@ -467,8 +471,8 @@ class PmaCursorTest {
             }
             return Integer.compare(a, b);
         };
-        PackedMemoryArrayMap<Integer, Integer> poisoned = PackedMemoryArrayMap.<Integer, Integer>builder().segmentSize(4)
-                .comparator(poison).build();
+        PackedMemoryArrayMap<Integer, Integer> poisoned =
+                PackedMemoryArrayMap.<Integer, Integer>builder().segmentSize(4).comparator(poison).build();
         for (int i = 0; i < 40; i++) {
             poisoned.put(i, i);
         }
