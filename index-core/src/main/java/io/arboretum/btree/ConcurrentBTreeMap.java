@@ -5,6 +5,7 @@ import io.arboretum.map.BatchCursor;
 import io.arboretum.map.ChangeFeed;
 import io.arboretum.map.ChangeListener;
 import io.arboretum.map.ChangeObservable;
+import io.arboretum.map.CodedEntry;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
 import java.io.InvalidObjectException;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongFunction;
 
 /**
  * A concurrent, ordered map on a B+tree with optimistic lock coupling: a drop-in replacement for
@@ -2538,6 +2540,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
         private final long[] codes;
         /** The batch's keys (other codecs), or null. */
         private final Object[] keys;
+        /** Rebuilds a key from its prefix (exact codecs), for the batch's entries ({@link CodedEntry}). */
+        private final LongFunction<K> decoder;
         private final Object[] vals;
         private final Found f = new Found();
         private final long[] tmp = new long[1];
@@ -2562,6 +2566,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
         @SuppressWarnings("unused")
         private int prefetched;
 
+        @SuppressWarnings("unchecked")
         LeafCursor(ConcurrentBTreeMap<K, V> map, KeyCodec c, Object lo, boolean loInclusive,
                    Object hi, boolean hiInclusive, int maxBatch) {
             this.map = map;
@@ -2576,6 +2581,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
             this.codes = c.kind == KeyCodec.EXACT ? new long[size] : null;
             this.keys = c.kind == KeyCodec.EXACT ? null : new Object[size];
             this.vals = new Object[size];
+            this.decoder = p -> (K) c.decode(p);
         }
 
         @Override
@@ -2802,80 +2808,8 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
         @Override
         @SuppressWarnings("unchecked")
         public Map.Entry<K, V> entry(int i) {
-            return codes != null ? new CodedEntry<>(c, codes[i], (V) vals[i])
+            return codes != null ? new CodedEntry<>(decoder, codes[i], (V) vals[i])
                     : new SimpleImmutableEntry<>((K) keys[i], (V) vals[i]);
-        }
-    }
-
-    /**
-     * An immutable entry snapshot of a map with an exact codec, holding its key as the prefix and
-     * rebuilding the key object on first use: an iteration that reads only values (or is compiled
-     * so that the entry never leaves the loop) builds no key at all. Equal, by the
-     * {@link Map.Entry} contract, to every entry with an equal key and value; serialized as a
-     * {@link SimpleImmutableEntry}.
-     *
-     * @param <K> the type of keys
-     * @param <V> the type of values
-     */
-    static final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
-        private static final long serialVersionUID = 1L;
-
-        private final transient KeyCodec c;
-        private final long code;
-        private final V value;
-        /** The rebuilt key, once asked for; a race rebuilds an equal key, which is harmless. */
-        private transient K key;
-
-        CodedEntry(KeyCodec c, long code, V value) {
-            this.c = c;
-            this.code = code;
-            this.value = value;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public K getKey() {
-            K k = key;
-            if (k == null) {
-                k = (K) c.decode(code);
-                key = k;
-            }
-            return k;
-        }
-
-        @Override
-        public V getValue() {
-            return value;
-        }
-
-        /**
-         * Always throws: entries handed out by iterators are snapshots.
-         *
-         * @throws UnsupportedOperationException always
-         */
-        @Override
-        public V setValue(V v) {
-            throw new UnsupportedOperationException("entries handed out by iterators are immutable snapshots");
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Map.Entry && getKey().equals(((Map.Entry<?, ?>) o).getKey())
-                    && value.equals(((Map.Entry<?, ?>) o).getValue());
-        }
-
-        @Override
-        public int hashCode() {
-            return getKey().hashCode() ^ value.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return getKey() + "=" + value;
-        }
-
-        private Object writeReplace() {
-            return new SimpleImmutableEntry<>(getKey(), value);
         }
     }
 

@@ -2,6 +2,7 @@ package io.arboretum.pma;
 
 import io.arboretum.keys.KeyEncoder;
 import io.arboretum.map.AbstractIndexMap;
+import io.arboretum.map.BatchCursor;
 import io.arboretum.map.ChangeFeed;
 import io.arboretum.map.ChangeListener;
 import io.arboretum.map.ChangeObservable;
@@ -141,24 +142,35 @@ import java.util.concurrent.atomic.LongAdder;
  * the least in range at that instant; a poll of the highest latches the owner and the segment
  * before it.
  *
- * <p><b>Scans</b> ({@link #copyBatch}):
+ * <p><b>Scans</b> ({@code PmaCursor}, behind every iterator, view scan and range flow through
+ * {@link #openCursor}, and behind {@link #copyBatch}, which is one batch of it copied into the
+ * caller's arrays). The cursor keeps its place between batches: the store it read, a segment, and
+ * either a position in that segment with the version it was read at, or the version of the
+ * segment before it. In exact mode it keeps keys as {@code long}s and builds a key object only
+ * when asked for one.
  * <ol>
- *   <li>Find the owner {@code j} of the start key (unbounded: the first or last segment).</li>
+ *   <li>Find the owner {@code j} of the start key: the range's bound or, once the cursor has
+ *       returned keys, the last of them, exclusive (unbounded: the first or last segment).</li>
  *   <li>Read {@code j} optimistically and check <em>in this read</em> that it still owns the start
  *       key, both sides, as the search's walk does: its first key not above the start key (else
  *       step back), and, if every key of {@code j} is below it, the first key of {@code j + 1}
  *       above it (read optimistically; else step forward). Step 1's answer may be stale: a
  *       redistribution can move the start key's neighbours across {@code j}'s edge between step
  *       1's last validation and this read, where no version sees it.</li>
- *   <li>Copy {@code j}'s run from the start key's position, and validate.</li>
+ *   <li>Copy {@code j}'s run from the start key's position, and validate. A batch that fills
+ *       inside {@code j} keeps the position and {@code j}'s version: the next batch goes on from
+ *       there only if {@code j} still has that version (then its cells are those read).</li>
  *   <li>Move to the next segment, copy its whole run, and validate both it and the previous
  *       segment, so that no entry can have moved between them unseen. While the previous segment
  *       is unchanged, no key at or before the start key can enter the next one (such a key
  *       belongs to the owner, and moves only under its latch), so only the first segment needs
  *       the bound.</li>
- *   <li>On a failure, resume after the last key copied (from step 1).</li>
+ *   <li>If only the segment just read failed to validate, read it again. If the previous one
+ *       failed, the kept position's segment changed, or a latch turned obsolete (a resize or
+ *       {@code clear} replaced the store), resume after the last key returned (from step 1).</li>
  * </ol>
- * A batch is weakly consistent, and each segment's part of it is atomic.
+ * A batch is weakly consistent, and each segment's part of it is atomic; across batches keys stay
+ * strictly ordered, none repeats, and an entry present for the whole scan is returned.
  *
  * <p><b>Memory model.</b> Data (cells, counts) is written with plain stores, only under a
  * segment's exclusive latch; the latch's acquiring CAS orders them after it and its release store
@@ -468,7 +480,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
     // ------------------------------------------------------------------ exceptions used for control
 
     /** Thrown inside optimistic reads when a value read cannot be trusted; never escapes. */
-    private static final class Restart extends RuntimeException {
+    static final class Restart extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         Restart() {
@@ -476,17 +488,17 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
         }
     }
 
-    private static final Restart RESTART = new Restart();
+    static final Restart RESTART = new Restart();
 
     /** Returned by the internal steps when the operation must start again. */
     private static final Object RETRY = new Object();
     /** Comparison result meaning "restart". */
-    private static final int RETRY_CMP = Integer.MIN_VALUE;
+    static final int RETRY_CMP = Integer.MIN_VALUE;
 
     // ------------------------------------------------------------------ key helpers
 
     /** The prefix of {@code key} in exact mode, 0 in object mode (after the natural-order check). */
-    private static long prefixOf(Codec c, Object key) {
+    static long prefixOf(Codec c, Object key) {
         if (c.exact()) {
             return c.prefix(key);
         }
@@ -500,7 +512,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
      * The sign of (key in cell - key). In object mode the cell may be read racily: a null cell
      * throws {@link #RESTART}; the comparator's exceptions propagate (callers validate first).
      */
-    private static int cmpCell(Store st, int cell, Object key, long kp) {
+    static int cmpCell(Store st, int cell, Object key, long kp) {
         if (st.lkeys != null) {
             return Long.compare(st.lkeys[cell], kp);
         }
@@ -515,7 +527,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
      * Binary search of segment {@code j}'s {@code cnt} entries: the index of the key, or
      * {@code -(insertion point) - 1}. {@code cnt} must already be bounded by the segment size.
      */
-    private static int find(Store st, int j, int cnt, Object key, long kp) {
+    static int find(Store st, int j, int cnt, Object key, long kp) {
         int base = j * st.segSize;
         int lo = 0;
         int hi = cnt - 1;
@@ -563,7 +575,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
      * The sign of (first key of segment s - key), read under a validated optimistic read of s, or
      * {@link #RETRY_CMP} if s's store is obsolete.
      */
-    private static int cmpFirst(Store st, int s, Object key, long kp) {
+    static int cmpFirst(Store st, int s, Object key, long kp) {
         HybridLatch l = st.latches[s];
         for (;;) {
             long v = l.optimisticRead();
@@ -594,7 +606,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
      * Walks from the index's hint to the segment that owns {@code key}, under validated optimistic
      * reads: the result owned the key at some instant during the call. -1 if the store is obsolete.
      */
-    private static int locate(Store st, Object key, long kp) {
+    static int locate(Store st, Object key, long kp) {
         int j = hint(st, key, kp);
         for (;;) {
             HybridLatch l = st.latches[j];
@@ -1751,7 +1763,8 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
 
     /**
      * Copies the next entries of a key range into the arrays: see {@link io.arboretum.map.BatchScannable}.
-     * Each segment's run is read in one validated optimistic read; moving to the next segment
+     * One batch of the map's cursor ({@code PmaCursor}), written into the caller's arrays: each
+     * segment's run is read in one validated optimistic read, and moving to the next segment
      * validates the previous one again, so no entry can move between them unseen.
      *
      * @param from the lower bound, or {@code null}
@@ -1772,181 +1785,35 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
             throw new IllegalArgumentException("keys must be non-empty and values at least as long, were "
                     + keys.length + " and " + values.length);
         }
-        Object start = descending ? to : from;
-        boolean startInc = descending ? toInclusive : fromInclusive;
-        Object end = descending ? from : to;
-        boolean endInc = descending ? fromInclusive : toInclusive;
-        int done = 0;
-        for (;;) {
-            Store st = storeAcquire();
-            if (st.codec.undecided) {
-                if (from != null) {
-                    prefixOf(st.codec, from);
-                }
-                if (to != null) {
-                    prefixOf(st.codec, to);
-                }
-                return 0;
-            }
-            long sp = start == null ? 0L : prefixOf(st.codec, start);
-            long ep = end == null ? 0L : prefixOf(st.codec, end);
-            int j = start == null ? (descending ? st.segCount - 1 : 0) : locate(st, start, sp);
-            int r = j < 0 ? -(done + 1)
-                    : scan(st, j, start, sp, startInc, end, ep, endInc, descending, keys, values, done);
-            if (r >= 0) {
-                return r;
-            }
-            // -(copied + 1): restart after the last key copied, on a fresh store
-            done = -r - 1;
-            if (done > 0) {
-                start = keys[done - 1];
-                startInc = false;
-            }
-        }
+        return PmaCursor.copyBatch(this, from, fromInclusive, to, toInclusive, descending, keys, values);
     }
 
     /**
-     * One scan attempt from {@code start}, beginning at segment {@code j} (the end of the array
-     * when {@code start} is null, else what {@link #locate} answered, which may be stale by now):
-     * returns the total copied, or {@code -(total + 1)} to restart after the last key copied.
-     */
-    private static int scan(Store st, int j, Object start, long sp, boolean startInc, Object end, long ep,
-                            boolean endInc, boolean desc, Object[] keys, Object[] values, int done) {
-        int segSize = st.segSize;
-        int m = st.segCount;
-        HybridLatch prev = null;
-        long prevV = 0L;
-        boolean first = true;
-        for (;;) {
-            HybridLatch l = st.latches[j];
-            long v = l.optimisticRead();
-            if (v == HybridLatch.RESTART) {
-                return -(done + 1);
-            }
-            int got = done;
-            boolean finished = false;
-            try {
-                int cnt = st.counts[j];
-                if (cnt < 0 || cnt > segSize) {
-                    if (!l.validate(v)) {
-                        return -(done + 1);
-                    }
-                    throw new IllegalStateException("segment " + j + " holds " + cnt + " entries");
-                }
-                int base = j * segSize;
-                // The first index to copy, in scan order.
-                int x;
-                if (first && start != null) {
-                    int r = find(st, j, cnt, start, sp);
-                    int ins = r >= 0 ? r : -r - 1;
-                    // This read must itself show that j owns start, on both sides, as locate checks:
-                    // j's first key not above start (else j - 1 owns it: step back) and, when every
-                    // key of j is below start, j + 1's first key above it (else step forward), in
-                    // either direction. locate's answer is not enough: a redistribution can move
-                    // start's neighbours across j's edge after locate validated j and before this
-                    // read began, between two validated reads, where no version sees it; a scan that
-                    // trusted it copied start again, or keys before it (PmaStaleScanStartTest).
-                    // Ownership shown by this read (at cmpFirst's validation of j + 1, an instant that
-                    // j's own validation below covers) is what lets the scan step on without the
-                    // bound: while j stays unchanged, which the previous-segment validation checks, no
-                    // key at or before start (ascending; at or after it, descending) can enter the
-                    // next segment, since such a key belongs to j and moves only under j's latch.
-                    if (r < 0 && ins == 0 && j > 0) {
-                        if (l.validate(v)) {
-                            j--;
-                        }
-                        continue;
-                    }
-                    if (r < 0 && ins == cnt && j < m - 1) {
-                        int c = cmpFirst(st, j + 1, start, sp);
-                        if (c == RETRY_CMP) {
-                            return -(done + 1);
-                        }
-                        if (c <= 0) {
-                            if (l.validate(v)) {
-                                j++;
-                            }
-                            continue;
-                        }
-                    }
-                    if (desc) {
-                        x = r >= 0 && startInc ? r : ins - 1;
-                    } else {
-                        x = r >= 0 && !startInc ? r + 1 : ins;
-                    }
-                } else {
-                    x = desc ? cnt - 1 : 0;
-                }
-                int step = desc ? -1 : 1;
-                for (; x >= 0 && x < cnt && got < keys.length; x += step) {
-                    int cell = base + x;
-                    if (end != null) {
-                        int c = cmpCell(st, cell, end, ep);
-                        if (desc ? (endInc ? c < 0 : c <= 0) : (endInc ? c > 0 : c >= 0)) {
-                            finished = true;
-                            break;
-                        }
-                    }
-                    if (st.lkeys != null) {
-                        keys[got] = st.lkeys[cell]; // boxed now, decoded after validation
-                    } else {
-                        Object k = st.okeys[cell];
-                        if (k == null) {
-                            throw RESTART;
-                        }
-                        keys[got] = k;
-                    }
-                    values[got] = st.vals[cell];
-                    got++;
-                }
-                if (got == keys.length || (desc ? j == 0 : j == m - 1)) {
-                    finished = true;
-                }
-            } catch (RuntimeException e) {
-                if (e != RESTART && l.validate(v)) {
-                    throw e;
-                }
-                return -(done + 1);
-            }
-            if (!l.validate(v)) {
-                return -(done + 1);
-            }
-            if (prev != null && !prev.validate(prevV)) {
-                return -(done + 1); // something moved between the previous segment and this one
-            }
-            if (st.lkeys != null && st.codec.kind != Codec.LONG) {
-                for (int i = done; i < got; i++) {
-                    keys[i] = st.codec.decode((Long) keys[i]);
-                }
-            }
-            done = got;
-            if (finished) {
-                return done;
-            }
-            prev = l;
-            prevV = v;
-            first = false;
-            j += desc ? -1 : 1;
-        }
-    }
-
-    /**
-     * One scan attempt as {@link #copyBatch} makes it, on the current array, but beginning at
-     * segment {@code j} instead of at the owner that a search finds: for tests, to replay a search
-     * whose answer a write made stale before the scan's first read of the segment.
+     * Opens this map's own cursor ({@code PmaCursor}), which keeps its place in the array between
+     * batches (the store it read, a segment and a position or the version of the segment before)
+     * instead of searching the index for each, and, when keys are stored as primitive
+     * {@code long}s, keeps them so and builds a key object only when it is asked for one.
      *
-     * @return the number of entries copied, or {@code -(copied + 1)} if the attempt had to restart
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws ClassCastException {@inheritDoc}
+     */
+    @Override
+    public BatchCursor<K, V> openCursor(K from, boolean fromInclusive, K to, boolean toInclusive,
+                                        boolean descending, int maxBatch) {
+        return new PmaCursor<>(this, from, fromInclusive, to, toInclusive, descending, maxBatch);
+    }
+
+    /**
+     * One batch as {@link #copyBatch} copies it, on the current array, but as if the search for
+     * the start had answered segment {@code j}: for tests, to replay a search whose answer a write
+     * made stale before the scan's first read of the segment.
+     *
+     * @return the number of entries copied
      */
     int scanFromSegmentForTest(int j, K from, boolean fromInclusive, K to, boolean toInclusive, boolean descending,
                                Object[] keys, Object[] values) {
-        Store st = storeAcquire();
-        Objects.checkIndex(j, st.segCount);
-        Object start = descending ? to : from;
-        Object end = descending ? from : to;
-        long sp = start == null ? 0L : prefixOf(st.codec, start);
-        long ep = end == null ? 0L : prefixOf(st.codec, end);
-        return scan(st, j, start, sp, descending ? toInclusive : fromInclusive, end, ep,
-                descending ? fromInclusive : toInclusive, descending, keys, values, 0);
+        return PmaCursor.copyFromSegmentForTest(this, j, from, fromInclusive, to, toInclusive, descending, keys,
+                values);
     }
 
     // ------------------------------------------------------------------ checks
@@ -2130,7 +1997,7 @@ public class PackedMemoryArrayMap<K, V> extends AbstractIndexMap<K, V>
     // ------------------------------------------------------------------ VarHandle mechanics
 
     /** The current store, with acquire semantics: its arrays are seen as filled when published. */
-    private Store storeAcquire() {
+    Store storeAcquire() {
         return (Store) STORE.getAcquire(this);
     }
 
