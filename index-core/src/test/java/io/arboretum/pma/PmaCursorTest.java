@@ -256,11 +256,11 @@ class PmaCursorTest {
                         }
                         break;
                     case 2: // shrinking: most keys go
-                        for (Iterator<K> it = ref.keySet().iterator(); it.hasNext(); ) {
-                            K k = it.next();
+                        for (Iterator<K> keys = ref.keySet().iterator(); keys.hasNext(); ) {
+                            K k = keys.next();
                             if (rnd.nextInt(4) != 0) {
                                 m.remove(k);
-                                it.remove();
+                                keys.remove();
                             }
                         }
                         break;
