@@ -2783,14 +2783,7 @@ public class ConcurrentBTreeMap<K, V> extends AbstractIndexMap<K, V>
                 long[] p = r.pfx; // null for codecs without prefixes
                 t += r.n + r.vals.length + (p != null ? p.length : 0);
             }
-            Object[] a = vals;
-            for (int i = 0, n = count; i < n; i++) {
-                // A class test makes the JIT load the header; a map's values are never null.
-                if (a[i].getClass() == LeafCursor.class) {
-                    t++;
-                }
-            }
-            prefetched = t;
+            prefetched = t + BatchCursor.touchAll(vals, count);
         }
 
         @Override

@@ -42,6 +42,29 @@ public interface BatchCursor<K, V> {
     }
 
     /**
+     * For implementations of {@link #prefetchValues()}: loads the header of each of the first
+     * {@code n} objects of {@code values} in one loop, so that their cache misses overlap. The
+     * caller stores the result in a field, which gives the loads a use the JIT keeps.
+     *
+     * @param values the batch's values, none of them null
+     * @param n how many to load
+     * @return a number that depends on every load (to be stored, never read)
+     */
+    static int touchAll(Object[] values, int n) {
+        int t = 0;
+        for (int i = 0; i < n; i++) {
+            // A class test makes the JIT load the header. The class must be a concrete one: a test
+            // against an interface is known false without the load, and the JIT drops the loop
+            // (measured: the B+tree's scan100 fell from 200 k to 142 k ops/s). Whether a value is
+            // a CodedEntry does not matter; the count is never read.
+            if (values[i].getClass() == CodedEntry.class) {
+                t++;
+            }
+        }
+        return t;
+    }
+
+    /**
      * The key of entry {@code i} of the current batch.
      *
      * @param i the entry, from zero to the count the last {@link #advance()} returned, exclusive
