@@ -22,7 +22,9 @@ public final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
     private static final long serialVersionUID = 1L;
 
     private final transient LongFunction<? extends K> decoder;
+    /** The key's code, from which {@link #getKey()} builds the key. */
     private final long code;
+    /** The value. */
     private final V value;
     /** The rebuilt key, once asked for; a race rebuilds an equal key, which is harmless. */
     private transient K key;
@@ -41,6 +43,11 @@ public final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
         this.value = Objects.requireNonNull(value, "value");
     }
 
+    /**
+     * The key, built from its code on the first call.
+     *
+     * @return the key
+     */
     @Override
     public K getKey() {
         K k = key;
@@ -51,6 +58,11 @@ public final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
         return k;
     }
 
+    /**
+     * The value.
+     *
+     * @return the value
+     */
     @Override
     public V getValue() {
         return value;
@@ -66,22 +78,44 @@ public final class CodedEntry<K, V> implements Map.Entry<K, V>, Serializable {
         throw new UnsupportedOperationException("entries handed out by iterators are immutable snapshots");
     }
 
+    /**
+     * Whether {@code o} is a {@link Map.Entry} with an equal key and an equal value.
+     *
+     * @param o the object to compare with
+     * @return whether it is an equal entry
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof Map.Entry && getKey().equals(((Map.Entry<?, ?>) o).getKey())
                 && value.equals(((Map.Entry<?, ?>) o).getValue());
     }
 
+    /**
+     * The {@link Map.Entry} hash: the key's hash XOR the value's.
+     *
+     * @return the hash
+     */
     @Override
     public int hashCode() {
         return getKey().hashCode() ^ value.hashCode();
     }
 
+    /**
+     * The key and value, as {@code key=value}.
+     *
+     * @return the entry as text
+     */
     @Override
     public String toString() {
         return getKey() + "=" + value;
     }
 
+    /**
+     * Serialization writes a plain {@link SimpleImmutableEntry} with the built key (the decoder
+     * is not serializable).
+     *
+     * @return the entry to serialize in this one's place
+     */
     private Object writeReplace() {
         return new SimpleImmutableEntry<>(getKey(), value);
     }
