@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.arboretum.map.ChangeFeed;
+import io.arboretum.map.ChangeFeedChecks;
+import io.arboretum.map.ChangeFeedChecks.Change;
 import io.arboretum.map.ChangeListener;
 import io.arboretum.map.ChangeObservable;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +21,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,10 +55,6 @@ class ChangeFeedHookTest {
                 });
     }
 
-    /** A change as a listener received it. */
-    record Change(long seq, Long key, Long old, Long now) {
-    }
-
     @SuppressWarnings("unchecked")
     private static ChangeFeed.Subscription subscribe(ConcurrentNavigableMap<Long, Long> map,
                                                      ChangeListener<Long, Long> l) {
@@ -81,17 +79,9 @@ class ChangeFeedHookTest {
                 long v = random.nextLong(1000);
                 Long before = map.get(k);
                 int gotBefore = got.size();
-                switch (random.nextInt(16)) {
-                    case 0 -> map.put(k, v);
-                    case 1 -> map.putIfAbsent(k, v);
-                    case 2 -> map.replace(k, v);
-                    case 3 -> map.replace(k, before == null ? 7L : before, v);
-                    case 4 -> map.remove(k);
-                    case 5 -> map.remove(k, before == null ? 7L : before);
-                    case 6 -> map.compute(k, (kk, old) -> old == null ? Long.valueOf(v) : old % 3 == 0 ? null : Long.valueOf(old + 1));
-                    case 7 -> map.computeIfAbsent(k, kk -> v);
-                    case 8 -> map.computeIfPresent(k, (kk, old) -> old % 2 == 0 ? null : Long.valueOf(old + v));
-                    case 9 -> map.merge(k, v, Long::sum);
+                int op = random.nextInt(16);
+                switch (op) {
+                    case 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 -> ChangeFeedChecks.mapWrite(map, op, k, v, before);
                     case 10 -> map.pollFirstEntry();
                     case 11 -> map.pollLastEntry();
                     case 12 -> map.subMap(k, k + 20).pollFirstEntry();
@@ -106,29 +96,14 @@ class ChangeFeedHookTest {
                     }
                 }
                 // Each call published exactly the changes it made: replay them and compare.
-                List<Change> batch = new ArrayList<>(got.subList(gotBefore, got.size()));
-                for (Change c : batch) {
-                    assertEquals(replay.get(c.key()), c.old(), () -> "old value in " + c);
-                    if (c.now() == null) {
-                        replay.remove(c.key());
-                    } else {
-                        replay.put(c.key(), c.now());
-                    }
-                }
+                ChangeFeedChecks.assertReplays(replay, got.subList(gotBefore, got.size()), "op " + i);
                 assertEquals(replay, new TreeMap<>(map), "after op " + i);
             }
-            long last = 0;
-            for (Change c : got) {
-                assertTrue(c.seq() > last, "sequence numbers increase on one thread");
-                last = c.seq();
-            }
-            assertTrue(got.size() > ops / 3, "most operations changed something");
-            int seen = got.size();
-            sub.close();
-            sub.close(); // idempotent
-            map.put(1_000L, 1L);
-            map.clear();
-            assertEquals(seen, got.size(), "nothing after close");
+            ChangeFeedChecks.assertIncreasingAndMost(got, ops);
+            ChangeFeedChecks.assertNothingAfterClose(sub, got, () -> {
+                map.put(1_000L, 1L);
+                map.clear();
+            });
         }
     }
 
@@ -148,7 +123,7 @@ class ChangeFeedHookTest {
                 Map<Long, Long> removed = new HashMap<>();
                 for (Change c : got.subList(1, got.size())) {
                     assertNull(c.now());
-                    removed.put(c.key(), c.old());
+                    removed.put((Long) c.key(), c.old());
                 }
                 assertEquals(99, removed.size());
                 for (long k = 1; k < 100; k++) {
@@ -164,17 +139,7 @@ class ChangeFeedHookTest {
             ConcurrentNavigableMap<Long, Long> map = kind.get();
             List<Throwable> detached = new ArrayList<>();
             List<Change> other = new ArrayList<>();
-            subscribe(map, new ChangeListener<>() {
-                @Override
-                public void onChange(long sequence, Long key, Long oldValue, Long newValue) {
-                    throw new IllegalStateException("listener failed on " + key);
-                }
-
-                @Override
-                public void onDetached(Throwable cause) {
-                    detached.add(cause);
-                }
-            });
+            subscribe(map, ChangeFeedChecks.throwingListener(detached));
             subscribe(map, (s, k, o, n) -> other.add(new Change(s, k, o, n)));
             map.put(5L, 50L);
             assertEquals(1, detached.size());
@@ -199,18 +164,10 @@ class ChangeFeedHookTest {
             ChangeFeed.Subscription sub = subscribe(map, (s, k, o, n) -> got.add(new Change(s, k, o, n)));
             int threads = 3;
             int each = 4_000 * SCALE;
-            CountDownLatch start = new CountDownLatch(1);
-            List<Thread> ts = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int seed = t;
-                Thread th = new Thread(() -> {
+            try {
+                ChangeFeedChecks.runWriters(threads, each, seed -> {
                     SplittableRandom r = new SplittableRandom(seed);
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    for (int i = 0; i < each; i++) {
+                    return () -> {
                         long k = r.nextLong(40); // few keys: writers collide on keys and leaves
                         switch (r.nextInt(4)) {
                             case 0 -> map.remove(k);
@@ -218,34 +175,15 @@ class ChangeFeedHookTest {
                             case 2 -> map.pollFirstEntry();
                             default -> map.put(k, r.nextLong(1_000_000));
                         }
-                    }
-                });
-                ts.add(th);
-                th.start();
+                    };
+                }, "B+tree");
+            } finally {
+                sub.close();
             }
-            start.countDown();
-            for (Thread th : ts) {
-                th.join();
-            }
-            sub.close();
             // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
             // key's final value: per-key publication order is commit order.
-            List<Change> all = new ArrayList<>(got);
-            all.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-            Map<Long, Long> state = new HashMap<>();
-            long lastSeq = 0;
-            for (Change c : all) {
-                assertTrue(c.seq() > lastSeq, "sequence numbers are unique");
-                lastSeq = c.seq();
-                assertEquals(state.get(c.key()), c.old(), () -> "chain broken at " + c);
-                if (c.now() == null) {
-                    state.remove(c.key());
-                } else {
-                    state.put(c.key(), c.now());
-                }
-            }
-            assertEquals(new TreeMap<>(state), new TreeMap<>(map));
-            assertTrue(all.size() > threads * each / 2, "most operations changed something");
+            int changed = ChangeFeedChecks.assertChainsEndAt(got, Comparator.<Long>naturalOrder(), map, "B+tree");
+            assertTrue(changed > threads * each / 2, "most operations changed something");
         }
     }
 

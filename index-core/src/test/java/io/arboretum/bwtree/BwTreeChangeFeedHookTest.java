@@ -2,6 +2,7 @@ package io.arboretum.bwtree;
 
 import io.arboretum.map.ChangeFeedChecks;
 import io.arboretum.map.ChangeFeedChecks.Change;
+import io.arboretum.map.KeyOrders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,8 +21,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -71,20 +70,11 @@ class BwTreeChangeFeedHookTest {
 
     /** The keys in random, descending and adversarial (alternating extremes) orders. */
     private static <K> List<List<K>> orders(Kind<K> kind, long seed) {
+        // The random order shuffles the keys as generated (not sorted first, as KeyOrders does).
         List<K> random = new ArrayList<>(kind.keys());
         Collections.shuffle(random, new Random(seed));
-        List<K> sorted = new ArrayList<>(kind.keys());
-        sorted.sort(kind.order());
-        List<K> descending = new ArrayList<>(sorted);
-        Collections.reverse(descending);
-        List<K> adversarial = new ArrayList<>();
-        for (int lo = 0, hi = sorted.size() - 1; lo <= hi; lo++, hi--) {
-            adversarial.add(sorted.get(lo));
-            if (lo != hi) {
-                adversarial.add(sorted.get(hi));
-            }
-        }
-        return List.of(random, descending, adversarial);
+        return List.of(random, KeyOrders.ordered(kind.keys(), kind.order(), KeyOrders.DESCENDING, null),
+                KeyOrders.ordered(kind.keys(), kind.order(), KeyOrders.ZIGZAG, null));
     }
 
     private static <K> ChangeFeed.Subscription record(BwTreeMap<K, Long> map, List<Change> into) {
@@ -94,16 +84,12 @@ class BwTreeChangeFeedHookTest {
     /** Runs op and checks it published exactly (key, old, now), or nothing if old equals now. */
     private static <K> void exactly(List<Change> got, Runnable op, K key, Long old, Long now, String what) {
         got.clear();
-        op.run();
         if (Objects.equals(old, now)) {
+            op.run();
             assertTrue(got.isEmpty(), () -> what + ": published " + got + " although nothing changed");
-            return;
+        } else {
+            ChangeFeedChecks.exactlyOne(got, op, key, old, now, what);
         }
-        assertEquals(1, got.size(), () -> what + ": " + got);
-        Change c = got.get(0);
-        assertEquals(key, c.key(), what);
-        assertEquals(old, c.old(), what);
-        assertEquals(now, c.now(), what);
     }
 
     // ------------------------------------------------------------------ each write path
@@ -260,49 +246,11 @@ class BwTreeChangeFeedHookTest {
         });
         int threads = 3;
         int each = 4_000 * SCALE;
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                Random r = new Random(seed);
-                try {
-                    start.await();
-                    for (int i = 0; i < each; i++) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        switch (r.nextInt(10)) {
-                            case 0, 1 -> map.remove(k);
-                            case 2 -> map.merge(k, 1L, Long::sum);
-                            case 3 -> map.pollFirstEntry();
-                            case 4 -> map.pollLastEntry();
-                            case 5 -> map.compute(k, (kk, old) ->
-                                    old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
-                            case 6 -> map.putIfAbsent(k, (long) r.nextInt(1000));
-                            case 7 -> {
-                                if (r.nextInt(400) == 0) {
-                                    map.clear();
-                                } else {
-                                    map.replace(k, (long) r.nextInt(1000));
-                                }
-                            }
-                            default -> map.put(k, (long) r.nextInt(1_000_000));
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            ts.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        sub.close();
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
+        try {
+            ChangeFeedChecks.runWriters(threads, each, ChangeFeedChecks.mixedWrites(map, keys, (k, r) ->
+                    map.putIfAbsent(k, (long) r.nextInt(1000))), kind.name());
+        } finally {
+            sub.close();
         }
         // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
         // key's final value: per-key publication order is commit order.
@@ -327,85 +275,10 @@ class BwTreeChangeFeedHookTest {
      * {@code copyBatch} ascending and descending into a small array, continued after the last key
      * (it may return fewer entries than fit).
      */
-    @SuppressWarnings("unchecked")
     private <K> void handOff(Kind<K> kind) throws InterruptedException {
         BwTreeMap<K, Long> map = kind.maps().get();
-        List<K> keys = kind.keys();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> writers = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                Random r = new Random(seed);
-                long v = 0;
-                try {
-                    while (!stop.get()) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        int op = r.nextInt(1000);
-                        if (op == 0) {
-                            map.clear();
-                        } else if (op < 300) {
-                            map.remove(k);
-                        } else if (op < 350) {
-                            map.pollFirstEntry();
-                        } else {
-                            map.put(k, ++v);
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            writers.add(th);
-            th.start();
-        }
-        int rounds = 90 * SCALE;
-        List<ConcurrentLinkedQueue<Change>> feeds = new ArrayList<>();
-        List<TreeMap<K, Long>> scans = new ArrayList<>();
-        List<ChangeFeed.Subscription> subs = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            ConcurrentLinkedQueue<Change> q = new ConcurrentLinkedQueue<>();
-            subs.add(map.subscribe((s, k, o, n) -> q.add(new Change(s, k, o, n))));
-            feeds.add(q);
-            TreeMap<K, Long> scan = new TreeMap<>(kind.order());
-            if (i % 3 == 0) {
-                for (Map.Entry<K, Long> e : map.entrySet()) {
-                    scan.put(e.getKey(), e.getValue());
-                }
-            } else {
-                boolean descending = i % 3 == 2;
-                ChangeFeedChecks.copyAll(map, descending, 7, scan);
-            }
-            scans.add(scan);
-        }
-        stop.set(true);
-        for (Thread th : writers) {
-            th.join();
-        }
-        subs.forEach(ChangeFeed.Subscription::close);
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
-        }
-        TreeMap<K, Long> last = kind.copy(map);
-        for (int i = 0; i < rounds; i++) {
-            TreeMap<K, Long> view = scans.get(i);
-            ChangeFeedChecks.applyInSequence(view, feeds.get(i));
-            if (!last.equals(view)) {
-                // Diagnosis for a failure: each differing key with the events this subscription got.
-                for (K k : keys) {
-                    if (!Objects.equals(last.get(k), view.get(k))) {
-                        System.err.println("DIFF key " + k + " final " + last.get(k) + " view " + view.get(k));
-                        for (Change c : feeds.get(i)) {
-                            if (c.key().equals(k)) {
-                                System.err.println("  " + c);
-                            }
-                        }
-                    }
-                }
-            }
-            assertEquals(last, view, kind.name() + ": subscription " + i + " converges");
-        }
+        ChangeFeedChecks.assertHandOff(map, kind.order(), ChangeFeedChecks.clearRemovePollPut(map, kind.keys()),
+                90 * SCALE, ChangeFeedChecks.iteratorOrBatches(map, 7), kind.name());
         map.checkInvariants();
     }
 

@@ -2,6 +2,7 @@ package io.arboretum.masstree;
 
 import io.arboretum.map.ChangeFeedChecks;
 import io.arboretum.map.ChangeFeedChecks.Change;
+import io.arboretum.map.KeyOrders;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.arboretum.map.ChangeFeed;
-import io.arboretum.map.ChangeListener;
 import io.arboretum.masstree.MasstreeMap.Border;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap.SimpleImmutableEntry;
@@ -28,7 +28,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -65,32 +64,6 @@ class MasstreeChangeFeedHookTest {
                         Arrays::compareUnsigned, MasstreeKeys.byteKeys(n, rnd)));
     }
 
-    /** The keys in a random, descending or zigzag (alternating extremes) order. */
-    private static <K> List<K> ordered(List<K> keys, Comparator<? super K> order, int which, Random rnd) {
-        List<K> sorted = new ArrayList<>(keys);
-        sorted.sort(order);
-        switch (which) {
-            case 0 -> {
-                Collections.shuffle(sorted, rnd);
-                return sorted;
-            }
-            case 1 -> {
-                Collections.reverse(sorted);
-                return sorted;
-            }
-            default -> {
-                List<K> zigzag = new ArrayList<>(sorted.size());
-                for (int lo = 0, hi = sorted.size() - 1; lo <= hi; ) {
-                    zigzag.add(sorted.get(lo++));
-                    if (lo <= hi) {
-                        zigzag.add(sorted.get(hi--));
-                    }
-                }
-                return zigzag;
-            }
-        }
-    }
-
     @Test
     void everyWritePathPublishesExactlyTheChangeItMade() {
         for (Kind<?> kind : kinds(70, 21)) {
@@ -98,13 +71,12 @@ class MasstreeChangeFeedHookTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private <K> void everyWritePath(Kind<K> kind) {
         MasstreeMap<K, Long> map = kind.maps().get();
         List<K> keys = kind.keys();
         Random rnd = new Random(21);
         // Prefilled before subscribing, in an adversarial order: this is not published.
-        for (K k : ordered(keys.subList(0, keys.size() / 2), kind.order(), 2, rnd)) {
+        for (K k : KeyOrders.ordered(keys.subList(0, keys.size() / 2), kind.order(), 2, rnd)) {
             map.put(k, (long) rnd.nextInt(100));
         }
         TreeMap<K, Long> replay = kind.copy(map);
@@ -121,18 +93,9 @@ class MasstreeChangeFeedHookTest {
             long v = rnd.nextInt(1000);
             Long before = map.get(k);
             int gotBefore = got.size();
-            switch (rnd.nextInt(18)) {
-                case 0 -> map.put(k, v);
-                case 1 -> map.putIfAbsent(k, v);
-                case 2 -> map.replace(k, v);
-                case 3 -> map.replace(k, before == null ? 7L : before, v);
-                case 4 -> map.remove(k);
-                case 5 -> map.remove(k, before == null ? 7L : before);
-                case 6 -> map.compute(k, (kk, old) ->
-                        old == null ? Long.valueOf(v) : old % 3 == 0 ? null : Long.valueOf(old + 1));
-                case 7 -> map.computeIfAbsent(k, kk -> v);
-                case 8 -> map.computeIfPresent(k, (kk, old) -> old % 2 == 0 ? null : Long.valueOf(old + v));
-                case 9 -> map.merge(k, v, Long::sum);
+            int op = rnd.nextInt(18);
+            switch (op) {
+                case 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 -> ChangeFeedChecks.mapWrite(map, op, k, v, before);
                 case 10 -> map.pollFirstEntry();
                 case 11 -> map.pollLastEntry();
                 case 12 -> map.tailMap(k, true).pollFirstEntry();
@@ -148,7 +111,7 @@ class MasstreeChangeFeedHookTest {
                         }
                     }
                     List<Map.Entry<K, Long>> entries = new ArrayList<>();
-                    for (K x : ordered(some, kind.order(), rnd.nextInt(3), rnd)) {
+                    for (K x : KeyOrders.ordered(some, kind.order(), rnd.nextInt(3), rnd)) {
                         entries.add(new SimpleImmutableEntry<>(x, (long) rnd.nextInt(1000)));
                     }
                     map.putAllSorted(entries);
@@ -168,14 +131,8 @@ class MasstreeChangeFeedHookTest {
                 if (c.key() instanceof byte[]) {
                     assertFalse(callers.contains(c.key()), "a byte[] key is published as a copy, never the caller's");
                 }
-                K ck = (K) c.key();
-                assertEquals(replay.get(ck), c.old(), () -> kind.name() + ": old value in " + c);
-                if (c.now() == null) {
-                    replay.remove(ck);
-                } else {
-                    replay.put(ck, c.now());
-                }
             }
+            ChangeFeedChecks.assertReplays(replay, batch, kind.name());
             assertEquals(replay, kind.copy(map), kind.name() + ": after op " + i);
             long now = map.nodeCounts()[2];
             maxLayers = Math.max(maxLayers, now);
@@ -188,20 +145,13 @@ class MasstreeChangeFeedHookTest {
             }
         }
         map.checkInvariants();
-        long last = 0;
-        for (Change c : got) {
-            assertTrue(c.seq() > last, "sequence numbers increase on one thread");
-            last = c.seq();
-        }
-        assertTrue(got.size() > ops / 3, "most operations changed something: " + got.size());
+        ChangeFeedChecks.assertIncreasingAndMost(got, ops);
         assertTrue(maxLayers >= 4, kind.name() + ": layers at depths 1 to 3 formed, max " + maxLayers);
         assertTrue(collapses > 0, kind.name() + ": emptied layers collapsed during the test");
-        int seen = got.size();
-        sub.close();
-        sub.close(); // idempotent
-        map.put(keys.get(0), 1L);
-        map.clear();
-        assertEquals(seen, got.size(), "nothing after close");
+        ChangeFeedChecks.assertNothingAfterClose(sub, got, () -> {
+            map.put(keys.get(0), 1L);
+            map.clear();
+        });
     }
 
     private static byte[] b(String s) {
@@ -210,14 +160,7 @@ class MasstreeChangeFeedHookTest {
 
     /** Runs {@code op} and checks that it published exactly {@code key: old -> now}. */
     private static void exactlyOne(List<Change> got, Runnable op, String key, Long old, Long now) {
-        int before = got.size();
-        op.run();
-        assertEquals(before + 1, got.size(),
-                () -> "one change for " + key + ", got " + got.subList(before, got.size()));
-        Change c = got.get(before);
-        assertArrayEquals(b(key), (byte[]) c.key(), () -> "key of " + c);
-        assertEquals(old, c.old(), () -> "old value of " + c);
-        assertEquals(now, c.now(), () -> "new value of " + c);
+        ChangeFeedChecks.exactlyOne(got, op, b(key), old, now, key);
     }
 
     @Test
@@ -366,7 +309,7 @@ class MasstreeChangeFeedHookTest {
             List<Change> got = Collections.synchronizedList(new ArrayList<>());
             try (ChangeFeed.Subscription sub = map.subscribe((s, k, o, n) -> got.add(new Change(s, k, o, n)))) {
                 List<Map.Entry<String, Long>> entries = new ArrayList<>();
-                for (String k : ordered(keys, Comparator.naturalOrder(), which, rnd)) {
+                for (String k : KeyOrders.ordered(keys, Comparator.naturalOrder(), which, rnd)) {
                     entries.add(new SimpleImmutableEntry<>(k, 2L));
                 }
                 map.putAllSorted(entries);
@@ -387,17 +330,7 @@ class MasstreeChangeFeedHookTest {
         MasstreeMap<String, Long> map = MasstreeMap.<String, Long>builder().nodeWidth(3).build();
         List<Throwable> detached = new ArrayList<>();
         List<Change> other = new ArrayList<>();
-        map.subscribe(new ChangeListener<>() {
-            @Override
-            public void onChange(long sequence, String key, Long oldValue, Long newValue) {
-                throw new IllegalStateException("listener failed on " + key);
-            }
-
-            @Override
-            public void onDetached(Throwable cause) {
-                detached.add(cause);
-            }
-        });
+        map.subscribe(ChangeFeedChecks.throwingListener(detached));
         map.subscribe((s, k, o, n) -> other.add(new Change(s, k, o, n)));
         map.put("tenant:7/entity:5", 50L);
         assertEquals(1, detached.size());
@@ -429,44 +362,27 @@ class MasstreeChangeFeedHookTest {
         ChangeFeed.Subscription sub = map.subscribe((s, k, o, n) -> got.add(new Change(s, k, o, n)));
         int threads = 3;
         int each = 4_000 * SCALE;
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
+        try {
+            ChangeFeedChecks.runWriters(threads, each, seed -> {
                 Random r = new Random(seed);
-                try {
-                    start.await();
-                    for (int i = 0; i < each; i++) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        switch (r.nextInt(7)) {
-                            case 0, 1 -> map.remove(k);
-                            case 2 -> map.merge(k, 1L, Long::sum);
-                            case 3 -> map.pollFirstEntry();
-                            case 4 -> map.compute(k, (kk, old) ->
-                                    old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
-                            case 5 -> map.putAllSorted(List.of(
-                                    new SimpleImmutableEntry<>(k, (long) r.nextInt(1000)),
-                                    new SimpleImmutableEntry<>(keys.get(r.nextInt(keys.size())),
-                                            (long) r.nextInt(1000))));
-                            default -> map.put(k, (long) r.nextInt(1_000_000));
-                        }
+                return () -> {
+                    K k = keys.get(r.nextInt(keys.size()));
+                    switch (r.nextInt(7)) {
+                        case 0, 1 -> map.remove(k);
+                        case 2 -> map.merge(k, 1L, Long::sum);
+                        case 3 -> map.pollFirstEntry();
+                        case 4 -> map.compute(k, (kk, old) ->
+                                old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
+                        case 5 -> map.putAllSorted(List.of(
+                                new SimpleImmutableEntry<>(k, (long) r.nextInt(1000)),
+                                new SimpleImmutableEntry<>(keys.get(r.nextInt(keys.size())),
+                                        (long) r.nextInt(1000))));
+                        default -> map.put(k, (long) r.nextInt(1_000_000));
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            ts.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        sub.close();
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
+                };
+            }, kind.name());
+        } finally {
+            sub.close();
         }
         // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
         // key's final value: per-key publication order is commit order.
@@ -555,73 +471,34 @@ class MasstreeChangeFeedHookTest {
     }
 
     /**
-     * The hand-off {@code snapshotThenChanges} relies on, while writers run: subscribe, scan, and
-     * at the end each key's final value is its last published one, or (if nothing was published
-     * for it) the value the scan read.
+     * The hand-off {@code snapshotThenChanges} relies on, while writers remove and put: scans
+     * alternate between the entry iterator and {@code copyBatch} ascending into an array one
+     * larger than the key universe, continued after the last key.
      */
-    @SuppressWarnings("unchecked")
     private <K> void handOff(Kind<K> kind) throws InterruptedException {
         MasstreeMap<K, Long> map = kind.maps().get();
         List<K> keys = kind.keys();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> writers = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                Random r = new Random(seed);
-                long v = 0;
-                try {
-                    while (!stop.get()) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        if (r.nextInt(3) == 0) {
-                            map.remove(k);
-                        } else {
-                            map.put(k, ++v);
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+        ChangeFeedChecks.assertHandOff(map, kind.order(), seed -> {
+            Random r = new Random(seed);
+            long[] v = {0};
+            return () -> {
+                K k = keys.get(r.nextInt(keys.size()));
+                if (r.nextInt(3) == 0) {
+                    map.remove(k);
+                } else {
+                    map.put(k, ++v[0]);
                 }
-            });
-            writers.add(th);
-            th.start();
-        }
-        int rounds = 60 * SCALE;
-        List<ConcurrentLinkedQueue<Change>> feeds = new ArrayList<>();
-        List<TreeMap<K, Long>> scans = new ArrayList<>();
-        List<ChangeFeed.Subscription> subs = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            ConcurrentLinkedQueue<Change> q = new ConcurrentLinkedQueue<>();
-            subs.add(map.subscribe((s, k, o, n) -> q.add(new Change(s, k, o, n))));
-            feeds.add(q);
-            TreeMap<K, Long> scan = new TreeMap<>(kind.order());
+            };
+        }, 60 * SCALE, (scan, i) -> {
             if (i % 2 == 0) {
-                for (Map.Entry<K, Long> e : map.entrySet()) {
-                    scan.put(e.getKey(), e.getValue());
-                }
+                ChangeFeedChecks.iterateAll(map, scan);
             } else {
                 // copyBatch may return fewer entries than fit (after failed validations under
                 // writers its walk collects fewer, down to one): continue after the last key, as
                 // the cursors do. Every batch starts after the subscription, so each is strict.
                 ChangeFeedChecks.copyAll(map, false, keys.size() + 1, scan);
             }
-            scans.add(scan);
-        }
-        stop.set(true);
-        for (Thread th : writers) {
-            th.join();
-        }
-        subs.forEach(ChangeFeed.Subscription::close);
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
-        }
-        TreeMap<K, Long> last = kind.copy(map);
-        for (int i = 0; i < rounds; i++) {
-            TreeMap<K, Long> view = scans.get(i);
-            ChangeFeedChecks.applyInSequence(view, feeds.get(i));
-            assertEquals(last, view, kind.name() + ": subscription " + i + " converges");
-        }
+        }, kind.name());
         map.checkInvariants();
     }
 }

@@ -2,6 +2,7 @@ package io.arboretum.pma;
 
 import io.arboretum.map.ChangeFeedChecks;
 import io.arboretum.map.ChangeFeedChecks.Change;
+import io.arboretum.map.KeyOrders;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.arboretum.map.ChangeFeed;
-import io.arboretum.map.ChangeListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -76,32 +76,6 @@ class PmaChangeFeedHookTest {
                         Comparator.reverseOrder(), new ArrayList<>(strings)));
     }
 
-    /** The keys in a random, descending or zigzag (alternating extremes) order. */
-    private static <K> List<K> ordered(List<K> keys, Comparator<? super K> order, int which, Random rnd) {
-        List<K> sorted = new ArrayList<>(keys);
-        sorted.sort(order);
-        switch (which) {
-            case 0 -> {
-                Collections.shuffle(sorted, rnd);
-                return sorted;
-            }
-            case 1 -> {
-                Collections.reverse(sorted);
-                return sorted;
-            }
-            default -> {
-                List<K> zigzag = new ArrayList<>(sorted.size());
-                for (int lo = 0, hi = sorted.size() - 1; lo <= hi; ) {
-                    zigzag.add(sorted.get(lo++));
-                    if (lo <= hi) {
-                        zigzag.add(sorted.get(hi--));
-                    }
-                }
-                return zigzag;
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ every write path
 
     @Test
@@ -118,7 +92,7 @@ class PmaChangeFeedHookTest {
         Comparator<? super K> order = kind.order();
         Random rnd = new Random(21);
         // Prefilled before subscribing, in an adversarial order: this is not published.
-        for (K k : ordered(keys.subList(0, keys.size() / 2), order, 2, rnd)) {
+        for (K k : KeyOrders.ordered(keys.subList(0, keys.size() / 2), order, 2, rnd)) {
             map.put(k, (long) rnd.nextInt(100));
         }
         TreeMap<K, Long> replay = kind.copy(map);
@@ -190,7 +164,7 @@ class PmaChangeFeedHookTest {
                         some.add(keys.get(rnd.nextInt(keys.size())));
                     }
                     Map<K, Long> entries = new LinkedHashMap<>();
-                    for (K x : ordered(new ArrayList<>(some), order, rnd.nextInt(3), rnd)) {
+                    for (K x : KeyOrders.ordered(new ArrayList<>(some), order, rnd.nextInt(3), rnd)) {
                         entries.put(x, (long) rnd.nextInt(1000));
                     }
                     map.putAll(entries);
@@ -244,15 +218,7 @@ class PmaChangeFeedHookTest {
                 }
             }
             // Each call published exactly the changes it made: replay them and compare.
-            for (Change c : batch) {
-                K ck = (K) c.key();
-                assertEquals(replay.get(ck), c.old(), () -> kind.name() + ": old value in " + c);
-                if (c.now() == null) {
-                    replay.remove(ck);
-                } else {
-                    replay.put(ck, c.now());
-                }
-            }
+            ChangeFeedChecks.assertReplays(replay, batch, kind.name());
             assertEquals(replay, kind.copy(map), kind.name() + ": after op " + i);
             int nowCells = map.geometry()[2];
             if (nowCells > cells) {
@@ -267,21 +233,14 @@ class PmaChangeFeedHookTest {
             }
         }
         map.checkInvariants();
-        long last = 0;
-        for (Change c : got) {
-            assertTrue(c.seq() > last, "sequence numbers increase on one thread");
-            last = c.seq();
-        }
-        assertTrue(got.size() > ops / 3, "most operations changed something: " + got.size());
+        ChangeFeedChecks.assertIncreasingAndMost(got, ops);
         assertTrue(grows > 0 && shrinks > 0 && redistributions > 0, kind.name()
                 + ": the array grew, shrank and redistributed windows while watched: " + grows + ", " + shrinks
                 + ", " + redistributions);
-        int seen = got.size();
-        sub.close();
-        sub.close(); // idempotent
-        map.put(keys.get(0), 1L);
-        map.clear();
-        assertEquals(seen, got.size(), "nothing after close");
+        ChangeFeedChecks.assertNothingAfterClose(sub, got, () -> {
+            map.put(keys.get(0), 1L);
+            map.clear();
+        });
     }
 
     @Test
@@ -312,7 +271,7 @@ class PmaChangeFeedHookTest {
         keys.sort(kind.order());
         List<K> present = keys.subList(1, keys.size() - 1);
         Random rnd = new Random(3);
-        for (K k : ordered(present, kind.order(), 1, rnd)) { // descending
+        for (K k : KeyOrders.ordered(present, kind.order(), 1, rnd)) { // descending
             map.put(k, 10L);
         }
         K below = keys.get(0);
@@ -364,13 +323,13 @@ class PmaChangeFeedHookTest {
         map.subscribe((s, k, o, n) -> got.add(new Change(s, k, o, n)));
         int[] structure = new int[3]; // grows, shrinks, redistributions
         long v = 0;
-        for (K k : ordered(kind.keys(), kind.order(), which, rnd)) {
+        for (K k : KeyOrders.ordered(kind.keys(), kind.order(), which, rnd)) {
             long value = ++v;
             exactlyOne(map, got, () -> map.put(k, value), k, null, value, structure);
         }
         map.checkInvariants();
         int i = 0;
-        for (K k : ordered(kind.keys(), kind.order(), (which + 1) % 3, rnd)) {
+        for (K k : KeyOrders.ordered(kind.keys(), kind.order(), (which + 1) % 3, rnd)) {
             for (Long old; (old = map.get(k)) != null; ) { // until k is gone, perhaps polled
                 switch (i++ % 4) {
                     case 0 -> {
@@ -404,14 +363,7 @@ class PmaChangeFeedHookTest {
                                        Long old, Long now, int[] structure) {
         int cells = map.geometry()[2];
         long moved = map.movedEntries();
-        int before = got.size();
-        op.run();
-        assertEquals(before + 1, got.size(),
-                () -> "one change for " + key + ", got " + got.subList(before, got.size()));
-        Change c = got.get(before);
-        assertEquals(key, c.key(), () -> "key of " + c);
-        assertEquals(old, c.old(), () -> "old value of " + c);
-        assertEquals(now, c.now(), () -> "new value of " + c);
+        ChangeFeedChecks.exactlyOne(got, op, key, old, now, String.valueOf(key));
         int nowCells = map.geometry()[2];
         if (nowCells > cells) {
             structure[0]++;
@@ -472,11 +424,11 @@ class PmaChangeFeedHookTest {
             events.add(t.isAlive() ? "racer waited" : "racer finished");
         })) {
             Random rnd = new Random(1);
-            List<K> keys = ordered(kind.keys(), kind.order(), 1, rnd);
+            List<K> keys = KeyOrders.ordered(kind.keys(), kind.order(), 1, rnd);
             for (int phase = 0; phase < 3; phase++) { // inserts, replacements in place, removals
                 Arrays.fill(raced, 0);
-                List<K> some = phase == 1 ? ordered(keys, kind.order(), 2, rnd).subList(0, 20) : null;
-                for (K k : phase == 0 ? keys : phase == 1 ? some : ordered(keys, kind.order(), 0, rnd)) {
+                List<K> some = phase == 1 ? KeyOrders.ordered(keys, kind.order(), 2, rnd).subList(0, 20) : null;
+                for (K k : phase == 0 ? keys : phase == 1 ? some : KeyOrders.ordered(keys, kind.order(), 0, rnd)) {
                     events.clear();
                     racer.set(null);
                     movedAtStart[0] = map.movedEntries();
@@ -532,7 +484,7 @@ class PmaChangeFeedHookTest {
     private <K> void clearThenRacingPut(Kind<K> kind) throws InterruptedException {
         PackedMemoryArrayMap<K, Long> map = kind.maps().get();
         Random rnd = new Random(2);
-        for (K k : ordered(kind.keys(), kind.order(), 2, rnd)) {
+        for (K k : KeyOrders.ordered(kind.keys(), kind.order(), 2, rnd)) {
             map.put(k, 5L);
         }
         K last = map.lastKey(); // clear publishes in key order
@@ -573,17 +525,7 @@ class PmaChangeFeedHookTest {
         List<Change> other = new ArrayList<>();
         map.subscribe((s, k, o, n) -> other.add(new Change(s, k, o, n)));
         List<Throwable> detached = new ArrayList<>();
-        Runnable subscribeThrowing = () -> map.subscribe(new ChangeListener<>() {
-            @Override
-            public void onChange(long sequence, Long key, Long oldValue, Long newValue) {
-                throw new IllegalStateException("listener failed on " + key);
-            }
-
-            @Override
-            public void onDetached(Throwable cause) {
-                detached.add(cause);
-            }
-        });
+        Runnable subscribeThrowing = () -> map.subscribe(ChangeFeedChecks.throwingListener(detached));
         subscribeThrowing.run();
         map.put(5L, 50L);
         assertEquals(1, detached.size());
@@ -637,50 +579,12 @@ class PmaChangeFeedHookTest {
         int threads = 3;
         int each = 4_000 * SCALE;
         long moved = map.movedEntries();
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                Random r = new Random(seed);
-                try {
-                    start.await();
-                    for (int i = 0; i < each; i++) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        switch (r.nextInt(10)) {
-                            case 0, 1 -> map.remove(k);
-                            case 2 -> map.merge(k, 1L, Long::sum);
-                            case 3 -> map.pollFirstEntry();
-                            case 4 -> map.pollLastEntry();
-                            case 5 -> map.compute(k, (kk, old) ->
-                                    old == null ? Long.valueOf(1) : old % 5 == 0 ? null : Long.valueOf(old + 1));
-                            case 6 -> map.putAll(Map.of(k, (long) r.nextInt(1000),
-                                    keys.get((keys.indexOf(k) + 1) % keys.size()), (long) r.nextInt(1000)));
-                            case 7 -> {
-                                if (r.nextInt(400) == 0) {
-                                    map.clear();
-                                } else {
-                                    map.replace(k, (long) r.nextInt(1000));
-                                }
-                            }
-                            default -> map.put(k, (long) r.nextInt(1_000_000));
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            ts.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        sub.close();
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
+        try {
+            ChangeFeedChecks.runWriters(threads, each, ChangeFeedChecks.mixedWrites(map, keys, (k, r) ->
+                    map.putAll(Map.of(k, (long) r.nextInt(1000),
+                            keys.get((keys.indexOf(k) + 1) % keys.size()), (long) r.nextInt(1000)))), kind.name());
+        } finally {
+            sub.close();
         }
         // Sorting by sequence must give, per key, an unbroken chain old -> new, ending at the
         // key's final value: per-key publication order is commit order.
@@ -700,80 +604,15 @@ class PmaChangeFeedHookTest {
     }
 
     /**
-     * The hand-off {@code snapshotThenChanges} relies on, while writers run: subscribe, scan, and
-     * at the end each key's final value is its last published one, or (if nothing was published
-     * for it) the value the scan read. Scans alternate between the entry iterator and
-     * {@code copyBatch} ascending and descending into a small array, continued after the last key.
+     * The hand-off {@code snapshotThenChanges} relies on, while writers clear, remove, poll and
+     * put. {@code copyBatch} may return fewer entries than fit (a segment's part at a time, fewer
+     * after failed validations under writers), so the batch scans continue after the last key, as
+     * the cursors do.
      */
-    @SuppressWarnings("unchecked")
     private <K> void handOff(Kind<K> kind) throws InterruptedException {
         PackedMemoryArrayMap<K, Long> map = kind.maps().get();
-        List<K> keys = kind.keys();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> writers = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                Random r = new Random(seed);
-                long v = 0;
-                try {
-                    while (!stop.get()) {
-                        K k = keys.get(r.nextInt(keys.size()));
-                        int op = r.nextInt(1000);
-                        if (op == 0) {
-                            map.clear();
-                        } else if (op < 300) {
-                            map.remove(k);
-                        } else if (op < 350) {
-                            map.pollFirstEntry();
-                        } else {
-                            map.put(k, ++v);
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            writers.add(th);
-            th.start();
-        }
-        int rounds = 90 * SCALE;
-        List<ConcurrentLinkedQueue<Change>> feeds = new ArrayList<>();
-        List<TreeMap<K, Long>> scans = new ArrayList<>();
-        List<ChangeFeed.Subscription> subs = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            ConcurrentLinkedQueue<Change> q = new ConcurrentLinkedQueue<>();
-            subs.add(map.subscribe((s, k, o, n) -> q.add(new Change(s, k, o, n))));
-            feeds.add(q);
-            TreeMap<K, Long> scan = new TreeMap<>(kind.order());
-            if (i % 3 == 0) {
-                for (Map.Entry<K, Long> e : map.entrySet()) {
-                    scan.put(e.getKey(), e.getValue());
-                }
-            } else {
-                // copyBatch may return fewer entries than fit (a segment's part at a time, fewer
-                // after failed validations under writers): continue after the last key, as the
-                // cursors do.
-                boolean descending = i % 3 == 2;
-                ChangeFeedChecks.copyAll(map, descending, 7, scan);
-            }
-            scans.add(scan);
-        }
-        stop.set(true);
-        for (Thread th : writers) {
-            th.join();
-        }
-        subs.forEach(ChangeFeed.Subscription::close);
-        if (failure.get() != null) {
-            throw new AssertionError(kind.name(), failure.get());
-        }
-        TreeMap<K, Long> last = kind.copy(map);
-        for (int i = 0; i < rounds; i++) {
-            TreeMap<K, Long> view = scans.get(i);
-            ChangeFeedChecks.applyInSequence(view, feeds.get(i));
-            assertEquals(last, view, kind.name() + ": subscription " + i + " converges");
-        }
+        ChangeFeedChecks.assertHandOff(map, kind.order(), ChangeFeedChecks.clearRemovePollPut(map, kind.keys()),
+                90 * SCALE, ChangeFeedChecks.iteratorOrBatches(map, 7), kind.name());
         map.checkInvariants();
     }
 
