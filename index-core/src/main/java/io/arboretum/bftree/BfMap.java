@@ -30,8 +30,8 @@ import java.util.Objects;
  * decode -> K} on the way out, the same for values through the codec. The map extends
  * {@link AbstractIndexMap} (so sub-map, descending and key-set views, iterators, the compute
  * family and the Kotlin flows come from {@code io.arboretum.map}) and supplies its primitives
- * from the tree's: point operations are the tree's, {@code findNear} and {@code copyBatch} are
- * tree cursors, {@code pollInRange} is a find followed by a conditional delete.
+ * from the tree's: point operations are the tree's, {@code findNear} and {@code pollInRange} its
+ * first-entry search (with removal for the polls), {@code copyBatch} a tree cursor.
  *
  * <h3>Range bounds</h3>
  * The tree's cursors take {@code [from, to)}. An exclusive lower bound {@code k} and an inclusive
@@ -39,12 +39,12 @@ import java.util.Objects;
  * lies strictly between {@code k} and {@code k + 0x00}, so {@code > k} is {@code >= k + 0x00}
  * and {@code <= k} is {@code < k + 0x00}.
  *
- * <h3>Steps of pollInRange</h3>
- * <ol>
- *   <li>Find the first (last) entry of the range with a one-entry batch.</li>
- *   <li>Delete it only if its key still holds the bytes found ({@link BfTree#delete(byte[], byte[])},
- *       atomic under the leaf's latch). If that fails, another thread changed it: go to 1.</li>
- * </ol>
+ * <h3>Navigation and polls</h3>
+ * {@code findNear} (every {@code ceiling}, {@code lower}, {@code first}, ... form, and
+ * {@code isEmpty}) and {@code pollInRange} are {@link BfTree}'s first-entry search of the range
+ * in its direction, which walks leaf by leaf from the near end and validates the leaves it passed
+ * while it holds the answer's leaf (a poll removes the entry in that same step, under the leaf's
+ * exclusive latch). See "Navigation" in {@link BfTree}'s essay.
  *
  * <h3>What is linearizable</h3>
  * <ul>
@@ -54,12 +54,8 @@ import java.util.Objects;
  *   <li>The compute family: linearizable at its last conditional write (see
  *       {@link AbstractIndexMap}).</li>
  *   <li>Navigation ({@code ceilingKey}, {@code firstEntry}, {@code lowerEntry}, ...),
- *       {@code isEmpty} and the polls' search: linearizable when the answer lies in the leaf the
- *       key routes to. When that leaf holds no key on the asked side (leaves emptied by deletes
- *       stay until merges come), the search goes on leaf by leaf, one latch at a time, and is
- *       then only weakly consistent: it returns an entry that was present when its leaf was read
- *       and that is the nearest one the scan saw, but a key inserted meanwhile in a leaf it had
- *       already passed is missed. A poll removes exactly the entry it returns, atomically.</li>
+ *       {@code isEmpty} and the polls: linearizable, also when the answer lies beyond leaves
+ *       emptied by deletes (see above).</li>
  *   <li>{@code size()}, {@code clear()}, iterators, {@code containsValue}, {@code equals},
  *       {@code hashCode}, {@code toString}: weakly consistent, as for the in-memory maps.
  *       {@code size()} counts by scanning (it reads every leaf, from disk if need be), and
@@ -233,35 +229,32 @@ public final class BfMap<K, V> extends AbstractIndexMap<K, V> {
     @Override
     protected Map.Entry<K, V> findNear(K key, int relation) {
         byte[] kb = key == null ? null : kb(key);
-        byte[][] one = new byte[2][];
-        boolean found;
+        byte[][] e;
         switch (relation) {
             case GE:
-                found = scan(kb, true, null, false, false, one);
+                e = first(kb, true, null, false, false, false);
                 break;
             case GT:
-                found = scan(kb, false, null, false, false, one);
+                e = first(kb, false, null, false, false, false);
                 break;
             case LE:
-                found = scan(null, false, kb, true, true, one);
+                e = first(null, false, kb, true, true, false);
                 break;
             default: // LT
-                found = scan(null, false, kb, false, true, one);
+                e = first(null, false, kb, false, true, false);
                 break;
         }
-        return found ? entry(one[0], one[1]) : null;
+        return e == null ? null : entry(e[0], e[1]);
     }
 
-    /** Finds the first entry of a range in its direction into {@code out[0..1]}; whether there is one. */
-    private boolean scan(byte[] f, boolean fInc, byte[] t, boolean tInc, boolean descending, byte[][] out) {
-        try (BfCursor c = cursor(f, fInc, t, tInc, descending)) {
-            if (!c.next()) {
-                return false;
-            }
-            out[0] = c.key();
-            out[1] = c.value();
-            return true;
-        }
+    /**
+     * The first entry of a range in its direction, through {@link BfTree#firstEntry}
+     * (linearizable); with {@code remove}, removed in the same step.
+     */
+    private byte[][] first(byte[] f, boolean fInc, byte[] t, boolean tInc, boolean descending, boolean remove) {
+        byte[] from = f == null || fInc ? f : successor(f);
+        byte[] to = t == null || !tInc ? t : successor(t);
+        return tree.firstEntry(from, to, descending, remove);
     }
 
     private BfCursor cursor(byte[] f, boolean fInc, byte[] t, boolean tInc, boolean descending) {
@@ -274,16 +267,8 @@ public final class BfMap<K, V> extends AbstractIndexMap<K, V> {
     protected Map.Entry<K, V> pollInRange(K lo, boolean loInclusive, K hi, boolean hiInclusive, boolean highest) {
         byte[] f = lo == null ? null : kb(lo);
         byte[] t = hi == null ? null : kb(hi);
-        byte[][] one = new byte[2][];
-        for (;;) {
-            if (!scan(f, loInclusive, t, hiInclusive, highest, one)) {
-                return null;
-            }
-            // Step 2: atomic under the leaf latch; fails only if another thread changed the key.
-            if (tree.delete(one[0], one[1])) {
-                return entry(one[0], one[1]);
-            }
-        }
+        byte[][] e = first(f, loInclusive, t, hiInclusive, highest, true);
+        return e == null ? null : entry(e[0], e[1]);
     }
 
     /**

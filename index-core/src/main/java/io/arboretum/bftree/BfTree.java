@@ -93,6 +93,31 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A write is visible to other threads when its latch is released, which may be shortly before it
  * is durable; it is acknowledged (returns) only once durable in SYNC mode.
  *
+ * <h3>Navigation: the first entry of a range (ceiling, lower, first, last, the polls)</h3>
+ * The answer may lie leaves away from where the range starts, past leaves that deletes emptied
+ * (they stay until merges come). Holding one latch after another would deadlock with a reader
+ * walking the other way; reading each leaf alone and moving on would miss a key inserted behind
+ * the walk. So the walk remembers what it passed and checks it at the end:
+ * <ol>
+ *   <li>Route the near end of the range (its low bound, or for a descending search its high
+ *       bound) to its leaf and latch it shared, as a read does.</li>
+ *   <li>If the leaf holds a key of the rest of the range, it is the candidate: go to 3. Otherwise,
+ *       if the leaf reaches the far end of the range, the answer is "none": go to 3. Otherwise
+ *       remember the leaf and its version (read under the shared latch, so it is the version of
+ *       what was just read), move the position to its high fence (descending: its low fence),
+ *       release it, and repeat 2 with the leaf there.</li>
+ *   <li>Still holding the last leaf's latch, validate every remembered version. If all are
+ *       unchanged, every passed leaf still holds nothing of the range and still has the fences
+ *       that led to the next, at this very instant, while the latched leaf holds the candidate:
+ *       that instant linearizes the search. If one changed, start again from 1.</li>
+ *   <li>A poll instead releases the candidate's leaf at 2, takes the gate shared and the leaf at
+ *       the position exclusive, finds the range's first entry in it again, validates as in 3, then
+ *       logs and applies the delete before releasing: one atomic step.</li>
+ * </ol>
+ * Validation never waits, and each walk holds one latch at a time, so the search takes no part in
+ * any cycle of waits. A writer to a passed leaf makes it start again; under a steady stream of
+ * such writes it backs off ({@link HybridLatch#backOff}) between walks.
+ *
  * <h3>Eviction</h3>
  * One thread at a time sweeps the mapping table with a clock hand: a leaf whose
  * {@code referenced} bit is set gets a second chance (the bit is cleared); otherwise, if its latch
@@ -419,6 +444,185 @@ public final class BfTree implements AutoCloseable {
     }
 
     /**
+     * The first entry of {@code [from, to)} (with {@code descending}, the last), linearizably
+     * even when it lies leaves away from the near end of the range; with {@code remove}, deleted
+     * in the same atomic step (a logged delete, durable as any). See "Navigation" in the essay.
+     *
+     * @param from the lowest key, or null for none
+     * @param to   the bound above the highest key, or null for none
+     * @return {@code {key, value}} (copies), or null if the range holds no entry
+     */
+    byte[][] firstEntry(byte[] from, byte[] to, boolean descending, boolean remove) {
+        checkOpen();
+        NearSearch s = new NearSearch(from, to, descending);
+        for (int round = 0; ; round++) {
+            if (round > 0) {
+                HybridLatch.backOff(round);
+            }
+            byte[][] found = s.search(remove);
+            if (found == NearSearch.RESTART) {
+                continue;
+            }
+            if (found == NearSearch.FOUND_TO_REMOVE) {
+                found = removeFirst(s);
+                if (found == NearSearch.RESTART) {
+                    continue;
+                }
+            }
+            return found;
+        }
+    }
+
+    /**
+     * The walk of {@link #firstEntry}: from the near end of the range, leaf by leaf, each under its
+     * shared latch; the leaves passed with no entry in the range are remembered with their versions,
+     * to be validated while the answer's leaf is latched.
+     */
+    private final class NearSearch {
+        /** A marker result: a passed leaf changed, or the answer's leaf moved; walk again. */
+        static final byte[][] RESTART = new byte[0][];
+        /** A marker result: an entry is in the leaf at {@code position}; remove it under the exclusive latch. */
+        static final byte[][] FOUND_TO_REMOVE = new byte[0][];
+
+        final byte[] from;
+        final byte[] to;
+        final boolean descending;
+        final List<Leaf> passed = new ArrayList<>();
+        long[] versions = new long[4];
+        /** Ascending: the inclusive lower bound of what is left; descending: the exclusive upper bound (null: none). */
+        byte[] position;
+        /** Whether the walk reached the far end of the range. */
+        boolean exhausted;
+
+        NearSearch(byte[] from, byte[] to, boolean descending) {
+            this.from = from;
+            this.to = to;
+            this.descending = descending;
+        }
+
+        /** One walk: the answer, null for none, or a marker. */
+        byte[][] search(boolean remove) {
+            passed.clear();
+            position = descending ? to : (from == null ? new byte[0] : from);
+            if (from != null && to != null && Arrays.compareUnsigned(from, to) >= 0) {
+                return null;
+            }
+            for (;;) {
+                byte[][] r = readLeaf(position, descending, l -> step(l, remove));
+                if (r != null || exhausted) {
+                    return r;
+                }
+            }
+        }
+
+        /**
+         * In one latched leaf: the answer (validated), a marker, or null to go on to the next leaf
+         * ({@code exhausted} says whether there is none).
+         */
+        private byte[][] step(Leaf l, boolean remove) {
+            if (l == null) { // descending, below the empty key: the range is empty
+                exhausted = true;
+                return validatePassed() ? null : RESTART;
+            }
+            int i = candidate(l);
+            if (i >= 0) {
+                if (remove) {
+                    return FOUND_TO_REMOVE;
+                }
+                // Still under l's latch: l holds the answer now, and if the passed leaves are
+                // unchanged they hold nothing in the range now. This instant linearizes the read.
+                return validatePassed() ? new byte[][] {l.keys[i].clone(), l.values[i].clone()} : RESTART;
+            }
+            if (farEnd(l)) {
+                exhausted = true;
+                return validatePassed() ? null : RESTART;
+            }
+            if (l.latch.isExclusivelyLatched()) {
+                // readLeaf loaded l under its exclusive latch (ours): no version to remember
+                // until we release it. Read l again, now resident, under a shared latch.
+                return null;
+            }
+            // Under l's shared latch, no writer has changed l since the version we read here.
+            if (passed.size() == versions.length) {
+                versions = Arrays.copyOf(versions, versions.length * 2);
+            }
+            versions[passed.size()] = l.latch.sharedVersion();
+            passed.add(l);
+            position = descending ? l.low : l.high;
+            return null;
+        }
+
+        /** The index in {@code l} of the first entry of the rest of the range, or -1. Caller holds l's latch. */
+        int candidate(Leaf l) {
+            if (!descending) {
+                int i = l.lowerBound(position);
+                return i < l.count && (to == null || Arrays.compareUnsigned(l.keys[i], to) < 0) ? i : -1;
+            }
+            int i = (position == null ? l.count : l.lowerBound(position)) - 1;
+            return i >= 0 && (from == null || Arrays.compareUnsigned(l.keys[i], from) >= 0) ? i : -1;
+        }
+
+        /** Whether no leaf after {@code l} (in the walk's direction) holds keys of the range. */
+        private boolean farEnd(Leaf l) {
+            if (!descending) {
+                return l.high == null || (to != null && Arrays.compareUnsigned(l.high, to) >= 0);
+            }
+            return l.low.length == 0 || (from != null && Arrays.compareUnsigned(l.low, from) <= 0);
+        }
+
+        /**
+         * Whether every passed leaf is unchanged since it was read (so, at this instant, still holds
+         * no key of the range, and still has the fences that led from it to the next). Called under
+         * the latch of the leaf the walk ended in; an optimistic check, never waits.
+         */
+        boolean validatePassed() {
+            for (int j = 0; j < passed.size(); j++) {
+                if (!passed.get(j).latch.validate(versions[j])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The removing end of {@link #firstEntry}: latch exclusive the leaf at the walk's position,
+     * find the range's first entry in it again, validate the passed leaves, log and apply the
+     * delete. Returns the entry, or {@link NearSearch#RESTART}.
+     */
+    private byte[][] removeFirst(NearSearch s) {
+        byte[][] removed;
+        long seq;
+        gate.readLock().lock();
+        try {
+            checkOpen(); // close() sets the flag before it takes the gate exclusive
+            Leaf l = s.descending ? latchExclusiveBelow(s.position) : latchExclusive(s.position);
+            try {
+                int i = s.candidate(l);
+                // The passed leaves are validated under l's exclusive latch: if unchanged, they
+                // hold nothing of the range at this instant, and l's entry i is the first; the
+                // delete below is applied before the latch is released, so this instant is the
+                // poll's linearization point.
+                if (i < 0 || !s.validatePassed()) {
+                    return NearSearch.RESTART;
+                }
+                byte[] k = l.keys[i];
+                removed = new byte[][] {k.clone(), l.values[i].clone()};
+                // Log before applying, under the latch (step 4 of a write).
+                seq = wal.append(l.pid, WalRecord.DELETE, k, new byte[0]);
+                l.applyDelete(k);
+                recharge(l);
+            } finally {
+                l.latch.unlockExclusive();
+            }
+        } finally {
+            gate.readLock().unlock();
+        }
+        afterWrite(seq);
+        return removed;
+    }
+
+    /**
      * A cursor over the keys in {@code [fromInclusive, toExclusive)}, ascending.
      *
      * <p>Weakly consistent, like the iterators of the in-memory maps: it returns keys in
@@ -637,6 +841,35 @@ public final class BfTree implements AutoCloseable {
             boolean ok = false;
             try {
                 if (l.covers(k)) {
+                    if (!l.resident()) {
+                        load(l);
+                    }
+                    l.referenced = true;
+                    ok = true;
+                    return l;
+                }
+            } finally {
+                if (!ok) {
+                    l.latch.unlockExclusive(); // moved by a split, or the load failed
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns the leaf holding the keys just below {@code bound} (null: the last leaf) latched
+     * exclusive and resident. {@code bound} is never the empty key (no key lies below it).
+     */
+    private Leaf latchExclusiveBelow(byte[] bound) {
+        for (;;) {
+            Leaf l = (bound == null ? inner.lastEntry() : inner.lowerEntry(bound)).getValue();
+            // As in latchExclusive: the acquiring CAS orders our accesses after the last holder's.
+            if (!l.latch.lockExclusive()) {
+                continue;
+            }
+            boolean ok = false;
+            try {
+                if (l.coversBelow(bound)) {
                     if (!l.resident()) {
                         load(l);
                     }
@@ -929,8 +1162,10 @@ public final class BfTree implements AutoCloseable {
      * Checks the structure (tests call it after every scenario): fences tile the key space, the
      * inner index and the mapping table agree, resident records ascend within their fences and fit
      * a page, the memory account matches. Call it when no write is running.
+     *
+     * @throws AssertionError describing the first violation found
      */
-    void checkInvariants() {
+    public void checkInvariants() {
         byte[] expectLow = new byte[0];
         long charged = 0;
         Leaf prev = null;

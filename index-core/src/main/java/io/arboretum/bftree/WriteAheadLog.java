@@ -287,19 +287,7 @@ final class WriteAheadLog implements AutoCloseable {
             return;
         }
         try {
-            if (position >= segmentSize) {
-                startSegment(first);
-            }
-            ByteBuffer b = ByteBuffer.wrap(out, 0, len);
-            while (b.hasRemaining()) {
-                channel.write(b);
-            }
-            // force(false): the data and the file length (needed to read it back) are forced;
-            // other metadata such as modification times is not needed for recovery.
-            channel.force(false);
-            position += len;
-            bytesSinceCheckpoint += len;
-            batches++;
+            writeOut(out, len, first);
         } catch (IOException e) {
             failure = e;
             throw new UncheckedIOException("the Bf-tree log could not be written", e);
@@ -307,6 +295,27 @@ final class WriteAheadLog implements AutoCloseable {
         // Release: a writer that reads durableSeq >= its seq with acquire may return to its
         // caller; nothing else is published by this store (the data is in the file already).
         setDurableSeqRelease(last);
+    }
+
+    /**
+     * The leader's I/O: appends {@code out[0, len)}, whose first record is {@code first}, in a new
+     * segment if the current one is full, and forces it. One method so that the model checker can
+     * take it as one step (see the Lincheck module's {@code Indexes.bftree}).
+     */
+    private void writeOut(byte[] out, int len, long first) throws IOException {
+        if (position >= segmentSize) {
+            startSegment(first);
+        }
+        ByteBuffer b = ByteBuffer.wrap(out, 0, len);
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+        // force(false): the data and the file length (needed to read it back) are forced;
+        // other metadata such as modification times is not needed for recovery.
+        channel.force(false);
+        position += len;
+        bytesSinceCheckpoint += len;
+        batches++;
     }
 
     private void flushPeriodically() {

@@ -125,6 +125,19 @@ public class HybridLatch {
     }
 
     /**
+     * The version of the data a shared latch protects, read while holding that shared latch, to
+     * {@link #validate(long) validate} after releasing it: validation then succeeds only if no
+     * writer has latched exclusively since. A writer that is already waiting for the shared holders
+     * to leave (its exclusive bit set, nothing written yet) makes the later validation fail, as it
+     * will change the data as soon as the latch is free.
+     *
+     * @return the version, with the shared-holder count and the exclusive bit cleared
+     */
+    public final long sharedVersion() {
+        return versionAcquire() & ~(SHARED_MASK | EXCLUSIVE);
+    }
+
+    /**
      * Whether the latched object has been marked obsolete. Meaningful only after validation or
      * under a latch.
      *

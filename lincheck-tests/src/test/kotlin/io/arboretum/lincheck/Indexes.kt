@@ -1,5 +1,9 @@
 package io.arboretum.lincheck
 
+import io.arboretum.bftree.BfTree
+import io.arboretum.bftree.BfTreeConfig
+import io.arboretum.bftree.Durability
+import io.arboretum.bftree.ValueCodec
 import io.arboretum.btree.ConcurrentBTreeMap
 import io.arboretum.btree.OffHeapLongBTreeMap
 import io.arboretum.bwtree.BwTreeMap
@@ -7,6 +11,9 @@ import io.arboretum.keys.KeyEncoder
 import io.arboretum.keys.KeyEncoders
 import io.arboretum.masstree.MasstreeMap
 import io.arboretum.pma.PackedMemoryArrayMap
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import java.nio.file.Path
 import java.util.Collections
 import java.util.NavigableMap
 import java.util.TreeMap
@@ -39,6 +46,9 @@ object Indexes {
 
     /** Cells per segment of the packed memory arrays under test: the smallest, so a few writes redistribute windows and resize the array. */
     const val PMA_SEGMENT = 4
+
+    /** The column name of [BfTree] (through its typed view, [io.arboretum.bftree.BfMap]). */
+    const val BFTREE = "BfTree"
 
     /** The column name of the control. */
     const val CONTROL = "control"
@@ -156,6 +166,42 @@ object Indexes {
             .methods("pin", "close", "retire", "collect", "tryAdvance")
             .treatAsAtomic()
 
+    /**
+     * A fresh [BfTree] through its typed view (`Long` keys by [KeyEncoders.longs], `Long` values
+     * padded to [BfTreeValues.BYTES] bytes), with its invariant check. The tree lives in its own
+     * directory on real files, in `/dev/shm` when there is one (a tmpfs: `force` costs nothing,
+     * and the same code runs as on a disk), in SYNC mode, so every write goes through the log's
+     * group commit, which is model-checked with the rest. Pages are the smallest (512 bytes): a
+     * leaf holds five records and a sixth splits it, so a scenario's dozen keys lie in three or
+     * four leaves, puts split them and removals empty them.
+     *
+     * Lincheck makes one map per invocation and has no teardown; [BfTrees] closes and deletes the
+     * previous tree when it makes the next, so files and descriptors do not pile up.
+     */
+    fun <K> bftree(keys: KeyEncoder<K>): IndexUnderTest<NavigableMap<K, Long>> {
+        val t = BfTrees.fresh()
+        val m = t.asMap(keys, BfTreeValues)
+        return IndexUnderTest(m, BFTREE, t::checkInvariants, listOf(BYTE_VIEWS, BFTREE_IO))
+    }
+
+    /**
+     * The Bf-tree's file I/O, each call one atomic step to the model checker. Lincheck 3.7 refuses
+     * NIO channels in model checking (`Nio.Channels are not supported yet`), so the tree's calls
+     * that touch a channel are listed here: the log leader's append and force (`writeOut`), a
+     * segment's creation, the page file's positional reads, writes and force, and the directory's
+     * durable replace and force. Each works on private buffers and on files no other thread
+     * writes at the same time (the log's leader is elected under its lock, a page slot is written
+     * by one evictor or checkpoint), so one step per call hides no interleaving of the tree's own
+     * state; the leader election, the latches and the gate around them stay fully interleaved.
+     * The files are real (on a tmpfs), so the bytes written are the same as on a disk.
+     */
+    private val BFTREE_IO: ManagedStrategyGuarantee = forClasses(
+        "io.arboretum.bftree.WriteAheadLog", "io.arboretum.bftree.PageFile", "io.arboretum.bftree.BfDirectory",
+    ).methods("writeOut", "startSegment", "write", "read", "force", "forceDirectory", "replaceDurably").treatAsAtomic()
+
+    /** [bftree] with `Long` keys. */
+    fun bftree(): IndexUnderTest<NavigableMap<Long, Long>> = bftree(KeyEncoders.longs())
+
     /** Off-heap bytes one tree may reserve. */
     private const val MAX_BYTES = 16L * 1024
 
@@ -192,3 +238,57 @@ object Indexes {
 /** A [ConcurrentBTreeMap] at [Indexes.CAPACITY] for the stress checkers that build their own maps. */
 internal fun <K, V> newBTree(): ConcurrentBTreeMap<K, V> =
     ConcurrentBTreeMap.builder<K, V>().nodeCapacity(Indexes.CAPACITY).build()
+
+/**
+ * The Bf-trees of the scenarios, one open at a time (see [Indexes.bftree]). Each invocation of a
+ * Lincheck check makes its map before the previous one is needed again, never while one is in
+ * use, so closing the last tree when making the next is safe.
+ */
+internal object BfTrees {
+    private val root: Path = run {
+        val shm = Path.of("/dev/shm")
+        val base = if (Files.isDirectory(shm) && Files.isWritable(shm)) shm else Path.of(System.getProperty("java.io.tmpdir"))
+        Files.createTempDirectory(base, "lincheck-bftree").also { dir -> dir.toFile().deleteOnExit() }
+    }
+    private var last: BfTree? = null
+    private var lastDir: Path? = null
+    private var made = 0
+
+    /** The configuration of every scenario's tree: 512-byte pages, SYNC, explicit checkpoints only. */
+    private val config: BfTreeConfig = BfTreeConfig.builder().pageSize(512).memoryBudget(16L * 512)
+        .durability(Durability.SYNC).walSegmentSize(4096).checkpointLogBytes(0).build()
+
+    /** Closes and deletes the previous tree, and creates an empty one. */
+    @Synchronized
+    fun fresh(): BfTree {
+        dispose()
+        val dir = root.resolve("t" + made++)
+        val t = BfTree.create(dir, config)
+        last = t
+        lastDir = dir
+        return t
+    }
+
+    private fun dispose() {
+        val t = last ?: return
+        last = null
+        t.close()
+        lastDir?.toFile()?.deleteRecursively()
+    }
+}
+
+/**
+ * `Long` values padded to [BYTES] bytes, so that five records of an 8-byte key fill a 512-byte
+ * page and a sixth splits it (see [Indexes.bftree]). Equal values encode equally, as
+ * [ValueCodec] requires of conditional writes.
+ */
+object BfTreeValues : ValueCodec<Long> {
+    /** Bytes of an encoded value. */
+    const val BYTES = 60
+
+    override fun valueType(): Class<Long> = Long::class.javaObjectType
+
+    override fun encode(value: Long): ByteArray = ByteBuffer.allocate(BYTES).putLong(value).array()
+
+    override fun decode(bytes: ByteArray): Long = ByteBuffer.wrap(bytes).getLong()
+}
