@@ -110,7 +110,7 @@ public final class BfCursor implements AutoCloseable {
         i = 0;
         n = 0;
         if (!descending) {
-            tree.readLeaf(position, false, l -> {
+            tree.readLeaf(position, false, (leaf, l) -> {
                 ensure(l.count);
                 for (int j = l.lowerBound(position); j < l.count; j++) {
                     if (to != null && Arrays.compareUnsigned(l.keys[j], to) >= 0) {
@@ -125,7 +125,7 @@ public final class BfCursor implements AutoCloseable {
                 return null;
             });
         } else {
-            tree.readLeaf(position, true, l -> {
+            tree.readLeaf(position, true, (leaf, l) -> {
                 if (l == null) {
                     exhausted = true;
                     return null;

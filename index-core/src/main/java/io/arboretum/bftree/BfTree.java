@@ -1,5 +1,6 @@
 package io.arboretum.bftree;
 
+import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,66 +34,87 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }
  * }</pre>
  *
- * <p><b>This is the first increment of the Bf-tree</b> (Hao and Chandramouli, VLDB 2024): disk
- * pages, the write-ahead log, checkpoints and recovery, on which the paper's record-level
- * mini-page cache will be built. What is here and what is not is listed at the end of this essay.
+ * <p><b>This is the third increment of the Bf-tree</b> (Hao and Chandramouli, VLDB 2024): disk
+ * pages, the write-ahead log, checkpoints and recovery, and now the paper's mini-pages in a
+ * circular off-heap buffer pool, which cache <em>records</em> rather than pages. What is here and
+ * what is not is listed at the end of this essay.
  *
  * <h2>Implementation essay</h2>
  *
  * <h3>Structure</h3>
  * <pre>
- *   inner index (memory)           mapping table              page file (disk)
- *   ConcurrentSkipListMap          pid -> Leaf                slot 0 | slot 1 | slot 2 | ...
- *   low fence -> Leaf  ----------> Leaf{pid, low, high,  ---> one leaf image per slot,
- *                                       records if resident,  CRC32C, pid and fences inside
- *                                       slot, dirty}
+ *   inner index (memory)        mapping table           mini-page pool (off-heap)      page file (disk)
+ *   ConcurrentSkipListMap       pid -> Leaf             one ring of direct buffers     slot 0 | slot 1 | ...
+ *   low fence -> Leaf  -------> Leaf{pid, low, high, -> [head ... blocks ... tail)  -> one leaf image per
+ *                                    mini, slot,         64 B .. page, each a leaf's    slot, CRC32C, pid
+ *                                    dirty bytes}        cached and dirty records       and fences inside
  *   write-ahead log: wal-&lt;seq&gt;.log segments of records (seq, pid, op, key, value, CRC32C)
  *   checkpoint: lsn, next pid, slot count, (pid, slot, low fence) of every leaf in key order
  * </pre>
  * Each leaf covers the keys {@code [low, high)}; the leaves' fences tile the key space: the first
- * low fence is the empty key, each high fence is the next leaf's low fence, the last has none. A
- * leaf is <em>resident</em> when its records are in memory (sorted arrays, a stand-in for the
- * paper's mini-pages) and is otherwise only in its disk slot. The sum of resident leaves' page
- * sizes is held under {@link BfTreeConfig#memoryBudget()} by second-chance (clock) eviction.
+ * low fence is the empty key, each high fence is the next leaf's low fence, the last has none.
+ * Every leaf has a disk page. It may also have a <em>mini-page</em> ({@link MiniPage}): a block of
+ * 64 bytes up to a page in the {@link MiniPagePool} holding some of its records, each CLEAN (a
+ * copy of the page's record, cached by a read), DIRTY (a write not yet in the page) or a
+ * tombstone. The leaf's records are the page's with the mini-page's laid over them; a FULL
+ * mini-page (made by a scan) holds all of them. The pool is the memory budget: its direct buffers
+ * are allocated once, at most {@link BfTreeConfig#memoryBudget()} bytes.
  *
  * <h3>Inner nodes: a simpler correct scheme for now</h3>
  * The inner index is a {@code ConcurrentSkipListMap} from each leaf's low fence to the leaf: a
  * lookup is {@code floorEntry(key)}. It is linearizable and lock-free; the hybrid-latched B+tree
  * inner nodes of the design replace it later behind the same two calls (route a key, publish a
- * split). Routing is then checked against the leaf's fences under the leaf's latch, so a lookup
- * that raced with a split (routed by the old index, latched after the split) notices and routes
+ * split). Routing is then checked against the leaf's fences under the leaf's latch (or, for an
+ * optimistic read, before validation), so a lookup that raced with a split notices and routes
  * again: the B-link idea, with fences instead of right links.
  *
- * <h3>Latches</h3>
- * Each leaf has a {@link HybridLatch}. Point reads and scans take it shared and never exclusive
- * when the leaf is resident; a reader that finds the leaf on disk drops its shared latch, takes
- * the exclusive one to load the page, and reads. Writers take it exclusive. A global
- * {@code gate} (read-write lock) is held shared by writers and by eviction while they change a
- * leaf or a slot, and exclusive by a checkpoint, so a checkpoint sees a quiescent tree; readers
- * never take the gate. There are no optimistic reads in this increment: every leaf field is read
- * under the leaf's latch, so no read can see a leaf half-changed. (Optimistic point reads come
- * with the hybrid-latched inner nodes, and will validate before acting on anything they read.)
+ * <h3>Latches and reads</h3>
+ * Each leaf has a {@link HybridLatch}; its version advances whenever the leaf's records, fences
+ * or mini-page bytes change. Writers take it exclusive. A <b>point read</b> is optimistic first:
+ * read the version, pin the epoch, route check, read the mini-page's address and search the
+ * block ({@link MiniPage#probe}: every length and offset read is untrusted and bounds-checked),
+ * unpin, validate. A hit (or a tombstone, or a miss in a FULL mini-page) is the answer. A miss
+ * takes the latch exclusive, reads the disk page, and caches the record found there in the
+ * mini-page as CLEAN if a block is free (record-level caching). After a few failed validations
+ * it takes the latched path too. A <b>scan</b> (cursor batch) reads a FULL mini-page under the
+ * shared latch; otherwise it takes the latch exclusive, reads the page with the mini-page laid
+ * over it, and promotes the leaf to a FULL mini-page if a block is free. A global {@code gate}
+ * (read-write lock) is held shared by writers and by the sweep while they change a leaf or a slot,
+ * and exclusive by a checkpoint, so a checkpoint sees a quiescent tree; readers never take it.
  *
- * <h3>A write (put, delete, putIfAbsent, replace, and their conditional forms)</h3>
+ * <h3>A write (put, delete, putIfAbsent, replace, their conditional forms, upsert, erase)</h3>
  * <ol>
  *   <li>Check the arguments (NPE for null, IAE for a key or value over the limits).</li>
- *   <li>Take the gate shared; route the key and take the leaf's latch exclusive; load the page if
- *       the leaf is not resident.</li>
- *   <li>Decide (absent? equal to the expected value?). If nothing changes, stop: no log record.</li>
- *   <li>Append the log record (it gets the next sequence number; no I/O yet). The record is
- *       appended <em>before</em> the leaf changes, so a failed log (I/O error) leaves the leaf as
- *       it was; and it is appended under the leaf latch, so the records of one page are in the
- *       order their changes were applied.</li>
- *   <li>Apply it to the leaf (mark dirty). If the leaf no longer fits a page, split it:
- *       allocate a new page id, append a SPLIT record (old pid, separator, new pid), move the
- *       upper half to a new leaf with fences {@code [separator, old high)}, set the old leaf's
- *       high fence to the separator, publish the new leaf in the mapping table and then the inner
- *       index, all before releasing the old leaf's latch.</li>
+ *   <li>Take the gate shared; route the key and take the leaf's latch exclusive.</li>
+ *   <li>Decide. {@link #upsert} and {@link #erase} are <em>blind</em>: they need no previous
+ *       value. The others look the key up: in the mini-page, else in the disk page (a page read).
+ *       If nothing changes, stop: no log record.</li>
+ *   <li>Prepare, changing no record. If the page's record bytes are known (from the last read or
+ *       write of the page since open) and they plus every DIRTY record in the mini-page (each
+ *       counted as new) plus this record fit a page, make room in the mini-page: create it (the
+ *       smallest block that holds the record), compact it, grow it by doubling, or as a last
+ *       resort drop its CLEAN records; the pool is never waited for. Otherwise, or if there is no
+ *       room: build the leaf's whole content (page plus mini-page) with this write applied, and
+ *       write it to a new slot; if it no longer fits a page, split it at the byte midpoint
+ *       (allocate a pid) and write both halves to new slots. New slots are shadow slots
+ *       ({@link PageFile}): until a checkpoint names them they mean nothing.</li>
+ *   <li>Append the log record(s): the write, then for a split a SPLIT record (old pid,
+ *       separator, new pid). Appended under the leaf latch, so the records of one page are in
+ *       the order their changes were applied. If the append fails, the new slots are freed and
+ *       the leaf is as it was.</li>
+ *   <li>Install, in memory, steps that cannot fail: put the record into the mini-page as DIRTY
+ *       (or a tombstone); or make the new slot the leaf's page and drop the mini-page (its dirty
+ *       records are in the page); for a split also set the old leaf's high fence to the separator
+ *       and publish the new leaf (fences {@code [separator, old high)}) in the mapping table and
+ *       then the inner index, all before releasing the latch.</li>
  *   <li>Release the latch and the gate; then, in SYNC mode, wait for the record to be forced
- *       (group commit); evict if over budget; checkpoint if the log has grown past the policy.</li>
+ *       (group commit); sweep the pool if its free part is low; checkpoint if the log has grown
+ *       past the policy.</li>
  * </ol>
  * A write is visible to other threads when its latch is released, which may be shortly before it
- * is durable; it is acknowledged (returns) only once durable in SYNC mode.
+ * is durable; it is acknowledged (returns) only once durable in SYNC mode. The bound in step 4
+ * keeps an invariant the split logic relies on: outside a writer's latch, every leaf's content
+ * fits a page, so a leaf exceeds a page only between a PUT and its SPLIT record, by one record.
  *
  * <h3>Navigation: the first entry of a range (ceiling, lower, first, last, the polls)</h3>
  * The answer may lie leaves away from where the range starts, past leaves that deletes emptied
@@ -100,11 +123,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the walk. So the walk remembers what it passed and checks it at the end:
  * <ol>
  *   <li>Route the near end of the range (its low bound, or for a descending search its high
- *       bound) to its leaf and latch it shared, as a read does.</li>
+ *       bound) to its leaf and read its whole content as a scan does: under the shared latch from
+ *       a FULL mini-page, or under the exclusive latch from the page, released without advancing
+ *       the version (reading changes no record).</li>
  *   <li>If the leaf holds a key of the rest of the range, it is the candidate: go to 3. Otherwise,
  *       if the leaf reaches the far end of the range, the answer is "none": go to 3. Otherwise
- *       remember the leaf and its version (read under the shared latch, so it is the version of
- *       what was just read), move the position to its high fence (descending: its low fence),
+ *       remember the leaf and its version (read under the latch, so it is the version of what
+ *       was just read), move the position to its high fence (descending: its low fence),
  *       release it, and repeat 2 with the leaf there.</li>
  *   <li>Still holding the last leaf's latch, validate every remembered version. If all are
  *       unchanged, every passed leaf still holds nothing of the range and still has the fences
@@ -118,20 +143,32 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * any cycle of waits. A writer to a passed leaf makes it start again; under a steady stream of
  * such writes it backs off ({@link HybridLatch#backOff}) between walks.
  *
- * <h3>Eviction</h3>
- * One thread at a time sweeps the mapping table with a clock hand: a leaf whose
- * {@code referenced} bit is set gets a second chance (the bit is cleared); otherwise, if its latch
- * is free, a dirty leaf is written to a <em>new</em> slot (never over a slot the last checkpoint
- * names: see {@link PageFile}), its old slot released, and its records dropped. Nothing is logged:
- * the page file only means something through a checkpoint, and the log still holds every change
- * since the last one.
+ * <h3>The pool and eviction</h3>
+ * Blocks are allocated at the pool's tail and swept at its head ({@link MiniPagePool}). When the
+ * free part (counting what the sweep has passed) falls below an eighth of the pool, one thread
+ * sweeps until it is a quarter: for the block at the head it latches the owning leaf (the block
+ * header names its pid) exclusive. If the leaf points elsewhere the block is dead (grown, merged,
+ * promoted). If the leaf's {@code referenced} bit is set, the bit is cleared and the block is
+ * copied forward to the tail (a second chance; once per lap, and only if a block is free);
+ * otherwise it is evicted: dirty records are merged into the page, written to a <em>new</em> slot
+ * (its old slot released), and the leaf forgets the mini-page. Nothing is logged: the page file
+ * only means something through a checkpoint, and the log still holds every change since the last
+ * one. The head then moves past the swept blocks, which are retired to the epoch manager; the tail
+ * reuses memory only after its reclamation, that is after every reader that was pinned when they
+ * were unlinked has unpinned. Copying forward and evicting leave the leaf's records unchanged, so
+ * they release the latch without advancing its version: an optimistic reader that holds the old
+ * address reads intact bytes (epochs) and validates; one that reads the new address reads the
+ * copy (published by the address's release store) or finds none and takes the latched path.
+ * Latch order: the sweep waits for one leaf latch while holding the eviction lock, and a latch
+ * holder never waits for the sweep or the eviction lock, so this cannot deadlock.
  *
  * <h3>Checkpoint</h3>
  * <ol>
  *   <li>Take the gate exclusive (no write or eviction in flight).</li>
  *   <li>Force the log and start a new segment at the next sequence number; the lsn of this
  *       checkpoint is the last sequence number; every older segment is covered.</li>
- *   <li>Write every dirty leaf to a new slot; force the page file.</li>
+ *   <li>Merge every dirty mini-page into its page, written to a new slot (the mini-page stays,
+ *       its records now CLEAN); force the page file.</li>
  *   <li>Write the checkpoint file durably: temp file, force, atomic rename, force the directory.</li>
  *   <li>Only now free the slots the previous checkpoint named and no leaf uses any more, and
  *       delete the covered log segments (force the directory).</li>
@@ -143,50 +180,61 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h3>Recovery (every open)</h3>
  * <ol>
  *   <li>Check the header, take the file lock.</li>
- *   <li>Read the checkpoint; rebuild the leaves (not resident), the mapping table and the inner
+ *   <li>Read the checkpoint; rebuild the leaves (page only), the mapping table and the inner
  *       index from it.</li>
  *   <li>Read the log after the checkpoint's lsn ({@link WalReader}): it ends at the first torn or
  *       invalid record at the tail, and reports damage followed by valid records as corruption.</li>
  *   <li>Replay each record <em>by its logical page id</em>: look the id up in the mapping table
- *       (never a disk address: slots move on every eviction and checkpoint), check that the key
- *       lies within that leaf's fences (else corruption), load the leaf if needed, apply. A SPLIT
- *       record splits the leaf at the logged separator into the logged new page id, so fences and
- *       ids after replay are exactly those before the crash; a SPLIT whose new page already
- *       exists with that low fence is skipped. PUT and DELETE set a key's state, so applying a
- *       record twice changes nothing: replay is idempotent.</li>
- *   <li>Cut the torn tail off the last segment; split any leaf that a PUT left too big for a page
- *       because the crash lost its SPLIT record.</li>
+ *       (never a disk address: slots move on every merge, eviction and checkpoint), check that the
+ *       key lies within that leaf's fences (else corruption), apply it as a write is applied
+ *       (steps 4 and 6, without logging). A PUT that leaves the leaf bigger than a page cannot be
+ *       split here (the new pid is in the SPLIT record that follows it), so that leaf waits whole
+ *       in memory ({@code overflow}) for its SPLIT record. A SPLIT record splits the leaf at the
+ *       logged separator into the logged new page id, so fences and ids after replay are exactly
+ *       those before the crash; a SPLIT whose new page already exists with that low fence is
+ *       skipped. PUT and DELETE set a key's state, so applying a record twice changes nothing:
+ *       replay is idempotent.</li>
+ *   <li>Cut the torn tail off the last segment; split any leaf still waiting (the crash lost its
+ *       SPLIT record), with new page ids.</li>
  *   <li>Open the log for appending in a fresh segment, and take a checkpoint. Recovery writes
  *       nothing the previous checkpoint depends on before that checkpoint's rename, so a crash
  *       during recovery leaves the same starting point, and the next open recovers again.</li>
  * </ol>
  *
  * <h3>Memory model notes</h3>
- * Leaf fields are ordered by the leaf latch (acquiring CAS to lock, release store to unlock).
+ * Leaf fields and mini-page bytes are ordered by the leaf latch (acquiring CAS to lock, release
+ * store to unlock). Optimistic readers read the version with acquire, then the mini-page address
+ * with acquire (it is written with release after the block is filled), then the block with plain
+ * loads, and validate (acquire fence, re-read of the version): a read that saw any byte written
+ * under a later latch fails validation. Epoch pins and retirements carry their own fences
+ * ({@code EpochManager}); the pin precedes the address read, the retirement follows the unlink.
  * New leaves are published by the inner index's put and the mapping table's release store after
- * being filled. The memory account is a {@code long} changed with an atomic add and read with
- * acquire (a soft limit: eviction runs after the write that exceeded it). The log's durable
- * sequence number is published with release after the force and read with acquire by waiters.
- * The gate and the log's locks are {@code java.util.concurrent} locks with their usual
- * happens-before edges.
+ * being filled. The pool's positions are guarded by its monitor. The log's durable sequence
+ * number is published with release after the force and read with acquire by waiters. The gate and
+ * the log's locks are {@code java.util.concurrent} locks with their usual happens-before edges.
  *
  * <h3>Notation</h3>
  * {@code l} a leaf, {@code r} a new right sibling, {@code k}/{@code v} key and value,
- * {@code i} an index in a leaf, {@code seq} a log sequence number, {@code pid} a logical page id,
- * {@code s} a disk slot.
+ * {@code i} an index in a leaf or mini-page, {@code seq} a log sequence number, {@code pid} a
+ * logical page id, {@code s} a disk slot, {@code a}/{@code n}/{@code h} logical addresses of
+ * blocks in the pool (a mini-page, a new block, the head), {@code img} a leaf's whole content.
  *
  * <h3>Not in this increment</h3>
- * Mini-pages in an off-heap circular buffer pool with record-level caching (a resident leaf is a
- * whole page in heap arrays; the budget counts page bytes, not JVM object overhead); hybrid-latched
- * inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences). Checkpoints stop
- * writers while they run. (The typed {@code ConcurrentNavigableMap} view, {@link BfMap}, and the
- * Kotlin layer in {@code index-coroutines} came with the second increment.)
+ * Hybrid-latched inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences).
+ * Checkpoints stop writers while they run. A page's record bytes are not in the checkpoint, so
+ * after an open the first write to each leaf reads its page before it can write blindly. A
+ * merge writes the whole page (no partial write-back), a record read from the page is cached
+ * whenever a block is free (no sampling), and the budget counts the pool, not the JVM objects of the leaves and the
+ * inner index. (The typed {@code ConcurrentNavigableMap} view, {@link BfMap}, and the Kotlin layer
+ * in {@code index-coroutines} came with the second increment.)
  */
 public final class BfTree implements AutoCloseable {
     private final BfDirectory dir;
     private final BfTreeConfig config;
     private final Limits limits;
     private final PageFile pages;
+    private final MiniPagePool pool;
+    private final LeafStore store;
     private final MappingTable table = new MappingTable();
     private final ConcurrentSkipListMap<byte[], Leaf> inner = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
     /** Shared by writers and eviction, exclusive for a checkpoint and close. Fair, so a checkpoint is not starved. */
@@ -194,18 +242,21 @@ public final class BfTree implements AutoCloseable {
     private final ReentrantLock evictLock = new ReentrantLock();
     private final ReentrantLock checkpointLock = new ReentrantLock();
     private WriteAheadLog wal;
-    /** Bytes of resident leaves; see accessors. */
-    private long residentBytes;
     /** Set once by close; see accessors. */
     private boolean closed;
-    /** Clock hand; guarded by evictLock. */
-    private int hand;
+    /**
+     * During recovery only: leaves that a replayed PUT left bigger than a page, whole, until their
+     * SPLIT record (or the end of the log); see the essay. Single-threaded; null after recovery.
+     */
+    private Map<Long, LeafImage> overflow = new HashMap<>();
 
     private BfTree(BfDirectory dir, BfTreeConfig config, PageFile pages) {
         this.dir = dir;
         this.config = config;
         this.limits = Limits.of(config.pageSize());
         this.pages = pages;
+        this.pool = new MiniPagePool(config.memoryBudget(), config.pageSize());
+        this.store = new LeafStore(pool, pages, limits);
     }
 
     /**
@@ -304,20 +355,30 @@ public final class BfTree implements AutoCloseable {
         WalReader.Tail tail = WalReader.read(dir.path, c.lsn, WalRecord.BODY_FIXED + limits.maxRecord + 8,
                 this::replay);
         WalReader.truncateTail(tail);
-        List<Leaf> work = new ArrayList<>(inner.values());
-        for (int w = 0; w < work.size(); w++) {
-            Leaf l = work.get(w);
-            while (l.resident() && l.pageBytes() > limits.pageSize) {
-                // A PUT whose SPLIT record the crash lost: split now (the checkpoint below records it).
-                int mid = l.splitIndex();
-                Leaf r = l.splitOff(mid, l.keys[mid], table.allocatePid());
-                publish(r);
-                recharge(l);
-                work.add(r);
-            }
+        for (Map.Entry<Long, LeafImage> e : overflow.entrySet()) {
+            // A PUT whose SPLIT record the crash lost: split now (the checkpoint below records it).
+            installSplitting(table.get(e.getKey()), e.getValue());
         }
+        overflow = null;
         wal = WriteAheadLog.open(dir, config, tail.lastSeq + 1);
         checkpointNow();
+    }
+
+    /**
+     * Recovery: writes {@code img} as {@code l}'s page, first splitting it (unlogged, new page
+     * ids) until every part fits a page. Caller holds {@code l}'s exclusive latch or is recovery.
+     */
+    private void installSplitting(Leaf l, LeafImage img) throws IOException {
+        while (img.pageBytes() > limits.pageSize) {
+            int mid = img.splitIndex();
+            byte[] sep = img.keys[mid];
+            LeafImage right = img.splitOff(mid, sep);
+            Leaf r = new Leaf(table.allocatePid(), sep, right.high);
+            installSplitting(r, right);
+            l.high = sep;
+            publish(r);
+        }
+        store.installImage(l, img, store.writeImage(img, l.pid));
     }
 
     /** Applies one log record by its logical page id (single-threaded, during open). */
@@ -338,31 +399,61 @@ public final class BfTree implements AutoCloseable {
         }
         l.latch.lockExclusive();
         try {
-            if (!l.resident()) {
-                load(l);
+            LeafImage big = overflow.get(l.pid);
+            if (r.op == WalRecord.SPLIT) {
+                long newPid = r.splitNewPid();
+                if (table.get(newPid) != null) {
+                    throw new CorruptIndexException(file, offset, "split record " + r.seq + " creates logical page "
+                            + newPid + ", which already exists with another fence");
+                }
+                table.reserveThrough(newPid);
+                LeafImage img = big != null ? overflow.remove(l.pid) : store.image(l, true);
+                LeafImage right = img.splitOff(img.lowerBound(r.key), r.key);
+                Leaf n = new Leaf(newPid, r.key, right.high);
+                l.high = r.key;
+                replayInstall(n, right);
+                replayInstall(l, img);
+                publish(n);
+            } else {
+                byte[] v = r.op == WalRecord.PUT ? r.value : null;
+                if (big != null) {
+                    big.apply(r.key, v); // waiting for its SPLIT record
+                } else if (!blindFits(l, r.key, v) || !store.reserve(l, r.key, v, true)) {
+                    LeafImage img = store.image(l, true);
+                    img.apply(r.key, v);
+                    replayInstall(l, img);
+                } else {
+                    store.installBlind(l, r.key, v);
+                }
             }
-            switch (r.op) {
-                case WalRecord.PUT:
-                    l.applyPut(r.key, r.value);
-                    break;
-                case WalRecord.DELETE:
-                    l.applyDelete(r.key);
-                    break;
-                default: // SPLIT (the reader admits no other operation)
-                    long newPid = r.splitNewPid();
-                    if (table.get(newPid) != null) {
-                        throw new CorruptIndexException(file, offset, "split record " + r.seq + " creates logical page "
-                                + newPid + ", which already exists with another fence");
-                    }
-                    table.reserveThrough(newPid);
-                    publish(l.splitOff(l.lowerBound(r.key), r.key, newPid));
-                    break;
-            }
-            recharge(l);
         } finally {
             l.latch.unlockExclusive();
         }
         evictIfNeeded();
+    }
+
+    /**
+     * Recovery: {@code img} becomes {@code l}'s page if it fits; otherwise it waits whole in
+     * {@link #overflow} for the SPLIT record that the original run logged right after the PUT that
+     * made it too big (such a leaf cannot be split here: the split's page id is in that record).
+     */
+    private void replayInstall(Leaf l, LeafImage img) throws IOException {
+        if (img.pageBytes() <= limits.pageSize) {
+            store.installImage(l, img, store.writeImage(img, l.pid));
+        } else {
+            store.dropMini(l); // its dirty records are in img
+            overflow.put(l.pid, img);
+        }
+    }
+
+    /**
+     * Whether a write of {@code k} (value {@code v}, null to delete) is known to leave {@code l}
+     * within a page without reading the page: the page's size is known and the page plus every
+     * dirty record, each counted as new, plus this one fit.
+     */
+    private boolean blindFits(Leaf l, byte[] k, byte[] v) {
+        int bound = l.boundBytes();
+        return bound >= 0 && bound + (v == null ? 0 : Limits.recordBytes(k, v)) <= l.recordCapacity(limits.pageSize);
     }
 
     // ------------------------------------------------------------------ reads
@@ -380,35 +471,90 @@ public final class BfTree implements AutoCloseable {
     public byte[] get(byte[] key) {
         checkKey(key);
         checkOpen();
-        byte[] v = readLeaf(key, false, l -> {
-            int i = l.search(key);
-            return i >= 0 ? l.values[i] : null;
-        });
+        byte[] v = pointRead(key);
         evictIfNeeded();
-        return v == null ? null : v.clone();
+        return v;
     }
 
-    /** Reads a leaf under its latch: what a {@link #readLeaf} caller does with it. */
+    /** Optimistic rounds a point read tries before it takes the leaf's latch. */
+    private static final int OPTIMISTIC_ROUNDS = 8;
+
+    /**
+     * A point read (see the essay): optimistic in the mini-page, then under the exclusive latch,
+     * from the disk page if the mini-page does not know the key. Returns a fresh array.
+     */
+    private byte[] pointRead(byte[] k) {
+        EpochManager epochs = pool.epochs();
+        for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
+            Leaf l = inner.floorEntry(k).getValue(); // never null: the first leaf's low fence is the empty key
+            long ver = l.latch.optimisticRead();
+            if (ver == HybridLatch.RESTART) {
+                continue;
+            }
+            boolean covers;
+            Object r;
+            // The pin comes before the read of the mini-page's address: a block unlinked after it
+            // is not reused until we unpin, so the bytes probe reads belong to some version of this
+            // leaf's mini-page (or fail validation below), never to another block.
+            try (EpochManager.Guard g = epochs.pin()) {
+                covers = l.covers(k); // racy reads of fence arrays: believed only if ver validates
+                long a = l.miniAcquire();
+                r = !covers || a == MiniPagePool.NONE ? MiniPage.MISS : MiniPage.probe(pool, a, k);
+            }
+            // Everything above was read without the latch: untrusted until the version validates
+            // (HybridLatch.validate's acquire fence keeps those reads before its re-read).
+            if (!l.latch.validate(ver) || !covers || r == MiniPage.RETRY) {
+                continue; // changed meanwhile, or a split moved the key after we routed: again
+            }
+            if (r == MiniPage.MISS) {
+                break;
+            }
+            l.referenced = true; // benign race: see Leaf.referenced
+            return r == MiniPage.ABSENT ? null : (byte[]) r;
+        }
+        for (;;) {
+            Leaf l = inner.floorEntry(k).getValue();
+            // Exclusive, not shared: a record read from the disk page is cached in the mini-page.
+            if (!l.latch.lockExclusive()) {
+                continue;
+            }
+            try {
+                if (l.covers(k)) {
+                    l.referenced = true;
+                    byte[] v = store.lookup(l, k, true);
+                    return v == null ? null : v.clone();
+                }
+            } finally {
+                l.latch.unlockExclusive();
+            }
+        }
+    }
+
+    /** Reads a leaf's whole content under its latch: what a {@link #readLeaf} caller does with it. */
     interface LeafReader<T> {
-        /** @param l the latched, resident leaf, or null if there is none below the route key */
-        T read(Leaf l);
+        /**
+         * @param leaf the latched leaf (for its latch), or null if there is no leaf below the route key
+         * @param l    its records and fences, or null with {@code leaf}
+         */
+        T read(Leaf leaf, LeafImage l);
     }
 
     /**
      * Routes to the leaf covering {@code key} (or, with {@code below}, the leaf holding the keys
-     * just below {@code key}; null key: the last leaf), latches it shared (exclusive only to load
-     * it from disk), and reads it.
+     * just below {@code key}; null key: the last leaf), latches it, and reads its whole content:
+     * shared from a FULL mini-page; otherwise exclusive, from the disk page with the mini-page laid
+     * over it, promoting the leaf to a FULL mini-page if the pool has a block free (a scan).
      */
     <T> T readLeaf(byte[] key, boolean below, LeafReader<T> reader) {
         for (;;) {
             Map.Entry<byte[], Leaf> e = !below ? inner.floorEntry(key)
                     : key == null ? inner.lastEntry() : inner.lowerEntry(key);
             if (e == null) {
-                return reader.read(null); // below the empty key: nothing
+                return reader.read(null, null); // below the empty key: nothing
             }
             Leaf l = e.getValue();
             // The shared latch's acquiring CAS pairs with the last writer's releasing unlock, so
-            // every field read below is as that writer left it; no writer changes it meanwhile.
+            // every field and mini-page byte read below is as that writer left it.
             if (!l.latch.lockShared()) {
                 continue; // obsolete (not produced in this increment): route again
             }
@@ -416,10 +562,11 @@ public final class BfTree implements AutoCloseable {
                 l.latch.unlockShared(); // a split moved the range after we routed: route again
                 continue;
             }
-            if (l.resident()) {
+            long a = l.miniAcquire();
+            if (a != MiniPagePool.NONE && (MiniPage.flags(pool, a) & MiniPage.FULL) != 0) {
                 try {
                     l.referenced = true; // benign race: see Leaf.referenced
-                    return reader.read(l);
+                    return reader.read(l, store.image(l, false));
                 } finally {
                     l.latch.unlockShared();
                 }
@@ -428,18 +575,23 @@ public final class BfTree implements AutoCloseable {
             if (!l.latch.lockExclusive()) {
                 continue;
             }
+            T result;
             try {
                 if (below ? !l.coversBelow(key) : !l.covers(key)) {
                     continue;
                 }
-                if (!l.resident()) {
-                    load(l);
-                }
+                LeafImage img = store.image(l, true);
+                store.promote(l, img);
                 l.referenced = true;
-                return reader.read(l);
+                result = reader.read(l, img);
             } finally {
-                l.latch.unlockExclusive();
+                // Unchanged: promotion moved the same records to a new block, whose bytes the
+                // release store of the address published; the old block stays intact for readers
+                // that hold its address (epochs), so their reads stay valid.
+                l.latch.unlockExclusiveUnchanged();
             }
+            evictIfNeeded();
+            return result;
         }
     }
 
@@ -508,7 +660,7 @@ public final class BfTree implements AutoCloseable {
                 return null;
             }
             for (;;) {
-                byte[][] r = readLeaf(position, descending, l -> step(l, remove));
+                byte[][] r = readLeaf(position, descending, (leaf, l) -> step(leaf, l, remove));
                 if (r != null || exhausted) {
                     return r;
                 }
@@ -519,7 +671,7 @@ public final class BfTree implements AutoCloseable {
          * In one latched leaf: the answer (validated), a marker, or null to go on to the next leaf
          * ({@code exhausted} says whether there is none).
          */
-        private byte[][] step(Leaf l, boolean remove) {
+        private byte[][] step(Leaf leaf, LeafImage l, boolean remove) {
             if (l == null) { // descending, below the empty key: the range is empty
                 exhausted = true;
                 return validatePassed() ? null : RESTART;
@@ -529,31 +681,28 @@ public final class BfTree implements AutoCloseable {
                 if (remove) {
                     return FOUND_TO_REMOVE;
                 }
-                // Still under l's latch: l holds the answer now, and if the passed leaves are
-                // unchanged they hold nothing in the range now. This instant linearizes the read.
+                // Still under the leaf's latch: it holds the answer now, and if the passed leaves
+                // are unchanged they hold nothing in the range now. This instant linearizes the read.
                 return validatePassed() ? new byte[][] {l.keys[i].clone(), l.values[i].clone()} : RESTART;
             }
             if (farEnd(l)) {
                 exhausted = true;
                 return validatePassed() ? null : RESTART;
             }
-            if (l.latch.isExclusivelyLatched()) {
-                // readLeaf loaded l under its exclusive latch (ours): no version to remember
-                // until we release it. Read l again, now resident, under a shared latch.
-                return null;
-            }
-            // Under l's shared latch, no writer has changed l since the version we read here.
+            // Under the leaf's latch (shared, or exclusive released unchanged by readLeaf), no
+            // writer has changed it since this version: validating it later shows it still holds
+            // what we just read.
             if (passed.size() == versions.length) {
                 versions = Arrays.copyOf(versions, versions.length * 2);
             }
-            versions[passed.size()] = l.latch.sharedVersion();
-            passed.add(l);
+            versions[passed.size()] = leaf.latch.sharedVersion();
+            passed.add(leaf);
             position = descending ? l.low : l.high;
             return null;
         }
 
         /** The index in {@code l} of the first entry of the rest of the range, or -1. Caller holds l's latch. */
-        int candidate(Leaf l) {
+        int candidate(LeafImage l) {
             if (!descending) {
                 int i = l.lowerBound(position);
                 return i < l.count && (to == null || Arrays.compareUnsigned(l.keys[i], to) < 0) ? i : -1;
@@ -563,7 +712,7 @@ public final class BfTree implements AutoCloseable {
         }
 
         /** Whether no leaf after {@code l} (in the walk's direction) holds keys of the range. */
-        private boolean farEnd(Leaf l) {
+        private boolean farEnd(LeafImage l) {
             if (!descending) {
                 return l.high == null || (to != null && Arrays.compareUnsigned(l.high, to) >= 0);
             }
@@ -598,7 +747,8 @@ public final class BfTree implements AutoCloseable {
             checkOpen(); // close() sets the flag before it takes the gate exclusive
             Leaf l = s.descending ? latchExclusiveBelow(s.position) : latchExclusive(s.position);
             try {
-                int i = s.candidate(l);
+                LeafImage img = store.image(l, true);
+                int i = s.candidate(img);
                 // The passed leaves are validated under l's exclusive latch: if unchanged, they
                 // hold nothing of the range at this instant, and l's entry i is the first; the
                 // delete below is applied before the latch is released, so this instant is the
@@ -606,12 +756,9 @@ public final class BfTree implements AutoCloseable {
                 if (i < 0 || !s.validatePassed()) {
                     return NearSearch.RESTART;
                 }
-                byte[] k = l.keys[i];
-                removed = new byte[][] {k.clone(), l.values[i].clone()};
-                // Log before applying, under the latch (step 4 of a write).
-                seq = wal.append(l.pid, WalRecord.DELETE, k, new byte[0]);
-                l.applyDelete(k);
-                recharge(l);
+                byte[] k = img.keys[i];
+                removed = new byte[][] {k.clone(), img.values[i].clone()};
+                seq = write(l, k, null); // steps 4 to 6 of a write: prepare, log, install
             } finally {
                 l.latch.unlockExclusive();
             }
@@ -682,6 +829,37 @@ public final class BfTree implements AutoCloseable {
     private static final int DELETE = 3;
     private static final int REPLACE_PRESENT = 4;
     private static final int DELETE_IF = 5;
+    private static final int UPSERT = 6;
+    private static final int ERASE = 7;
+
+    /**
+     * Sets {@code key} to {@code value} without reading its previous value: a <em>blind write</em>.
+     * It goes into the leaf's mini-page and reads no disk page when the page's size is known and
+     * the leaf plus its buffered writes stay within a page; otherwise it merges as {@link #put}
+     * does. Durable as {@link #put}.
+     *
+     * @param key   the key, at most {@link BfTreeConfig#maxKeySize()} bytes
+     * @param value the value, at most {@link BfTreeConfig#maxValueSize()} bytes
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if a size limit is exceeded
+     * @throws UncheckedIOException as {@link #put}
+     */
+    public void upsert(byte[] key, byte[] value) {
+        update(key, value, null, UPSERT);
+    }
+
+    /**
+     * Removes {@code key} without reading whether it is present: a blind delete, logged and
+     * buffered in the mini-page as a tombstone like {@link #upsert}. Durable as {@link #put}.
+     *
+     * @param key the key
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is too long
+     * @throws UncheckedIOException as {@link #put}
+     */
+    public void erase(byte[] key) {
+        update(key, null, null, ERASE);
+    }
 
     /**
      * Sets {@code key} to {@code value}. With {@link Durability#SYNC}, durable when it returns.
@@ -775,7 +953,7 @@ public final class BfTree implements AutoCloseable {
 
     private byte[] update(byte[] key, byte[] value, byte[] expected, int kind) {
         checkKey(key);
-        boolean deleting = kind == DELETE || kind == DELETE_IF;
+        boolean deleting = kind == DELETE || kind == DELETE_IF || kind == ERASE;
         if (!deleting) {
             checkValue(value);
         }
@@ -783,36 +961,23 @@ public final class BfTree implements AutoCloseable {
         byte[] k = key.clone();
         byte[] v = value == null ? null : value.clone();
         long seq = 0;
-        byte[] prev;
+        byte[] prev = null;
         gate.readLock().lock();
         try {
             checkOpen(); // close() sets the flag before it takes the gate exclusive
             Leaf l = latchExclusive(k);
             try {
-                int i = l.search(k);
-                prev = i >= 0 ? l.values[i] : null;
-                boolean change = kind == PUT || (kind == PUT_IF_ABSENT && prev == null)
+                boolean blind = kind == UPSERT || kind == ERASE;
+                if (!blind) {
+                    prev = store.lookup(l, k, false); // the mini-page, else the disk page
+                }
+                boolean change = blind || kind == PUT || (kind == PUT_IF_ABSENT && prev == null)
                         || (kind == REPLACE && prev != null && Arrays.equals(prev, expected))
                         || (kind == REPLACE_PRESENT && prev != null)
                         || (kind == DELETE && prev != null)
                         || (kind == DELETE_IF && prev != null && Arrays.equals(prev, expected));
                 if (change) {
-                    // Step 4 of a write: log before applying, under the latch (see the essay).
-                    seq = wal.append(l.pid, deleting ? WalRecord.DELETE : WalRecord.PUT, k,
-                            deleting ? new byte[0] : v);
-                    if (deleting) {
-                        l.applyDelete(k);
-                    } else {
-                        l.applyPut(k, v);
-                    }
-                    if (l.pageBytes() > limits.pageSize) {
-                        int mid = l.splitIndex();
-                        byte[] sep = l.keys[mid];
-                        long newPid = table.allocatePid();
-                        seq = wal.append(l.pid, WalRecord.SPLIT, sep, WalRecord.pidBytes(newPid));
-                        publish(l.splitOff(mid, sep, newPid));
-                    }
-                    recharge(l);
+                    seq = write(l, k, deleting ? null : v);
                 }
             } finally {
                 l.latch.unlockExclusive();
@@ -829,7 +994,78 @@ public final class BfTree implements AutoCloseable {
         return prev == null ? null : prev.clone();
     }
 
-    /** Routes {@code k} and returns its leaf latched exclusive and resident. */
+    /**
+     * Steps 4 and 5 of a write (see the essay): prepare, log, install. {@code v} null deletes.
+     * Everything that can fail for want of memory or by I/O (making room in the mini-page,
+     * reading the page, writing merged pages to new slots) happens before the log record is
+     * appended, and changes no record; after the append only in-memory steps that cannot fail
+     * remain. So the log never holds a change that the tree did not apply, and a failed write
+     * leaves the leaf as it was. Caller holds the leaf's exclusive latch and the gate shared.
+     *
+     * @return the sequence number of the last record appended
+     */
+    private long write(Leaf l, byte[] k, byte[] v) throws UncheckedIOException {
+        byte op = v == null ? WalRecord.DELETE : WalRecord.PUT;
+        byte[] logged = v == null ? new byte[0] : v;
+        if (blindFits(l, k, v) && store.reserve(l, k, v, true)) {
+            // Blind: the record goes into the mini-page; the disk page is not read.
+            long seq = wal.append(l.pid, op, k, logged); // under the latch: a page's records in apply order
+            store.installBlind(l, k, v);
+            return seq;
+        }
+        // Merge: the whole leaf with this write goes to a new slot (a shadow slot: until a
+        // checkpoint names it, it means nothing, so writing it before the log record is harmless).
+        LeafImage img = store.image(l, true);
+        img.apply(k, v);
+        try {
+            if (img.pageBytes() <= limits.pageSize) {
+                int s = store.writeImage(img, l.pid);
+                long seq;
+                try {
+                    seq = wal.append(l.pid, op, k, logged);
+                } catch (RuntimeException e) {
+                    pages.release(s);
+                    throw e;
+                }
+                store.installImage(l, img, s);
+                return seq;
+            }
+            // Split at the byte midpoint; both halves fit (Limits), both go to new slots.
+            int mid = img.splitIndex();
+            byte[] sep = img.keys[mid];
+            long newPid = table.allocatePid();
+            LeafImage right = img.splitOff(mid, sep);
+            int sl = store.writeImage(img, l.pid);
+            int sr;
+            try {
+                sr = store.writeImage(right, newPid);
+            } catch (IOException | RuntimeException e) {
+                pages.release(sl);
+                throw e;
+            }
+            long seq;
+            try {
+                wal.append(l.pid, op, k, logged);
+                // If this second append fails, the PUT above may be in the log without its SPLIT:
+                // the log has failed for good (sticky), and recovery splits such a leaf itself.
+                seq = wal.append(l.pid, WalRecord.SPLIT, sep, WalRecord.pidBytes(newPid));
+            } catch (RuntimeException e) {
+                pages.release(sl);
+                pages.release(sr);
+                throw e;
+            }
+            Leaf r = new Leaf(newPid, sep, right.high);
+            store.installImage(r, right, sr);
+            l.high = sep;
+            store.installImage(l, img, sl);
+            publish(r);
+            return seq;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a page to " + pages.path + " (nothing was changed)", e);
+        }
+    }
+
+    /** Routes {@code k} and returns its leaf latched exclusive. */
     private Leaf latchExclusive(byte[] k) {
         for (;;) {
             Leaf l = inner.floorEntry(k).getValue(); // never null: the first leaf's low fence is the empty key
@@ -838,27 +1074,17 @@ public final class BfTree implements AutoCloseable {
             if (!l.latch.lockExclusive()) {
                 continue;
             }
-            boolean ok = false;
-            try {
-                if (l.covers(k)) {
-                    if (!l.resident()) {
-                        load(l);
-                    }
-                    l.referenced = true;
-                    ok = true;
-                    return l;
-                }
-            } finally {
-                if (!ok) {
-                    l.latch.unlockExclusive(); // moved by a split, or the load failed
-                }
+            if (l.covers(k)) {
+                l.referenced = true;
+                return l;
             }
+            l.latch.unlockExclusive(); // moved by a split
         }
     }
 
     /**
      * Returns the leaf holding the keys just below {@code bound} (null: the last leaf) latched
-     * exclusive and resident. {@code bound} is never the empty key (no key lies below it).
+     * exclusive. {@code bound} is never the empty key (no key lies below it).
      */
     private Leaf latchExclusiveBelow(byte[] bound) {
         for (;;) {
@@ -867,27 +1093,16 @@ public final class BfTree implements AutoCloseable {
             if (!l.latch.lockExclusive()) {
                 continue;
             }
-            boolean ok = false;
-            try {
-                if (l.coversBelow(bound)) {
-                    if (!l.resident()) {
-                        load(l);
-                    }
-                    l.referenced = true;
-                    ok = true;
-                    return l;
-                }
-            } finally {
-                if (!ok) {
-                    l.latch.unlockExclusive(); // moved by a split, or the load failed
-                }
+            if (l.coversBelow(bound)) {
+                l.referenced = true;
+                return l;
             }
+            l.latch.unlockExclusive(); // moved by a split
         }
     }
 
     /** Publishes a leaf made by a split: mapping table, then inner index (the routing step). */
     private void publish(Leaf r) {
-        recharge(r);
         // Both publications come after r is filled: the table's element store is a release, and a
         // ConcurrentSkipListMap put happens-before any thread's floorEntry that returns r, so
         // whoever finds r sees it whole. The inner put comes last: until it, keys >= r.low still
@@ -924,51 +1139,15 @@ public final class BfTree implements AutoCloseable {
 
     // ------------------------------------------------------------------ pages and memory
 
-    /** Reads {@code l}'s page into memory. Caller holds {@code l}'s exclusive latch. */
-    private void load(Leaf l) {
-        try {
-            ByteBuffer b = pages.read(l.slot);
-            LeafPage.Records r = LeafPage.decode(b, limits.pageSize, l.pid, l.low, l.high, pages.path,
-                    (long) l.slot * limits.pageSize);
-            l.install(r.keys, r.values);
-            l.dirty = false;
-            recharge(l);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read page " + l.slot + " of " + pages.path, e);
-        }
-    }
-
-    /** Writes {@code l} to a new slot and releases its old one. Caller holds the latch and the gate. */
-    private void writeLeaf(Leaf l, ByteBuffer buf) throws IOException {
-        int s = pages.allocate();
-        try {
-            LeafPage.encode(buf, limits.pageSize, l.pid, l.low, l.high, l.keys, l.values, l.count);
-            pages.write(s, buf);
-        } catch (IOException | RuntimeException e) {
-            pages.release(s); // never named by a checkpoint: free again at once
-            throw e;
-        }
-        if (l.slot >= 0) {
-            pages.release(l.slot);
-        }
-        l.slot = s;
-        l.dirty = false;
-    }
-
-    /** Brings {@code l}'s share of the memory account up to date. Caller holds its latch (or owns it unpublished). */
-    private void recharge(Leaf l) {
-        long now = l.resident() ? l.pageBytes() : 0;
-        long delta = now - l.charged;
-        if (delta != 0) {
-            l.charged = now;
-            addResident(delta);
-        }
-    }
-
-    /** Second-chance eviction until the resident bytes are within the budget (see the essay). */
+    /**
+     * Sweeps the pool when its free part (counting what the sweep has passed) is below an
+     * eighth, until it is a quarter (see the essay's eviction). One sweeping thread at a time;
+     * the others go on (the pool never grows, so nothing is over budget meanwhile: a write that
+     * finds no free block merges into its page instead).
+     */
     private void evictIfNeeded() {
-        if (residentAcquire() <= config.memoryBudget() || !evictLock.tryLock()) {
-            return; // within budget, or another thread is evicting: the budget is a soft limit
+        if (pool.freeAfterSweep() >= pool.capacity / 8 || !evictLock.tryLock()) {
+            return;
         }
         try {
             gate.readLock().lock();
@@ -976,41 +1155,60 @@ public final class BfTree implements AutoCloseable {
                 if (closedAcquire()) {
                     return; // close() has run (it holds the gate exclusive while closing the files)
                 }
-                ByteBuffer buf = ByteBuffer.allocate(limits.pageSize);
-                int n = table.capacity();
-                for (int scanned = 0; scanned < 2 * n && residentAcquire() > config.memoryBudget(); scanned++) {
-                    Leaf l = table.get(hand);
-                    hand = hand + 1 >= n ? 0 : hand + 1;
-                    // Racy pre-checks (resident, referenced) only steer the sweep; rechecked under the latch.
-                    if (l == null || !l.resident()) {
-                        continue;
-                    }
-                    if (l.referenced) {
-                        l.referenced = false;
-                        continue;
-                    }
-                    if (!l.latch.tryLockExclusive()) {
-                        continue;
-                    }
-                    try {
-                        if (l.resident() && l.pageBytes() <= limits.pageSize) {
-                            if (l.dirty || l.slot < 0) {
-                                writeLeaf(l, buf);
-                            }
-                            l.drop();
-                            recharge(l);
-                        }
-                    } finally {
-                        l.latch.unlockExclusive();
-                    }
-                }
+                sweep(pool.capacity / 4);
             } finally {
                 gate.readLock().unlock();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a page to " + pages.path + " (the leaf stays in memory)", e);
+            throw new UncheckedIOException("cannot write a page to " + pages.path + " (the mini-page stays)", e);
         } finally {
             evictLock.unlock();
+        }
+    }
+
+    /**
+     * The second-chance sweep at the pool's head, until {@code target} bytes are free after it.
+     * Caller holds evictLock and the gate shared, and no latch.
+     */
+    private void sweep(long target) throws IOException {
+        long h = pool.head();
+        long start = h;
+        try {
+            for (long t = pool.tail(); h < t && pool.capacity - (t - h) < target; t = pool.tail()) {
+                int size = pool.blockSize(h); // the header below tail is as its allocator wrote it (pool monitor)
+                Leaf l = pool.blockKind(h) == MiniPagePool.MINI ? table.get(pool.blockPid(h)) : null;
+                if (l != null) {
+                    // A blocking wait is safe: we hold no latch, and a latch holder never waits for
+                    // the sweep (it allocates with tryAllocate and merges into its page on failure).
+                    l.latch.lockExclusive();
+                    try {
+                        if (l.miniAcquire() == h) { // else dead: the leaf moved on (grown, merged, promoted)
+                            long n = MiniPagePool.NONE;
+                            // A second chance at most once per lap, so a sweep ends even if all is hot.
+                            if (l.referenced && h - start < pool.capacity) {
+                                l.referenced = false; // second chance: copy it forward to the tail
+                                n = pool.tryAllocate(size, l.pid);
+                            }
+                            if (n != MiniPagePool.NONE) {
+                                pool.copyBlock(h, n, size);
+                                pool.release(h);
+                                l.setMiniRelease(n); // release: the copy is visible before the address
+                            } else {
+                                store.evict(l); // dirty records merged into a new page first
+                            }
+                        }
+                    } finally {
+                        // Unchanged: the leaf's records are the same (copied, or now in its page), and
+                        // the block at h stays intact until every reader pinned now has unpinned, so
+                        // an optimistic reader holding either address reads a right answer.
+                        l.latch.unlockExclusiveUnchanged();
+                    }
+                }
+                h += size;
+            }
+        } finally {
+            pool.advanceHead(h); // every block below h is unlinked: retire them to the epochs
+            pool.collect();
         }
     }
 
@@ -1051,7 +1249,6 @@ public final class BfTree implements AutoCloseable {
     private void checkpointNow() throws IOException {
         List<Path> covered = wal.rollForCheckpoint();
         long lsn = wal.lastSeq();
-        ByteBuffer buf = ByteBuffer.allocate(limits.pageSize);
         List<Leaf> leaves = new ArrayList<>(inner.values());
         int n = leaves.size();
         long[] pids = new long[n];
@@ -1062,9 +1259,7 @@ public final class BfTree implements AutoCloseable {
             Leaf l = leaves.get(i);
             l.latch.lockExclusive();
             try {
-                if (l.dirty || l.slot < 0) {
-                    writeLeaf(l, buf);
-                }
+                store.flush(l); // dirty records into a new page; the mini-page stays, clean
                 pids[i] = l.pid;
                 slots[i] = l.slot;
                 lows[i] = l.low;
@@ -1160,15 +1355,22 @@ public final class BfTree implements AutoCloseable {
 
     /**
      * Checks the structure (tests call it after every scenario): fences tile the key space, the
-     * inner index and the mapping table agree, resident records ascend within their fences and fit
-     * a page, the memory account matches. Call it when no write is running.
+     * inner index and the mapping table agree, every leaf has a page and its content (page and
+     * mini-page together) ascends within its fences and fits a page, within the bound blind writes
+     * rely on; every mini-page lies in the pool between head and tail, names its leaf, and its
+     * records are ordered and counted right; the pool's live bytes are the mini-pages' sizes and
+     * its memory in use is within the budget. Call it when no write is running (it reads pages,
+     * unless the tree is closed: then it checks what is in memory).
      *
      * @throws AssertionError describing the first violation found
      */
     public void checkInvariants() {
+        boolean open = !closedAcquire();
         byte[] expectLow = new byte[0];
-        long charged = 0;
+        long live = 0;
         Leaf prev = null;
+        long head = pool.head();
+        long tail = pool.tail();
         for (Map.Entry<byte[], Leaf> e : inner.entrySet()) {
             Leaf l = e.getValue();
             l.latch.lockShared();
@@ -1176,19 +1378,46 @@ public final class BfTree implements AutoCloseable {
                 check(Arrays.equals(e.getKey(), l.low), "inner key differs from low fence of " + l.pid);
                 check(Arrays.equals(l.low, expectLow), "fence gap before leaf " + l.pid);
                 check(table.get(l.pid) == l, "mapping table misses leaf " + l.pid);
-                check(l.resident() || (l.slot >= 0 && !l.dirty), "leaf " + l.pid + " neither resident nor on disk");
-                if (l.resident()) {
-                    int bytes = 0;
-                    for (int i = 0; i < l.count; i++) {
-                        check(l.covers(l.keys[i]), "key outside fences in leaf " + l.pid);
-                        check(i == 0 || Arrays.compareUnsigned(l.keys[i - 1], l.keys[i]) < 0, "order in " + l.pid);
-                        bytes += Limits.recordBytes(l.keys[i], l.values[i]);
+                check(l.slot >= 0, "leaf " + l.pid + " has no page");
+                long a = l.miniAcquire();
+                int dirty = 0;
+                int dirtyBytes = 0;
+                if (a != MiniPagePool.NONE) {
+                    int size = MiniPage.size(pool, a);
+                    check(a >= head && a + size <= tail, "mini-page of " + l.pid + " outside the pool's ring");
+                    check(pool.blockKind(a) == MiniPagePool.MINI && pool.blockPid(a) == l.pid,
+                            "mini-page header of " + l.pid);
+                    check(Integer.bitCount(size) == 1 && size >= MiniPagePool.MIN_BLOCK && size <= limits.pageSize,
+                            "mini-page size of " + l.pid);
+                    check(MiniPage.room(pool, a) >= 0, "mini-page of " + l.pid + " overfull");
+                    live += size;
+                    int n = MiniPage.count(pool, a);
+                    for (int i = 0; i < n; i++) {
+                        byte[] k = MiniPage.key(pool, a, i);
+                        check(l.covers(k), "mini-page key outside fences in leaf " + l.pid);
+                        check(i == 0 || Arrays.compareUnsigned(MiniPage.key(pool, a, i - 1), k) < 0,
+                                "mini-page order in " + l.pid);
+                        int kind = MiniPage.kind(pool, a, i);
+                        if (MiniPage.isDirty(kind)) {
+                            dirty++;
+                        }
+                        if (kind == MiniPage.DIRTY) {
+                            dirtyBytes += MiniPage.recordBytes(pool, a, i);
+                        }
                     }
-                    check(bytes == l.recordBytes, "record bytes of leaf " + l.pid);
-                    check(l.pageBytes() <= limits.pageSize, "leaf " + l.pid + " does not fit a page");
                 }
-                check(l.charged == (l.resident() ? l.pageBytes() : 0), "charge of leaf " + l.pid);
-                charged += l.charged;
+                check(dirty == l.dirtyCount && dirtyBytes == l.dirtyPutBytes, "dirty count of leaf " + l.pid);
+                check(open || !l.dirty(), "leaf " + l.pid + " dirty after close");
+                LeafImage img = open ? store.image(l, false) : new LeafImage(l.low, l.high, new byte[0][], new byte[0][]);
+                for (int i = 0; i < img.count; i++) {
+                    check(l.covers(img.keys[i]), "key outside fences in leaf " + l.pid);
+                    check(i == 0 || Arrays.compareUnsigned(img.keys[i - 1], img.keys[i]) < 0, "order in " + l.pid);
+                }
+                check(img.pageBytes() <= limits.pageSize, "leaf " + l.pid + " does not fit a page");
+                check(l.boundBytes() < 0 || img.recordBytes <= l.boundBytes(), "bound of leaf " + l.pid);
+                if (open && l.diskBytes >= 0) {
+                    check(store.readPage(l).recordBytes == l.diskBytes, "page size of leaf " + l.pid);
+                }
                 expectLow = l.high;
                 prev = l;
             } finally {
@@ -1199,7 +1428,10 @@ public final class BfTree implements AutoCloseable {
             }
         }
         check(prev != null && prev.high == null && inner.lastEntry().getValue() == prev, "last leaf has a high fence");
-        check(charged == residentAcquire(), "memory account " + residentAcquire() + " != " + charged);
+        check(live == pool.liveBytes(), "pool live bytes " + pool.liveBytes() + " != " + live);
+        check(pool.inUse() <= pool.capacity && pool.peakInUse() <= pool.capacity
+                && pool.reservedBytes() == pool.capacity && pool.capacity <= config.memoryBudget(),
+                "pool memory beyond the budget");
     }
 
     private static void check(boolean ok, String what) {
@@ -1218,9 +1450,39 @@ public final class BfTree implements AutoCloseable {
         return inner.size();
     }
 
-    /** Bytes of resident leaves (tests). */
+    /** Bytes of live mini-pages in the pool (tests). */
     long residentBytes() {
-        return residentAcquire();
+        return pool.liveBytes();
+    }
+
+    /** The mini-page pool (tests). */
+    MiniPagePool poolForTest() {
+        return pool;
+    }
+
+    /** The leaf whose range holds {@code key} (tests). */
+    Leaf leafForTest(byte[] key) {
+        return inner.floorEntry(key).getValue();
+    }
+
+    /** Runs the pool's sweep until {@code free} bytes are free after it (tests). */
+    void sweepForTest(long free) throws IOException {
+        evictLock.lock();
+        try {
+            gate.readLock().lock();
+            try {
+                sweep(free);
+            } finally {
+                gate.readLock().unlock();
+            }
+        } finally {
+            evictLock.unlock();
+        }
+    }
+
+    /** Pages read from the page file since open (tests). */
+    long pageReads() {
+        return pages.reads();
     }
 
     Limits limits() {
@@ -1228,14 +1490,6 @@ public final class BfTree implements AutoCloseable {
     }
 
     // VarHandle mechanics
-
-    private long residentAcquire() {
-        return (long) RESIDENT.getAcquire(this);
-    }
-
-    private void addResident(long delta) {
-        RESIDENT.getAndAdd(this, delta);
-    }
 
     private boolean closedAcquire() {
         return (boolean) CLOSED.getAcquire(this);
@@ -1245,13 +1499,11 @@ public final class BfTree implements AutoCloseable {
         return CLOSED.compareAndSet(this, false, true);
     }
 
-    private static final VarHandle RESIDENT;
     private static final VarHandle CLOSED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            RESIDENT = l.findVarHandle(BfTree.class, "residentBytes", long.class);
             CLOSED = l.findVarHandle(BfTree.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

@@ -60,7 +60,9 @@ public final class BfTreeConfig {
     }
 
     /**
-     * Bytes of leaf records the tree keeps in memory before it evicts leaves to disk.
+     * Size of the off-heap mini-page pool, which caches records and buffers writes: its direct
+     * buffers are allocated when the tree opens (rounded down to a multiple of the page size) and
+     * never grow; a full pool evicts mini-pages to disk.
      *
      * @return the memory budget in bytes
      */
@@ -149,7 +151,7 @@ public final class BfTreeConfig {
         }
 
         /**
-         * Bytes of leaf records kept in memory (at least 16 pages).
+         * Bytes of the off-heap mini-page pool (at least 16 pages).
          *
          * @param bytes the budget
          * @return this builder

@@ -1,18 +1,24 @@
 package io.arboretum.bftree;
 
 import io.arboretum.sync.HybridLatch;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * One leaf, identified by its logical page id: its fences, its records while resident in memory,
- * and the disk slot of its last written image.
+ * One leaf, identified by its logical page id: its fences, the disk slot of its page, and the
+ * address of its mini-page in the {@link MiniPagePool} if it has one. The mapping table goes from
+ * the page id to this object, and so to "mini-page and disk page" or "disk page only".
  *
- * <p>Every field but {@code pid}, {@code latch} and {@code referenced} is written only under the
- * leaf's exclusive latch and read under its shared or exclusive latch: the latch's acquiring CAS
- * and releasing store order those accesses (see {@link HybridLatch}). A leaf made by a split is
- * filled before it is published into the inner index and the mapping table, whose writes are
- * releases (a {@code ConcurrentSkipListMap} put, a release store), so a thread that finds it sees
- * it filled.
+ * <p>The leaf's records are the disk page's records with the mini-page's laid over them: a
+ * mini-page record (clean copy, dirty write, or tombstone) overrides the page's record of the same
+ * key; a FULL mini-page holds every record and the page need not be read.
+ *
+ * <p>Every field but {@code pid}, {@code latch}, {@code referenced} and {@code mini} is written
+ * only under the leaf's exclusive latch and read under its shared or exclusive latch, or
+ * optimistically ({@code low}, {@code high}: immutable arrays, read racily and believed only
+ * after the version validates). {@code mini} is also written only under the exclusive latch, with
+ * a release store, and read with acquire by optimistic readers (see {@link #miniAcquire()}).
  */
 final class Leaf {
     final long pid;
@@ -21,18 +27,16 @@ final class Leaf {
     byte[] low;
     /** Exclusive high fence; null for the last leaf (plus infinity). */
     byte[] high;
-    /** Records in ascending unsigned order while resident; null when only on disk. */
-    byte[][] keys;
-    byte[][] values;
-    int count;
-    /** Bytes of the records as encoded in a page (resident only). */
-    int recordBytes;
-    /** Slot of the last written image, or -1 if never written. */
+    /** Slot of the leaf's disk page (every published leaf has one). */
     int slot = -1;
-    /** Whether the resident records differ from the image in {@code slot}. */
-    boolean dirty;
-    /** Bytes this leaf currently counts against the memory budget. */
-    long charged;
+    /** Record bytes of the disk page, or -1 if not known since the tree was opened. */
+    int diskBytes = -1;
+    /** Record bytes (page encoding) of the DIRTY records in the mini-page. */
+    int dirtyPutBytes;
+    /** DIRTY and TOMB_DIRTY records in the mini-page. */
+    int dirtyCount;
+    /** Logical address of the mini-page, or {@link MiniPagePool#NONE}; see accessors. */
+    private long mini = MiniPagePool.NONE;
     /**
      * Clock bit for second-chance eviction. Read and written without the latch: a benign race,
      * since a lost update only makes eviction give this leaf one chance more or less.
@@ -43,36 +47,6 @@ final class Leaf {
         this.pid = pid;
         this.low = low;
         this.high = high;
-    }
-
-    boolean resident() {
-        return keys != null;
-    }
-
-    void makeEmptyResident() {
-        keys = new byte[8][];
-        values = new byte[8][];
-        count = 0;
-        recordBytes = 0;
-    }
-
-    void install(byte[][] k, byte[][] v) {
-        int n = k.length;
-        keys = Arrays.copyOf(k, Math.max(8, n + n / 2));
-        values = Arrays.copyOf(v, keys.length);
-        count = n;
-        int b = 0;
-        for (int i = 0; i < n; i++) {
-            b += Limits.recordBytes(k[i], v[i]);
-        }
-        recordBytes = b;
-    }
-
-    void drop() {
-        keys = null;
-        values = null;
-        count = 0;
-        recordBytes = 0;
     }
 
     /** Whether {@code k} belongs here: {@code low <= k < high}. */
@@ -91,101 +65,43 @@ final class Leaf {
         return Arrays.compareUnsigned(low, bound) < 0 && (high == null || Arrays.compareUnsigned(bound, high) <= 0);
     }
 
-    /** Index of {@code k}, or {@code -(insertion point) - 1}. */
-    int search(byte[] k) {
-        int lo = 0;
-        int hi = count - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Arrays.compareUnsigned(keys[mid], k);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
-    }
-
-    /** First index whose key is at least {@code k}. */
-    int lowerBound(byte[] k) {
-        int i = search(k);
-        return i >= 0 ? i : -i - 1;
-    }
-
-    /** Sets {@code k} to {@code v} (the one place both writes and log replay change a leaf). */
-    void applyPut(byte[] k, byte[] v) {
-        int i = search(k);
-        if (i >= 0) {
-            recordBytes += v.length - values[i].length;
-            values[i] = v;
-        } else {
-            i = -i - 1;
-            if (count == keys.length) {
-                keys = Arrays.copyOf(keys, count * 2);
-                values = Arrays.copyOf(values, count * 2);
-            }
-            System.arraycopy(keys, i, keys, i + 1, count - i);
-            System.arraycopy(values, i, values, i + 1, count - i);
-            keys[i] = k;
-            values[i] = v;
-            count++;
-            recordBytes += Limits.recordBytes(k, v);
-        }
-        dirty = true;
-    }
-
-    /** Removes {@code k} if present. */
-    void applyDelete(byte[] k) {
-        int i = search(k);
-        if (i < 0) {
-            return;
-        }
-        recordBytes -= Limits.recordBytes(keys[i], values[i]);
-        System.arraycopy(keys, i + 1, keys, i, count - i - 1);
-        System.arraycopy(values, i + 1, values, i, count - i - 1);
-        count--;
-        keys[count] = null;
-        values[count] = null;
-        dirty = true;
-    }
-
-    /** Bytes of this leaf as a page. */
-    int pageBytes() {
-        return LeafPage.encodedSize(low, high, recordBytes);
-    }
-
-    /** The split point that halves the record bytes, in {@code [1, count - 1]}. */
-    int splitIndex() {
-        int half = recordBytes / 2;
-        int acc = 0;
-        int i = 0;
-        while (i < count - 1 && acc < half) {
-            acc += Limits.recordBytes(keys[i], values[i]);
-            i++;
-        }
-        return Math.max(1, Math.min(i, count - 1));
+    /** Bytes available for records in this leaf's page (page size minus header and fences). */
+    int recordCapacity(int pageSize) {
+        return pageSize - LeafPage.encodedSize(low, high, 0);
     }
 
     /**
-     * Moves records {@code [mid, count)} to a new leaf {@code pid} with fences
-     * {@code [separator, high)}; this leaf's high fence becomes {@code separator}. Both are dirty.
-     * The new leaf is not yet published.
+     * An upper bound of the leaf's record bytes (as a page), or -1 if unknown: every DIRTY record
+     * counted as new, tombstones as removing nothing.
      */
-    Leaf splitOff(int mid, byte[] separator, long newPid) {
-        Leaf r = new Leaf(newPid, separator, high);
-        r.install(Arrays.copyOfRange(keys, mid, count), Arrays.copyOfRange(values, mid, count));
-        r.dirty = true;
-        for (int i = mid; i < count; i++) {
-            recordBytes -= Limits.recordBytes(keys[i], values[i]);
-            keys[i] = null;
-            values[i] = null;
+    int boundBytes() {
+        return diskBytes < 0 ? -1 : diskBytes + dirtyPutBytes;
+    }
+
+    /** Whether the mini-page holds writes not yet in the disk page. */
+    boolean dirty() {
+        return dirtyCount > 0;
+    }
+
+    // VarHandle mechanics
+
+    /** The mini-page address; plain read under the latch, acquire for optimistic readers. */
+    long miniAcquire() {
+        return (long) MINI.getAcquire(this);
+    }
+
+    /** Under the exclusive latch: the release publishes the block's bytes to optimistic readers. */
+    void setMiniRelease(long a) {
+        MINI.setRelease(this, a);
+    }
+
+    private static final VarHandle MINI;
+
+    static {
+        try {
+            MINI = MethodHandles.lookup().findVarHandle(Leaf.class, "mini", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
-        count = mid;
-        high = separator;
-        dirty = true;
-        return r;
     }
 }

@@ -5,15 +5,17 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * Logical page id to leaf. A leaf object knows whether its records are in memory or only in a
- * disk slot, so the table maps an id to "in memory or on disk" through it. Ids are dense and
+ * Logical page id to leaf. A leaf object holds its disk slot and, if it has one, the address of
+ * its mini-page in the pool, so the table maps an id to "mini-page and disk page" or "disk page"
+ * through it; the pool's sweep finds a block's leaf here from the pid in the block's header. Ids are dense and
  * never reused in this increment (merges, which free ids, come later and will recycle them
  * through the epoch manager).
  *
  * <p>Installs are serialized by the monitor; lookups take no lock: the array reference and each
  * element are read with acquire and written with release, so a lookup that sees a leaf sees it
- * filled. A lookup racing with an install may miss the newest leaf; only eviction (which may
- * skip a leaf) and single-threaded recovery look leaves up here, so a miss is harmless.
+ * filled. A lookup racing with an install may miss the newest leaf; only the sweep and
+ * single-threaded recovery look leaves up here, and a block in the pool names only a leaf that was
+ * installed before the block was allocated (a split publishes the new leaf before it can own one).
  */
 final class MappingTable {
     private Leaf[] table = new Leaf[64];

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The page file: fixed-size slots of {@code pageSize} bytes, slot {@code s} at offset
@@ -32,6 +33,8 @@ final class PageFile implements AutoCloseable {
     private BitSet checkpointed;
     private final BitSet free = new BitSet();
     private final BitSet pending = new BitSet();
+    /** Pages read since open (tests count them: a blind write reads none). */
+    private final LongAdder reads = new LongAdder();
 
     private PageFile(Path path, int pageSize, FileChannel ch) {
         this.path = path;
@@ -104,6 +107,7 @@ final class PageFile implements AutoCloseable {
 
     /** Reads slot {@code slot} into a new heap buffer; a short file is corruption. */
     ByteBuffer read(int slot) throws IOException {
+        reads.increment();
         ByteBuffer b = ByteBuffer.allocate(pageSize);
         long pos = (long) slot * pageSize;
         while (b.hasRemaining()) {
@@ -113,6 +117,11 @@ final class PageFile implements AutoCloseable {
             }
         }
         return b.flip();
+    }
+
+    /** Pages read since the file was opened. */
+    long reads() {
+        return reads.sum();
     }
 
     /** Forces every written page to disk (before a checkpoint names them). */
