@@ -2,6 +2,7 @@ package io.arboretum.bftree;
 
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
+import io.arboretum.sync.TestHooks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
@@ -218,6 +219,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code i} an index in a leaf or mini-page, {@code seq} a log sequence number, {@code pid} a
  * logical page id, {@code s} a disk slot, {@code a}/{@code n}/{@code h} logical addresses of
  * blocks in the pool (a mini-page, a new block, the head), {@code img} a leaf's whole content.
+ *
+ * <h3>Seeded faults and counters</h3>
+ * Realistic mistakes compiled in behind {@code TestHooks.ENABLED} (false unless the JVM runs with
+ * {@code -Darboretum.testHooks=true}), so the Lincheck suite can show that it catches each:
+ * {@code bftree.read.skipFenceCheck} (a point read trusts its route and reads a leaf a split has
+ * moved the key out of), {@code bftree.write.skipFenceCheck} (a write trusts its route likewise),
+ * {@code bftree.navigate.skipValidation} (the first-entry search does not validate the leaves it
+ * passed). Each split is counted as {@link TestHooks#SPLIT}.
  *
  * <h3>Not in this increment</h3>
  * Hybrid-latched inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences).
@@ -476,6 +485,26 @@ public final class BfTree implements AutoCloseable {
         return v;
     }
 
+    // ------------------------------------------------------------------ seeded faults (tests only)
+
+    /** Fault: a point read believes the inner index's route without checking the leaf's fences. */
+    static final String FAULT_READ_SKIP_FENCE_CHECK = TestHooks.declareFault("bftree.read.skipFenceCheck",
+            "a point read believes the inner index's route without checking the leaf's fences, so a read that"
+                    + " raced a split looks in the leaf the key has left");
+    /** Fault: a write believes the route without checking the leaf's fences. */
+    static final String FAULT_WRITE_SKIP_FENCE_CHECK = TestHooks.declareFault("bftree.write.skipFenceCheck",
+            "a write believes the inner index's route without checking the leaf's fences, so a write that raced"
+                    + " a split goes into the leaf the key has left");
+    /** Fault: the first-entry search does not validate the leaves it passed. */
+    static final String FAULT_NAVIGATE_SKIP_VALIDATION = TestHooks.declareFault("bftree.navigate.skipValidation",
+            "the first-entry search (navigation, polls) trusts the leaves it passed without validating their"
+                    + " versions, so a key written behind the walk is missed");
+
+    /** Whether a fault is active (false, and folded away, unless test hooks are compiled in). */
+    private static boolean fault(String name) {
+        return TestHooks.ENABLED && TestHooks.faultActive(name);
+    }
+
     /** Optimistic rounds a point read tries before it takes the leaf's latch. */
     private static final int OPTIMISTIC_ROUNDS = 8;
 
@@ -497,7 +526,7 @@ public final class BfTree implements AutoCloseable {
             // is not reused until we unpin, so the bytes probe reads belong to some version of this
             // leaf's mini-page (or fail validation below), never to another block.
             try (EpochManager.Guard g = epochs.pin()) {
-                covers = l.covers(k); // racy reads of fence arrays: believed only if ver validates
+                covers = l.covers(k) || fault(FAULT_READ_SKIP_FENCE_CHECK); // racy reads of fence arrays: believed only if ver validates
                 long a = l.miniAcquire();
                 r = !covers || a == MiniPagePool.NONE ? MiniPage.MISS : MiniPage.probe(pool, a, k);
             }
@@ -519,7 +548,7 @@ public final class BfTree implements AutoCloseable {
                 continue;
             }
             try {
-                if (l.covers(k)) {
+                if (l.covers(k) || fault(FAULT_READ_SKIP_FENCE_CHECK)) {
                     l.referenced = true;
                     byte[] v = store.lookup(l, k, true);
                     return v == null ? null : v.clone();
@@ -725,6 +754,9 @@ public final class BfTree implements AutoCloseable {
          * the latch of the leaf the walk ended in; an optimistic check, never waits.
          */
         boolean validatePassed() {
+            if (fault(FAULT_NAVIGATE_SKIP_VALIDATION)) {
+                return true;
+            }
             for (int j = 0; j < passed.size(); j++) {
                 if (!passed.get(j).latch.validate(versions[j])) {
                     return false;
@@ -1059,6 +1091,9 @@ public final class BfTree implements AutoCloseable {
             l.high = sep;
             store.installImage(l, img, sl);
             publish(r);
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.SPLIT);
+            }
             return seq;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a page to " + pages.path + " (nothing was changed)", e);
@@ -1074,7 +1109,7 @@ public final class BfTree implements AutoCloseable {
             if (!l.latch.lockExclusive()) {
                 continue;
             }
-            if (l.covers(k)) {
+            if (l.covers(k) || fault(FAULT_WRITE_SKIP_FENCE_CHECK)) {
                 l.referenced = true;
                 return l;
             }

@@ -7,8 +7,9 @@ import io.arboretum.keys.KeyEncoders
  * leaf, so puts split leaves and removals empty them inside scenarios; SYNC mode, so every write
  * waits in the log's group commit), with the tree's invariant check after each scenario. One line
  * per scenario class: the test runs that class's operations in model checking and stress (see
- * [LincheckScenario]). The comparator classes of the in-memory maps have no counterpart: a
- * Bf-tree's order is its key encoder's byte order, not a comparator's.
+ * [LincheckScenario]). A Bf-tree's order is its key encoder's byte order, so the comparator
+ * classes run on trees given a KeyEncoder of the same order ([ModFiveEncoder], [PoisonEncoder]),
+ * as the Masstree's do.
  */
 
 /** [PointOperations] on [io.arboretum.bftree.BfTree]. */
@@ -79,3 +80,12 @@ class BfTreeSplitMergeLincheckTest : SplitMergeOperations(Indexes.bftree())
 
 /** [StringKeyOperations] on a `String`-keyed [io.arboretum.bftree.BfTree] (keys through [KeyEncoders.strings]). */
 class BfTreeStringKeyLincheckTest : StringKeyOperations(Indexes.bftree(KeyEncoders.strings()))
+
+/** [RedistributionOperations] on [io.arboretum.bftree.BfTree] (a Bf-tree never redistributes; the class's key pattern still splits and empties leaves). */
+class BfTreeRedistributionLincheckTest : RedistributionOperations(Indexes.bftree())
+
+/** [CustomComparatorOperations] on a [io.arboretum.bftree.BfTree] encoded in [ModFiveOrder] by [ModFiveEncoder]. */
+class BfTreeCustomComparatorLincheckTest : CustomComparatorOperations(Indexes.bftree(ModFiveEncoder()))
+
+/** [ThrowingComparatorOperations] on a [io.arboretum.bftree.BfTree] whose encoder throws as [PoisonOrder] does ([PoisonEncoder]). */
+class BfTreeThrowingComparatorLincheckTest : ThrowingComparatorOperations(Indexes.bftree(PoisonEncoder()))

@@ -269,12 +269,27 @@ internal object BfTrees {
         return t
     }
 
+    /**
+     * Closes the last tree and deletes its directory, on a daemon thread given [CLOSE_MILLIS]: when
+     * Lincheck abandons an invocation (a failure found, a deadlock suspected) its operations stop
+     * wherever they were, perhaps holding the tree's gate, and that tree's close would wait for
+     * ever. Such a tree is left open (its files and descriptors leak, once per failed check).
+     */
     private fun dispose() {
         val t = last ?: return
+        val dir = lastDir
         last = null
-        t.close()
-        lastDir?.toFile()?.deleteRecursively()
+        val closer = Thread {
+            t.close()
+            dir?.toFile()?.deleteRecursively()
+        }
+        closer.isDaemon = true
+        closer.start()
+        closer.join(CLOSE_MILLIS)
     }
+
+    /** How long [dispose] waits for a tree to close. */
+    private const val CLOSE_MILLIS = 2_000L
 }
 
 /**

@@ -133,7 +133,7 @@ abstract class SeededFaultSuite(val family: String, private val indexClass: Clas
     /** The kits of every index family. */
     companion object {
         /** Every family's kit; [SeededFaultCoverageTest] insists that together they cover every declared fault. */
-        val ALL: List<SeededFaultSuite> get() = listOf(BTreeSeededFaultTest(), OffHeapSeededFaultTest(), MasstreeSeededFaultTest(), PmaSeededFaultTest(), BwTreeSeededFaultTest())
+        val ALL: List<SeededFaultSuite> get() = listOf(BTreeSeededFaultTest(), OffHeapSeededFaultTest(), MasstreeSeededFaultTest(), PmaSeededFaultTest(), BwTreeSeededFaultTest(), BfTreeSeededFaultTest())
     }
 }
 

@@ -261,6 +261,13 @@ class WeakConsistencyStressTest {
                 indexScans(),
             ),
             Subject(
+                Indexes.BFTREE,
+                // A tree in its own directory, SYNC, 512-byte pages and a 16-page pool ([BfTrees]):
+                // the key space fills many leaves, so the churn splits them and the pool sweeps.
+                { BfTrees.fresh().asMap(io.arboretum.keys.KeyEncoders.integers(), io.arboretum.bftree.ValueCodec.integers()) },
+                indexScans(),
+            ),
+            Subject(
                 "ConcurrentSkipListMap (control)",
                 { ConcurrentSkipListMap() },
                 listOf(
