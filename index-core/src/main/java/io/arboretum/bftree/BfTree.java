@@ -226,7 +226,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code bftree.read.skipFenceCheck} (a point read trusts its route and reads a leaf a split has
  * moved the key out of), {@code bftree.write.skipFenceCheck} (a write trusts its route likewise),
  * {@code bftree.navigate.skipValidation} (the first-entry search does not validate the leaves it
- * passed). Each split is counted as {@link TestHooks#SPLIT}.
+ * passed). Two more only recovery and the pool can show, so a hooked-JVM probe rather than
+ * Lincheck catches them ({@code BfHookedJvmTest}): {@code bftree.replay.byDiskAddress} (replay
+ * finds a record's leaf by disk slot instead of by logical page id, against step 4 of recovery)
+ * and {@code bftree.pool.reuseWithoutEpoch} (the pool allocates into swept memory before the
+ * epochs reclaim it, so a pinned reader's block is overwritten). Each split is counted as
+ * {@link TestHooks#SPLIT}.
  *
  * <h3>Not in this increment</h3>
  * Hybrid-latched inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences).
@@ -392,7 +397,7 @@ public final class BfTree implements AutoCloseable {
 
     /** Applies one log record by its logical page id (single-threaded, during open). */
     private void replay(WalRecord r, Path file, long offset) throws IOException {
-        Leaf l = table.get(r.pid);
+        Leaf l = fault(FAULT_REPLAY_BY_DISK_ADDRESS) ? leafAtSlotFault(r.pid) : table.get(r.pid);
         if (l == null) {
             throw new CorruptIndexException(file, offset, "record " + r.seq + " names logical page " + r.pid
                     + ", which does not exist");
@@ -439,6 +444,19 @@ public final class BfTree implements AutoCloseable {
             l.latch.unlockExclusive();
         }
         evictIfNeeded();
+    }
+
+    /**
+     * Seeded fault {@link #FAULT_REPLAY_BY_DISK_ADDRESS}: the leaf whose page is in disk slot
+     * {@code pid}, else the leaf with that page id, as if ids and slots were the same numbers.
+     */
+    private Leaf leafAtSlotFault(long pid) {
+        for (Leaf l : inner.values()) {
+            if (l.slot == pid) {
+                return l;
+            }
+        }
+        return table.get(pid);
     }
 
     /**
@@ -500,8 +518,18 @@ public final class BfTree implements AutoCloseable {
             "the first-entry search (navigation, polls) trusts the leaves it passed without validating their"
                     + " versions, so a key written behind the walk is missed");
 
-    /** Whether a fault is active (false, and folded away, unless test hooks are compiled in). */
-    private static boolean fault(String name) {
+    /** Fault: recovery finds a record's leaf by disk slot instead of by logical page id. */
+    static final String FAULT_REPLAY_BY_DISK_ADDRESS = TestHooks.declareFault("bftree.replay.byDiskAddress",
+            "recovery replays a log record into the leaf whose disk slot number equals the record's page id"
+                    + " (falling back to the page id), as if page ids were disk addresses, so after splits and"
+                    + " evictions since the checkpoint records land in the wrong leaf");
+    /** Fault: the pool reuses swept memory without waiting for the epochs to reclaim it. */
+    static final String FAULT_POOL_REUSE_WITHOUT_EPOCH = TestHooks.declareFault("bftree.pool.reuseWithoutEpoch",
+            "the mini-page pool allocates into memory the sweep has passed as soon as the head moves, without"
+                    + " waiting for the epoch manager to reclaim it, so a pinned reader's block is overwritten");
+
+    /** Whether a fault is active (false, and folded away, unless test hooks are compiled in); also {@link MiniPagePool}'s. */
+    static boolean fault(String name) {
         return TestHooks.ENABLED && TestHooks.faultActive(name);
     }
 

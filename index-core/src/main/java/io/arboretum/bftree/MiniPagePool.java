@@ -150,7 +150,8 @@ final class MiniPagePool {
         long a = tail;
         int within = off(a);
         int pad = within + size > chunkSize ? chunkSize - within : 0;
-        if (a + pad + size - reclaimed > capacity) {
+        long floor = BfTree.fault(BfTree.FAULT_POOL_REUSE_WITHOUT_EPOCH) ? head : reclaimed;
+        if (a + pad + size - floor > capacity) {
             failedAllocations++;
             return NONE;
         }

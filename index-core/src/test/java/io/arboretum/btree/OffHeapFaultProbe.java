@@ -1,7 +1,7 @@
 package io.arboretum.btree;
 
 import io.arboretum.sync.EpochManager;
-import io.arboretum.sync.TestHooks;
+import io.arboretum.testkit.HookedJvm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +28,6 @@ final class OffHeapFaultProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        if (!TestHooks.ENABLED) {
-            throw new IllegalStateException("run with -D" + TestHooks.PROPERTY + "=true");
-        }
         long millis = Long.parseLong(args.length > 1 ? args[1] : "5000");
         Map<String, Race> races = new java.util.LinkedHashMap<>();
         races.put(OffHeapLongBTreeMap.FAULT_GET_SKIP_LEAF_VALIDATION, OffHeapFaultProbe::stableKeysUnderChurn);
@@ -40,22 +37,9 @@ final class OffHeapFaultProbe {
         races.put(OffHeapLongBTreeMap.FAULT_PUT_VALIDATE_INSTEAD_OF_LATCH, OffHeapFaultProbe::twoInserters);
         races.put(OffHeapLongBTreeMap.FAULT_POLL_UNLATCHED, OffHeapFaultProbe::twoPollers);
         races.put(OffHeapLongBTreeMap.FAULT_MERGE_REUSE_WITHOUT_EPOCH, OffHeapFaultProbe::reuseWhilePinned);
-        boolean control = args.length > 0 && args[0].equals("control");
-        for (Map.Entry<String, Race> e : races.entrySet()) {
-            if (control) {
-                TestHooks.clearFault();
-            } else {
-                TestHooks.activateFault(e.getKey());
-            }
-            String v;
-            try {
-                v = e.getValue().run(millis);
-            } finally {
-                TestHooks.clearFault();
-            }
-            System.out.println(e.getKey() + (v == null ? (control ? " CLEAN" : " MISSED") : " DETECTED " + v));
-        }
-        System.out.flush();
+        Map<String, java.util.concurrent.Callable<String>> scenarios = new java.util.LinkedHashMap<>();
+        races.forEach((fault, race) -> scenarios.put(fault, () -> race.run(millis)));
+        HookedJvm.probe(scenarios, args.length > 0 && args[0].equals("control"));
     }
 
     /** Runs {@code a} and {@code b} on two threads for at most {@code millis}; first violation wins. */

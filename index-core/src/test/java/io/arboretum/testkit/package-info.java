@@ -18,5 +18,7 @@
  * durations), {@code arboretum.test.seed} (replays a reported seed).
  * {@link io.arboretum.testkit.LockedTreeIndex} is a lock-based reference index used to test the
  * kit and {@link io.arboretum.map.AbstractIndexMap}'s view layer without a real index.
+ * {@link io.arboretum.testkit.HookedJvm} runs seeded-fault probes in a forked JVM with the test
+ * hooks on.
  */
 package io.arboretum.testkit;
