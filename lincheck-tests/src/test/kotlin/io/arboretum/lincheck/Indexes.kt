@@ -167,13 +167,14 @@ object Indexes {
             .treatAsAtomic()
 
     /**
-     * A fresh [BfTree] through its typed view (`Long` keys by [KeyEncoders.longs], `Long` values
-     * padded to [BfTreeValues.BYTES] bytes), with its invariant check. The tree lives in its own
-     * directory on real files, in `/dev/shm` when there is one (a tmpfs: `force` costs nothing,
-     * and the same code runs as on a disk), in SYNC mode, so every write goes through the log's
-     * group commit, which is model-checked with the rest. Pages are the smallest (512 bytes): a
-     * leaf holds five records and a sixth splits it, so a scenario's dozen keys lie in three or
-     * four leaves, puts split them and removals empty them.
+     * A fresh [BfTree] through its typed view (keys by [keys], `Long` values padded to
+     * [BfTreeValues.BYTES] bytes), with its invariant check. The tree lives in its own directory
+     * on real files, in `/dev/shm` when there is one (a tmpfs: `force` costs nothing, and the same
+     * code runs as on a disk), in SYNC mode, so every write goes through the log's group commit,
+     * which is model-checked with the rest. Pages are the smallest (512 bytes): with the 30-byte
+     * keys of [PaddedLongKeys] a leaf holds three records and a fourth splits it (the prefill's
+     * dozen keys make four leaves), so puts split leaves and removals empty them; with 8- or
+     * 9-byte keys (the `String` and comparator classes) a leaf holds five.
      *
      * Lincheck makes one map per invocation and has no teardown; [BfTrees] closes and deletes the
      * previous tree when it makes the next, so files and descriptors do not pile up.
@@ -229,8 +230,8 @@ object Indexes {
     private val BFTREE_MINI_PAGE_BYTES: ManagedStrategyGuarantee = forClasses("io.arboretum.bftree.MiniPage")
         .methods("compare", "put", "key", "value", "decode", "write").treatAsAtomic()
 
-    /** [bftree] with `Long` keys. */
-    fun bftree(): IndexUnderTest<NavigableMap<Long, Long>> = bftree(KeyEncoders.longs())
+    /** [bftree] with `Long` keys, padded to 30 bytes ([PaddedLongKeys]): three records a leaf. */
+    fun bftree(): IndexUnderTest<NavigableMap<Long, Long>> = bftree(PaddedLongKeys)
 
     /** Off-heap bytes one tree may reserve. */
     private const val MAX_BYTES = 16L * 1024
@@ -323,17 +324,38 @@ internal object BfTrees {
 }
 
 /**
- * `Long` values padded to [BYTES] bytes, so that five records of an 8-byte key fill a 512-byte
- * page and a sixth splits it (see [Indexes.bftree]). Equal values encode equally, as
+ * `Long` values padded to [BYTES] bytes, so that few records fill a 512-byte page (see
+ * [Indexes.bftree]). Equal values encode equally, as
  * [ValueCodec] requires of conditional writes.
  */
 object BfTreeValues : ValueCodec<Long> {
-    /** Bytes of an encoded value. */
-    const val BYTES = 60
+    /** Bytes of an encoded value: the most a 512-byte page allows. */
+    const val BYTES = 70
 
     override fun valueType(): Class<Long> = Long::class.javaObjectType
 
     override fun encode(value: Long): ByteArray = ByteBuffer.allocate(BYTES).putLong(value).array()
 
     override fun decode(bytes: ByteArray): Long = ByteBuffer.wrap(bytes).getLong()
+}
+
+/**
+ * `Long` keys in natural order, encoded as [KeyEncoders.longs] does and padded with zero bytes to
+ * [BYTES] (the most a 512-byte page allows is 32): the padding is the same for every key, so the
+ * order is unchanged, and three records of these keys and [BfTreeValues] fill a Bf-tree page, so
+ * a fourth splits it (see [Indexes.bftree]).
+ */
+object PaddedLongKeys : KeyEncoder<Long> {
+    /** Bytes of an encoded key. */
+    const val BYTES = 30
+
+    override fun keyType(): Class<Long> = Long::class.javaObjectType
+
+    override fun comparator(): Comparator<in Long>? = null
+
+    override fun encode(key: Long): ByteArray = KeyEncoders.longs().encode(key).copyOf(BYTES)
+
+    override fun decode(bytes: ByteArray, offset: Int, length: Int): Long = KeyEncoders.longs().decode(bytes, offset, 8)
+
+    override fun fixedLength(): Int = BYTES
 }
