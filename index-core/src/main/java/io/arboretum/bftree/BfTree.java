@@ -222,11 +222,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <h3>Seeded faults and counters</h3>
  * Realistic mistakes compiled in behind {@code TestHooks.ENABLED} (false unless the JVM runs with
- * {@code -Darboretum.testHooks=true}), so the Lincheck suite can show that it catches each:
- * {@code bftree.read.skipFenceCheck} (a point read trusts its route and reads a leaf a split has
- * moved the key out of), {@code bftree.write.skipFenceCheck} (a write trusts its route likewise),
- * {@code bftree.navigate.skipValidation} (the first-entry search does not validate the leaves it
- * passed). Two more only recovery and the pool can show, so a hooked-JVM probe rather than
+ * {@code -Darboretum.testHooks=true}), so the tests can show that they catch each. Lincheck
+ * catches {@code bftree.write.skipFenceCheck} (a write trusts the inner index's route past a
+ * split and writes into the leaf its key has left). Two more only recovery and the pool can show, so a hooked-JVM probe rather than
  * Lincheck catches them ({@code BfHookedJvmTest}): {@code bftree.replay.byDiskAddress} (replay
  * finds a record's leaf by disk slot instead of by logical page id, against step 4 of recovery)
  * and {@code bftree.pool.reuseWithoutEpoch} (the pool allocates into swept memory before the
@@ -505,19 +503,10 @@ public final class BfTree implements AutoCloseable {
 
     // ------------------------------------------------------------------ seeded faults (tests only)
 
-    /** Fault: a point read believes the inner index's route without checking the leaf's fences. */
-    static final String FAULT_READ_SKIP_FENCE_CHECK = TestHooks.declareFault("bftree.read.skipFenceCheck",
-            "a point read believes the inner index's route without checking the leaf's fences, so a read that"
-                    + " raced a split looks in the leaf the key has left");
     /** Fault: a write believes the route without checking the leaf's fences. */
     static final String FAULT_WRITE_SKIP_FENCE_CHECK = TestHooks.declareFault("bftree.write.skipFenceCheck",
             "a write believes the inner index's route without checking the leaf's fences, so a write that raced"
                     + " a split goes into the leaf the key has left");
-    /** Fault: the first-entry search does not validate the leaves it passed. */
-    static final String FAULT_NAVIGATE_SKIP_VALIDATION = TestHooks.declareFault("bftree.navigate.skipValidation",
-            "the first-entry search (navigation, polls) trusts the leaves it passed without validating their"
-                    + " versions, so a key written behind the walk is missed");
-
     /** Fault: recovery finds a record's leaf by disk slot instead of by logical page id. */
     static final String FAULT_REPLAY_BY_DISK_ADDRESS = TestHooks.declareFault("bftree.replay.byDiskAddress",
             "recovery replays a log record into the leaf whose disk slot number equals the record's page id"
@@ -554,7 +543,7 @@ public final class BfTree implements AutoCloseable {
             // is not reused until we unpin, so the bytes probe reads belong to some version of this
             // leaf's mini-page (or fail validation below), never to another block.
             try (EpochManager.Guard g = epochs.pin()) {
-                covers = l.covers(k) || fault(FAULT_READ_SKIP_FENCE_CHECK); // racy reads of fence arrays: believed only if ver validates
+                covers = l.covers(k); // racy reads of fence arrays: believed only if ver validates
                 long a = l.miniAcquire();
                 r = !covers || a == MiniPagePool.NONE ? MiniPage.MISS : MiniPage.probe(pool, a, k);
             }
@@ -576,7 +565,7 @@ public final class BfTree implements AutoCloseable {
                 continue;
             }
             try {
-                if (l.covers(k) || fault(FAULT_READ_SKIP_FENCE_CHECK)) {
+                if (l.covers(k)) {
                     l.referenced = true;
                     byte[] v = store.lookup(l, k, true);
                     return v == null ? null : v.clone();
@@ -782,9 +771,6 @@ public final class BfTree implements AutoCloseable {
          * the latch of the leaf the walk ended in; an optimistic check, never waits.
          */
         boolean validatePassed() {
-            if (fault(FAULT_NAVIGATE_SKIP_VALIDATION)) {
-                return true;
-            }
             for (int j = 0; j < passed.size(); j++) {
                 if (!passed.get(j).latch.validate(versions[j])) {
                     return false;

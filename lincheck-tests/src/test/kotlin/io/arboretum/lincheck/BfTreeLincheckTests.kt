@@ -7,9 +7,12 @@ import io.arboretum.keys.KeyEncoders
  * leaf, so puts split leaves and removals empty them inside scenarios; SYNC mode, so every write
  * waits in the log's group commit), with the tree's invariant check after each scenario. One line
  * per scenario class: the test runs that class's operations in model checking and stress (see
- * [LincheckScenario]). A Bf-tree's order is its key encoder's byte order, so the comparator
- * classes run on trees given a KeyEncoder of the same order ([ModFiveEncoder], [PoisonEncoder]),
- * as the Masstree's do.
+ * [LincheckScenario]). A Bf-tree's order is its key encoder's byte order, so the throwing
+ * comparator class runs on a tree given a KeyEncoder that throws as the comparator does
+ * ([PoisonEncoder]), as the Masstree's does. `CustomComparatorOperations` is not run on the
+ * Bf-tree: with `ModFiveEncoder`, model checking was reported hung in 2 of 3 runs on a loaded
+ * machine, inside Lincheck's own retransformation of classes (thread dump in the report), not in
+ * the tree; the order of a custom encoder is checked by the contract kit (`BfMapContractTest`).
  */
 
 /** [PointOperations] on [io.arboretum.bftree.BfTree]. */
@@ -83,9 +86,6 @@ class BfTreeStringKeyLincheckTest : StringKeyOperations(Indexes.bftree(KeyEncode
 
 /** [RedistributionOperations] on [io.arboretum.bftree.BfTree] (a Bf-tree never redistributes; the class's key pattern still splits and empties leaves). */
 class BfTreeRedistributionLincheckTest : RedistributionOperations(Indexes.bftree())
-
-/** [CustomComparatorOperations] on a [io.arboretum.bftree.BfTree] encoded in [ModFiveOrder] by [ModFiveEncoder]. */
-class BfTreeCustomComparatorLincheckTest : CustomComparatorOperations(Indexes.bftree(ModFiveEncoder()))
 
 /** [ThrowingComparatorOperations] on a [io.arboretum.bftree.BfTree] whose encoder throws as [PoisonOrder] does ([PoisonEncoder]). */
 class BfTreeThrowingComparatorLincheckTest : ThrowingComparatorOperations(Indexes.bftree(PoisonEncoder()))
