@@ -306,8 +306,8 @@ object ReportWriter {
             append("of the load and of random overwrites, recovery after a crash\n")
             for (s in report.stores) {
                 append("  ${s.store.padEnd(9)} load ${num(s.loadSeconds, 1)} s, ${num(s.bytesPerRecord)} B/record, ")
-                append("WA load ${num(s.loadWriteAmp, 2)} / ${num(s.loadWriteAmpLogical, 2)}, ")
-                append("WA updates ${num(s.updateWriteAmp, 2)} / ${num(s.updateWriteAmpLogical, 2)}")
+                append("WA load ${num(s.loadWriteAmp, 2)} / ${num(s.loadWriteAmpLogical, 2)}")
+                if (s.updates > 0) append(", WA updates ${num(s.updateWriteAmp, 2)} / ${num(s.updateWriteAmpLogical, 2)}")
                 if (s.recoveryRecords > 0) append(", recovery ${num(s.recoveryMs, 0)} ms for ${s.recoveryLogBytes shr 20} MiB of log")
                 if (s.note.isNotEmpty()) append(" (${s.note})")
                 append('\n')

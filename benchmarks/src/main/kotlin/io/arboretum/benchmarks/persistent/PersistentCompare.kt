@@ -40,8 +40,8 @@ internal class PersistentCommand(private val action: (PersistentSettings, Path, 
     private val syncWorkloads by option("--sync-workloads", help = "synchronous cells, uniform keys only (full put,A; quick put; none: empty)").split(",")
     private val distributions by option("--distributions", help = "uniform, zipfian (full both, quick uniform)").choice("uniform", "zipfian").split(",")
     private val rounds by option("--rounds", help = "measured rounds per store and cell (full 3, quick 2)").int().restrictTo(min = 1)
-    private val roundMs by option("--round-ms", help = "length of a round (full 1000, quick 400)").long().restrictTo(min = 1)
-    private val warmupMs by option("--warmup-ms", help = "warm-up per store and cell (full 1000, quick 300)").long().restrictTo(min = 0)
+    private val roundMs by option("--round-ms", help = "length of a round (full 1000, quick 300)").long().restrictTo(min = 1)
+    private val warmupMs by option("--warmup-ms", help = "warm-up per store and cell (full 1000, quick 200)").long().restrictTo(min = 0)
     private val updates by option("--updates", help = "random overwrites measured for write amplification (full records/4, quick 0)").int().restrictTo(min = 0)
     private val recoveryRecords by option("--recovery-records", help = "records written before the simulated crash (full = records, quick 0 = skipped)").int().restrictTo(min = 0)
     private val dir by option("--dir", help = "folder for the stores (default benchmarks/target/persistent-stores if benchmarks/target exists, else the temp folder); not tmpfs").path()
@@ -63,7 +63,7 @@ internal class PersistentCommand(private val action: (PersistentSettings, Path, 
             ts.flatMap { t -> sync.map { PersistentCell(it, KeyDistribution.UNIFORM, t, StoreDurability.SYNC) } }
         val settings = PersistentSettings(
             stores = names, records = n, budget = ((budgetMib ?: if (quick) 2.5 else 16.0) * (1 shl 20)).toLong(), cells = cells,
-            warmupMs = warmupMs ?: if (quick) 300 else 1000, roundMs = roundMs ?: if (quick) 400 else 1000,
+            warmupMs = warmupMs ?: if (quick) 200 else 1000, roundMs = roundMs ?: if (quick) 300 else 1000,
             rounds = rounds ?: if (quick) 2 else 3, updates = updates ?: if (quick) 0 else n / 4,
             recoveryRecords = recoveryRecords ?: if (quick) 0 else n, dir = dir ?: PersistentCompare.defaultDir(),
         )
