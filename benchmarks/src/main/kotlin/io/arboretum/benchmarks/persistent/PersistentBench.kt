@@ -134,16 +134,19 @@ internal object Values {
 
 /**
  * One thread's precomputed operations for one cell (YCSB streams from [OpStream]; `get`,
- * `scan100` and `put` take [OpStream]'s read keys and change the kind), and a position per store.
+ * `scan100` and `put` take [OpStream]'s read keys and change the kind). [size] operations: the
+ * runner uses [SIZE], so that a uniform stream touches most records before it repeats (a short
+ * stream that cycled through a few thousand keys would fit a record cache and measure it, not
+ * the store).
  */
-internal class CellStream(cell: PersistentCell, records: Long, thread: Int) {
+internal class CellStream(cell: PersistentCell, records: Long, thread: Int, size: Int = SIZE) {
     val ops: ByteArray
     val keys: LongArray
     val lengths: IntArray
 
     init {
         val mix = if (cell.workload.length == 1) YcsbMix.valueOf(cell.workload) else YcsbMix.C
-        val s = OpStream(mix, cell.distribution, records, thread, cell.threads, size = 1 shl 14, seed = 7)
+        val s = OpStream(mix, cell.distribution, records, thread, cell.threads, size = size, seed = 7)
         ops = s.ops
         lengths = s.scanLengths
         keys = LongArray(s.size) { Keys.longKey(s.records[it]) }
@@ -151,6 +154,12 @@ internal class CellStream(cell: PersistentCell, records: Long, thread: Int) {
             "scan100" -> { ops.fill(Op.SCAN); lengths.fill(100) }
             "put" -> ops.fill(Op.UPDATE)
         }
+    }
+
+    /** The streams' length. */
+    companion object {
+        /** Operations per thread and cell: 2,097,152, twice the full profile's records. */
+        const val SIZE: Int = 1 shl 21
     }
 
     /** Runs operation [i] on [store]; returns something that depends on what was read. */

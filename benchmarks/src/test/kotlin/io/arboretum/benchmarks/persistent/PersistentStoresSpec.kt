@@ -161,6 +161,14 @@ class PersistentStoresSpec : FunSpec({
         ReportWriter.consoleTable(report) shouldContain "x2.50"
     }
 
+    test("a cell's stream touches most records before it repeats") {
+        val s = CellStream(PersistentCell("get", KeyDistribution.UNIFORM, 1, StoreDurability.ASYNC), 1_000_000, 0)
+        s.ops.size shouldBe CellStream.SIZE
+        s.keys.toSet().size.toDouble() shouldBeGreaterThan 0.8 * 1_000_000
+        val scans = CellStream(PersistentCell("scan100", KeyDistribution.ZIPFIAN, 2, StoreDurability.ASYNC), 1000, 1, size = 64)
+        scans.lengths.toSet() shouldBe setOf(100)
+    }
+
     test("the command line: profiles, subsets and bad input") {
         var got: PersistentSettings? = null
         PersistentCommand { s, _, _ -> got = s }.parse(listOf("--profile", "quick", "--dir", root.toString()))
