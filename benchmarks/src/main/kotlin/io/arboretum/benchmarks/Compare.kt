@@ -13,6 +13,8 @@ import com.github.ajalt.clikt.parameters.types.int
 import com.github.ajalt.clikt.parameters.types.long
 import com.github.ajalt.clikt.parameters.types.path
 import com.github.ajalt.clikt.parameters.types.restrictTo
+import io.arboretum.benchmarks.persistent.PersistentCompare
+import io.arboretum.benchmarks.persistent.PersistentResults
 import org.openjdk.jmh.results.RunResult
 import org.openjdk.jmh.runner.Runner
 import org.openjdk.jmh.runner.RunnerException
@@ -41,6 +43,7 @@ internal data class Settings(
     val out: Path = Paths.get("reports", "comparison"),
     val iterationMs: Int? = null,
     val memory: Boolean = true,
+    val persistent: Boolean = true,
     val childResults: Path? = null,
     val start: Int = 0,
     val clock: Long? = null,
@@ -61,7 +64,9 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
     override fun help(context: Context): String = """Runs the comparison job: every registered implementation against
         ${Implementations.BASELINE}, each cell in separate JVMs (forks), and writes index.html, results.json and
         results.csv. quick (default): YCSB A-F, Long keys, zipfian, aged regime, 2 forks, memory at 1M.
-        full: every benchmark in both regimes (string-key suite included), memory at 1M and 10M.""".trimIndent()
+        full: every benchmark in both regimes (string-key suite included), memory at 1M and 10M.
+        Both end with the persistent section: the Bf-tree against RocksDB, LMDB, H2 MVStore and MapDB's file store
+        (PersistentCompare --profile quick).""".trimIndent()
 
     private val profile by option("--profile", help = "quick (default) or full").choice("quick", "full").default("quick")
     private val impls by option("--impls", help = "implementations, comma-separated (default: all of ${Implementations.names.joinToString()})")
@@ -77,6 +82,7 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
     private val iterationMs by option("--iteration-ms", help = "length of each warm-up and measured iteration (default: quick 300, full 1000)")
         .int().restrictTo(min = 1)
     private val noMemory by option("--no-memory", help = "skip the memory-per-entry measurement").flag()
+    private val noPersistent by option("--no-persistent", help = "skip the persistent section (Bf-tree against RocksDB, LMDB, MVStore, MapDB)").flag()
     private val child by option("--child", hidden = true).path()
     private val start by option("--start", hidden = true).int().restrictTo(min = 0).default(0)
     private val clock by option("--clock", hidden = true).long()
@@ -94,7 +100,7 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
         action(Settings(
             profile = profile, impls = names, threads = threads ?: Settings.defaultThreads(), forks = forks,
             regimes = (regimes ?: if (profile == "quick") listOf("aged") else listOf("aged", "fresh")).distinct().map { Regime.of(it) },
-            out = out, iterationMs = iterationMs, memory = !noMemory, childResults = child, start = start, clock = clock,
+            out = out, iterationMs = iterationMs, memory = !noMemory, persistent = !noPersistent, childResults = child, start = start, clock = clock,
         ))
     }
 }
@@ -119,6 +125,11 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
  *   and the string-key suite ([StringKeyBenchmark] `get` and `scan100` in both regimes,
  *   [StringKeyPutBenchmark]; YCSB-style, URL-like and 16-byte `byte[]` keys, 1M each), which is
  *   not in the quick profile because it would take the quick job past 5 minutes.
+ *
+ * Both profiles end with the persistent section (`--no-persistent` skips it): the quick profile of
+ * [PersistentCompare] in its own JVM, the Bf-tree against RocksDB, LMDB, H2 MVStore and MapDB's
+ * file store on 100,000 records with a 2.5 MiB budget each (about 4x less than the data); its cells
+ * are reported with their ratio to RocksDB.
  *
  * Options: see [CompareCommand] (`--help` lists them).
  */
@@ -148,7 +159,18 @@ object Compare {
         println("Arboretum comparison, profile ${settings.profile}: ${settings.impls.joinToString()} " +
             "(baseline ${Implementations.BASELINE}), threads ${settings.threads.joinToString()}, " +
             "regimes ${settings.regimes.joinToString { it.id }}, ${settings.forks} fork(s) per cell")
-        val throughput = if (settings.profile == "quick") runQuick(settings) else runFull(settings)
+        val throughput = (if (settings.profile == "quick") runQuick(settings) else runFull(settings)).toMutableList()
+        var persistent: PersistentResults? = null
+        if (settings.persistent) {
+            progress("persistent section: Bf-tree, RocksDB, LMDB, MVStore, MapDB (PersistentCompare --profile quick, own JVM)")
+            persistent = try {
+                PersistentCompare.runInChild(listOf("--profile", "quick"))
+            } catch (e: IllegalStateException) {
+                progress("  persistent section failed: ${e.message}")
+                null
+            }
+            persistent?.let { throughput += it.rows }
+        }
         val memory = mutableListOf<MemoryResult>()
         if (settings.memory) {
             val sizes = if (settings.profile == "quick") listOf(1_000_000L) else listOf(1_000_000L, 10_000_000L)
@@ -157,8 +179,8 @@ object Compare {
                 memory += MemoryFootprint.measureInFreshJvm(impl, n)
             }
         }
-        val report = ComparisonReport(throughput, memory, env + ("elapsed" to "${elapsed()} s") +
-            ("load average at end" to loadAverage()))
+        val report = ComparisonReport(throughput, memory, env + (persistent?.environment ?: emptyMap()) +
+            ("elapsed" to "${elapsed()} s") + ("load average at end" to loadAverage()), persistent?.stores ?: emptyList())
         println()
         print(ReportWriter.consoleTable(report))
         val files = ReportWriter.write(report, settings.out)

@@ -1,5 +1,8 @@
 package io.arboretum.benchmarks
 
+import io.arboretum.benchmarks.persistent.PersistentCell
+import io.arboretum.benchmarks.persistent.PersistentStores
+import io.arboretum.benchmarks.persistent.StoreResult
 import org.knowm.xchart.CategoryChart
 import org.knowm.xchart.CategoryChartBuilder
 import org.knowm.xchart.VectorGraphicsEncoder
@@ -90,6 +93,8 @@ data class ComparisonReport(
     /** Throughput results. */ val throughput: List<ThroughputResult>,
     /** Memory results. */ val memory: List<MemoryResult>,
     /** Free-form facts about the run (machine, JVM, profile, date). */ val environment: Map<String, String>,
+    /** The persistent stores' load, bytes on disk, write amplification and recovery (empty without a persistent section). */
+    val stores: List<StoreResult> = emptyList(),
 )
 
 /**
@@ -120,11 +125,20 @@ object ReportWriter {
     }
 
     /**
-     * [r] against the baseline's cell of its group: per-fork ratios (fork `k` over fork `k`),
-     * their median and range; `NaN` without a baseline number.
+     * The implementation the cells of [suite] are compared with: RocksDB for the persistent
+     * suites, `ConcurrentSkipListMap` for the rest.
+     */
+    fun baselineOf(suite: String): String =
+        if (suite.startsWith(PersistentCell.SUITE_PREFIX)) PersistentStores.BASELINE else Implementations.BASELINE
+
+    /**
+     * [r] against the baseline's cell of its group ([baselineOf] its suite): per-fork ratios
+     * (fork `k` over fork `k`; for the persistent suites, round `k` over round `k`), their median
+     * and range; `NaN` without a baseline number.
      */
     fun ratio(r: ThroughputResult, all: List<ThroughputResult>): Ratio {
-        val base = all.firstOrNull { it.group == r.group && it.impl == Implementations.BASELINE && it.ok }
+        val baseline = baselineOf(r.suite)
+        val base = all.firstOrNull { it.group == r.group && it.impl == baseline && it.ok }
         val n = minOf(r.forkScores.size, base?.forkScores?.size ?: 0)
         if (base == null || n == 0) return Ratio(Double.NaN, Double.NaN, Double.NaN)
         val ratios = (0 until n).map { r.forkScores[it] / base.forkScores[it] }
@@ -142,18 +156,30 @@ object ReportWriter {
     /** The CSV text: one line per cell, throughput rows then memory rows. */
     fun csv(report: ComparisonReport): String = buildString {
         append("kind,suite,workload,distribution,regime,threads,impl,ops_per_s_median,ops_per_s_min,ops_per_s_max,forks,")
-        append("spread,unstable,ratio_to_baseline,ratio_min,ratio_max,fork_ops_per_s,entries,heap_bytes_per_entry,offheap_bytes_per_entry,note\n")
+        append("spread,unstable,ratio_to_baseline,ratio_min,ratio_max,fork_ops_per_s,entries,heap_bytes_per_entry,offheap_bytes_per_entry,note,")
+        append("budget_bytes,load_s,disk_bytes_per_record,write_amp_load,write_amp_load_logical,updates,write_amp_update,")
+        append("write_amp_update_logical,recovery_records,recovery_log_bytes,recovery_ms,recovery_ms_per_gib\n")
+        val noStore = List(12) { "" }
         for (r in report.throughput) {
             val q = ratio(r, report.throughput)
             append(listOf("throughput", r.suite, r.workload, r.distribution, r.regime, r.threads.toString(), r.impl,
                 num(r.opsPerSecond), num(r.min), num(r.max), r.forkScores.size.toString(), num(r.spread, 3),
                 r.unstable.toString(), num(q.median, 3), num(q.min, 3), num(q.max, 3),
-                r.forkScores.joinToString(";") { num(it) }, "", "", "", r.note).joinToString(",") { csvField(it) })
+                r.forkScores.joinToString(";") { num(it) }, "", "", "", r.note).plus(noStore).joinToString(",") { csvField(it) })
             append('\n')
         }
         for (m in report.memory) {
             append(listOf("memory", "memory", "", "", "", "", m.impl, "", "", "", "", "", "", "", "", "", "",
                 m.entries.toString(), num(m.heapBytesPerEntry), num(m.offHeapBytesPerEntry), m.note)
+                .plus(noStore).joinToString(",") { csvField(it) })
+            append('\n')
+        }
+        for (s in report.stores) {
+            append((listOf("persistent-store", "persistent", "", "", "", "", s.store) + List(10) { "" } +
+                listOf(s.records.toString(), "", "", s.note) +
+                listOf(s.budget.toString(), num(s.loadSeconds, 2), num(s.bytesPerRecord), num(s.loadWriteAmp, 2),
+                    num(s.loadWriteAmpLogical, 2), s.updates.toString(), num(s.updateWriteAmp, 2), num(s.updateWriteAmpLogical, 2),
+                    s.recoveryRecords.toString(), s.recoveryLogBytes.toString(), num(s.recoveryMs), num(s.recoveryMsPerGiB)))
                 .joinToString(",") { csvField(it) })
             append('\n')
         }
@@ -175,11 +201,15 @@ object ReportWriter {
 
     private fun jsonNumber(d: Double, digits: Int = 3): String = if (d.isNaN() || d.isInfinite()) "null" else num(d, digits)
 
-    /** The JSON text: `{"environment":{..},"baseline":..,"spreadLimit":..,"throughput":[..],"memory":[..]}`. */
+    /**
+     * The JSON text: `{"environment":{..},"baseline":..,"persistentBaseline":..,"spreadLimit":..,
+     * "throughput":[..],"memory":[..],"persistentStores":[..]}`.
+     */
     fun json(report: ComparisonReport): String = buildString {
         append("{\n  \"environment\": {")
         append(report.environment.entries.joinToString(", ") { "${jsonString(it.key)}: ${jsonString(it.value)}" })
         append("},\n  \"baseline\": ${jsonString(Implementations.BASELINE)},")
+        append("\n  \"persistentBaseline\": ${jsonString(PersistentStores.BASELINE)},")
         append("\n  \"spreadLimit\": ${jsonNumber(SPREAD_LIMIT)},\n  \"throughput\": [\n")
         append(report.throughput.joinToString(",\n") { r ->
             val q = ratio(r, report.throughput)
@@ -198,6 +228,17 @@ object ReportWriter {
             "    {\"impl\": ${jsonString(m.impl)}, \"entries\": ${m.entries}, " +
                 "\"heapBytesPerEntry\": ${jsonNumber(m.heapBytesPerEntry)}, " +
                 "\"offHeapBytesPerEntry\": ${jsonNumber(m.offHeapBytesPerEntry)}, \"note\": ${jsonString(m.note)}}"
+        })
+        append("\n  ],\n  \"persistentStores\": [\n")
+        append(report.stores.joinToString(",\n") { s ->
+            "    {\"store\": ${jsonString(s.store)}, \"records\": ${s.records}, \"budgetBytes\": ${s.budget}, " +
+                "\"loadSeconds\": ${jsonNumber(s.loadSeconds)}, \"bytesOnDisk\": ${s.bytesOnDisk}, " +
+                "\"bytesOnDiskPerRecord\": ${jsonNumber(s.bytesPerRecord)}, \"writeAmpLoad\": ${jsonNumber(s.loadWriteAmp)}, " +
+                "\"writeAmpLoadLogical\": ${jsonNumber(s.loadWriteAmpLogical)}, \"updates\": ${s.updates}, " +
+                "\"writeAmpUpdate\": ${jsonNumber(s.updateWriteAmp)}, \"writeAmpUpdateLogical\": ${jsonNumber(s.updateWriteAmpLogical)}, " +
+                "\"recoveryRecords\": ${s.recoveryRecords}, \"recoveryLogBytes\": ${s.recoveryLogBytes}, " +
+                "\"recoveryMs\": ${jsonNumber(s.recoveryMs)}, \"recoveryMsPerGiB\": ${jsonNumber(s.recoveryMsPerGiB)}, " +
+                "\"note\": ${jsonString(s.note)}}"
         })
         append("\n  ]\n}\n")
     }
@@ -242,7 +283,8 @@ object ReportWriter {
             }
             append('\n')
         }
-        append("\nmedian over forks of ops/s; x = median ratio to ${Implementations.BASELINE} (range over forks); ")
+        append("\nmedian over forks of ops/s; x = median ratio to ${Implementations.BASELINE} (range over forks; ")
+        append("persistent-* rows: over rounds, ratio to ${PersistentStores.BASELINE}); ")
         append("$UNSTABLE_MARK = fork spread (max-min)/median above ${pct(SPREAD_LIMIT)}\n")
         val unstable = report.throughput.filter { it.unstable }
         if (unstable.isNotEmpty()) {
@@ -257,6 +299,18 @@ object ReportWriter {
                 val v = if (m.note.isNotEmpty()) "n/a (${m.note})" else
                     "${num(m.heapBytesPerEntry)} heap + ${num(m.offHeapBytesPerEntry)} off-heap"
                 append("  ${m.impl.padEnd(16)} ${m.entries.toString().padStart(9)} entries: $v\n")
+            }
+        }
+        if (report.stores.isNotEmpty()) {
+            append("\npersistent stores: load (s), bytes on disk per record, write amplification (device / write calls) ")
+            append("of the load and of random overwrites, recovery after a crash\n")
+            for (s in report.stores) {
+                append("  ${s.store.padEnd(9)} load ${num(s.loadSeconds, 1)} s, ${num(s.bytesPerRecord)} B/record, ")
+                append("WA load ${num(s.loadWriteAmp, 2)} / ${num(s.loadWriteAmpLogical, 2)}")
+                if (s.updates > 0) append(", WA updates ${num(s.updateWriteAmp, 2)} / ${num(s.updateWriteAmpLogical, 2)}")
+                if (s.recoveryRecords > 0) append(", recovery ${num(s.recoveryMs, 0)} ms for ${s.recoveryLogBytes shr 20} MiB of log")
+                if (s.note.isNotEmpty()) append(" (${s.note})")
+                append('\n')
             }
         }
         val notes = report.throughput.filter { !it.ok }.map { "${it.impl} ${it.group}: ${it.note}" }.distinct()
@@ -329,7 +383,35 @@ object ReportWriter {
         "<p class=\"note\">(chart not drawn: ${esc(e.toString())})</p>"
     }
 
-    /** The HTML page: environment, ratio charts per section with fork ranges, tables, unstable cells, memory. */
+    /** The persistent stores' table and how each store is configured, for [html]. */
+    private fun storesHtml(stores: List<StoreResult>): String = buildString {
+        append("<h2>Persistent stores: bytes on disk, write amplification, recovery</h2>\n")
+        append("<p>The <code>persistent-*</code> sections above compare stores against <code>${esc(PersistentStores.BASELINE)}</code>; ")
+        append("their columns are rounds in one JVM (the stores side by side, in rotating order), not forks. Write amplification: ")
+        append("bytes the process sent to the device (<code>/proc/self/io</code> write_bytes minus cancelled_write_bytes) and ")
+        append("bytes passed to write calls (wchar), each over user bytes (8-byte key + 100-byte value per record written).</p>\n")
+        append("<table><tr><th class=\"l\">store</th><th>records</th><th>budget MiB</th><th>load s</th><th>bytes on disk / record</th>")
+        append("<th>WA load (device / calls)</th><th>updates</th><th>WA updates (device / calls)</th><th>log MiB at crash</th>")
+        append("<th>recovery ms</th><th>ms per GiB of log</th><th class=\"l\">note</th></tr>")
+        for (s in stores) {
+            append("<tr><td class=\"l\">${esc(s.store)}</td><td>${s.records}</td><td>${num(s.budget / 1048576.0)}</td>")
+            append("<td>${num(s.loadSeconds)}</td><td>${num(s.bytesPerRecord)}</td>")
+            append("<td>${num(s.loadWriteAmp, 2)} / ${num(s.loadWriteAmpLogical, 2)}</td><td>${s.updates}</td>")
+            append("<td>${num(s.updateWriteAmp, 2)} / ${num(s.updateWriteAmpLogical, 2)}</td>")
+            append("<td>${if (s.recoveryRecords > 0) num(s.recoveryLogBytes / 1048576.0) else ""}</td><td>${num(s.recoveryMs, 0)}</td>")
+            append("<td>${num(s.recoveryMsPerGiB, 0)}</td><td class=\"l\">${esc(s.note)}</td></tr>")
+        }
+        append("</table>\n<table><tr><th class=\"l\">store</th><th class=\"l\">what</th><th class=\"l\">memory budget</th>")
+        append("<th class=\"l\">SYNC</th><th class=\"l\">ASYNC</th><th class=\"l\">recovery</th></tr>")
+        for (s in stores) {
+            val k = runCatching { PersistentStores.byName(s.store) }.getOrNull() ?: continue
+            append("<tr><td class=\"l\">${esc(k.name)}</td><td class=\"l\">${esc(k.description)}</td><td class=\"l\">${esc(k.budgetSetting)}</td>")
+            append("<td class=\"l\">${esc(k.syncSetting)}</td><td class=\"l\">${esc(k.asyncSetting)}</td><td class=\"l\">${esc(k.recoveryNote)}</td></tr>")
+        }
+        append("</table>\n")
+    }
+
+    /** The HTML page: environment, ratio charts per section with fork ranges, tables, unstable cells, persistent stores, memory. */
     fun html(report: ComparisonReport): String = buildString {
         val all = report.throughput
         append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arboretum comparison</title>")
@@ -355,7 +437,7 @@ object ReportWriter {
             val t = "$threads thread${if (threads == "1") "" else "s"}"
             append("<h2>${esc(suite)}, ${esc(regime)} regime, ${esc(dist)}, $t</h2>\n")
             append(chartOrNote {
-                barChart("$suite, $regime, $dist, $t: ratio to ${Implementations.BASELINE}", "x ${Implementations.BASELINE} (median, fork range)",
+                barChart("$suite, $regime, $dist, $t: ratio to ${baselineOf(suite)}", "x ${baselineOf(suite)} (median, fork range)",
                     workloads, impls) { w, i ->
                     val r = rows.firstOrNull { it.workload == w && it.impl == i }
                     val q = if (r == null || !r.ok) null else ratio(r, all)
@@ -399,6 +481,7 @@ object ReportWriter {
             }
             append("</ul>\n")
         }
+        if (report.stores.isNotEmpty()) append(storesHtml(report.stores))
         if (report.memory.isNotEmpty()) {
             append("<h2>Memory per entry</h2>\n<p>Retained heap after GC (keys and values included) plus off-heap bytes, ")
             append("divided by entries; each implementation built in a fresh JVM, one measurement each.</p>\n")
