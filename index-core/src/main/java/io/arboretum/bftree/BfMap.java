@@ -121,6 +121,16 @@ public final class BfMap<K, V> extends AbstractIndexMap<K, V> {
         return new SimpleImmutableEntry<>(keys.decode(kb), values.decode(vb));
     }
 
+    /** The tree's inclusive lower bound for a lower bound {@code f} (null: none): see "Range bounds". */
+    private static byte[] from(byte[] f, boolean inclusive) {
+        return f == null || inclusive ? f : successor(f);
+    }
+
+    /** The tree's exclusive upper bound for an upper bound {@code t} (null: none): see "Range bounds". */
+    private static byte[] to(byte[] t, boolean inclusive) {
+        return t == null || !inclusive ? t : successor(t);
+    }
+
     /** The least byte string greater than {@code kb}: see "Range bounds". */
     private static byte[] successor(byte[] kb) {
         return Arrays.copyOf(kb, kb.length + 1);
@@ -252,14 +262,12 @@ public final class BfMap<K, V> extends AbstractIndexMap<K, V> {
      * (linearizable); with {@code remove}, removed in the same step.
      */
     private byte[][] first(byte[] f, boolean fInc, byte[] t, boolean tInc, boolean descending, boolean remove) {
-        byte[] from = f == null || fInc ? f : successor(f);
-        byte[] to = t == null || !tInc ? t : successor(t);
-        return tree.firstEntry(from, to, descending, remove);
+        return tree.firstEntry(from(f, fInc), to(t, tInc), descending, remove);
     }
 
     private BfCursor cursor(byte[] f, boolean fInc, byte[] t, boolean tInc, boolean descending) {
-        byte[] from = f == null || fInc ? f : successor(f);
-        byte[] to = t == null || !tInc ? t : successor(t);
+        byte[] from = from(f, fInc);
+        byte[] to = to(t, tInc);
         return descending ? tree.descendingCursor(from, to) : tree.cursor(from, to);
     }
 

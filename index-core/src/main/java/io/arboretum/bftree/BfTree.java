@@ -593,8 +593,7 @@ public final class BfTree implements AutoCloseable {
      */
     <T> T readLeaf(byte[] key, boolean below, LeafReader<T> reader) {
         for (;;) {
-            Map.Entry<byte[], Leaf> e = !below ? inner.floorEntry(key)
-                    : key == null ? inner.lastEntry() : inner.lowerEntry(key);
+            Map.Entry<byte[], Leaf> e = route(key, below);
             if (e == null) {
                 return reader.read(null, null); // below the empty key: nothing
             }
@@ -604,7 +603,7 @@ public final class BfTree implements AutoCloseable {
             if (!l.latch.lockShared()) {
                 continue; // obsolete (not produced in this increment): route again
             }
-            if (below ? !l.coversBelow(key) : !l.covers(key)) {
+            if (!l.routes(key, below)) {
                 l.latch.unlockShared(); // a split moved the range after we routed: route again
                 continue;
             }
@@ -623,7 +622,7 @@ public final class BfTree implements AutoCloseable {
             }
             T result;
             try {
-                if (below ? !l.coversBelow(key) : !l.covers(key)) {
+                if (!l.routes(key, below)) {
                     continue;
                 }
                 LeafImage img = store.image(l, true);
@@ -791,7 +790,7 @@ public final class BfTree implements AutoCloseable {
         gate.readLock().lock();
         try {
             checkOpen(); // close() sets the flag before it takes the gate exclusive
-            Leaf l = s.descending ? latchExclusiveBelow(s.position) : latchExclusive(s.position);
+            Leaf l = latchExclusive(s.position, s.descending);
             try {
                 LeafImage img = store.image(l, true);
                 int i = s.candidate(img);
@@ -1116,14 +1115,23 @@ public final class BfTree implements AutoCloseable {
 
     /** Routes {@code k} and returns its leaf latched exclusive. */
     private Leaf latchExclusive(byte[] k) {
+        return latchExclusive(k, false);
+    }
+
+    /**
+     * Routes as {@link #readLeaf} does ({@code below}: the leaf holding the keys just below
+     * {@code key}, null key the last leaf; never the empty key) and returns that leaf latched
+     * exclusive.
+     */
+    private Leaf latchExclusive(byte[] key, boolean below) {
         for (;;) {
-            Leaf l = inner.floorEntry(k).getValue(); // never null: the first leaf's low fence is the empty key
+            Leaf l = route(key, below).getValue(); // never null: only readLeaf routes below the empty key
             // Exclusive: the acquiring CAS orders our reads and writes after the previous holder's
             // (shared holders have left: lockExclusive waits for them).
             if (!l.latch.lockExclusive()) {
                 continue;
             }
-            if (l.covers(k) || fault(FAULT_WRITE_SKIP_FENCE_CHECK)) {
+            if (l.routes(key, below) || fault(FAULT_WRITE_SKIP_FENCE_CHECK)) {
                 l.referenced = true;
                 return l;
             }
@@ -1131,23 +1139,9 @@ public final class BfTree implements AutoCloseable {
         }
     }
 
-    /**
-     * Returns the leaf holding the keys just below {@code bound} (null: the last leaf) latched
-     * exclusive. {@code bound} is never the empty key (no key lies below it).
-     */
-    private Leaf latchExclusiveBelow(byte[] bound) {
-        for (;;) {
-            Leaf l = (bound == null ? inner.lastEntry() : inner.lowerEntry(bound)).getValue();
-            // As in latchExclusive: the acquiring CAS orders our accesses after the last holder's.
-            if (!l.latch.lockExclusive()) {
-                continue;
-            }
-            if (l.coversBelow(bound)) {
-                l.referenced = true;
-                return l;
-            }
-            l.latch.unlockExclusive(); // moved by a split
-        }
+    /** The inner index's entry for {@code key}: its floor, or with {@code below} the entry just below it (null key: the last). */
+    private Map.Entry<byte[], Leaf> route(byte[] key, boolean below) {
+        return !below ? inner.floorEntry(key) : key == null ? inner.lastEntry() : inner.lowerEntry(key);
     }
 
     /** Publishes a leaf made by a split: mapping table, then inner index (the routing step). */

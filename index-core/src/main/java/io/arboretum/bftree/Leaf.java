@@ -65,6 +65,11 @@ final class Leaf {
         return Arrays.compareUnsigned(low, bound) < 0 && (high == null || Arrays.compareUnsigned(bound, high) <= 0);
     }
 
+    /** Whether a route to {@code key} ({@code below}: to the keys just below it) ends here. */
+    boolean routes(byte[] key, boolean below) {
+        return below ? coversBelow(key) : covers(key);
+    }
+
     /** Bytes available for records in this leaf's page (page size minus header and fences). */
     int recordCapacity(int pageSize) {
         return pageSize - LeafPage.encodedSize(low, high, 0);
