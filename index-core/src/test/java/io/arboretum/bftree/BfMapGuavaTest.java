@@ -31,7 +31,7 @@ class BfMapGuavaTest extends GuavaSuiteTests {
      * size in the default build.
      */
     @Override
-    protected boolean thoroughOnly() {
+    protected boolean thoroughOnly(boolean customComparator) {
         return true;
     }
 

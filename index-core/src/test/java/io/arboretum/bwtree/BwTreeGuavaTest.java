@@ -17,4 +17,15 @@ class BwTreeGuavaTest extends GuavaSuiteTests {
     protected void checkInvariants(ConcurrentNavigableMap<?, ?> map) {
         ((BwTreeMap<?, ?>) map).checkInvariants();
     }
+
+    /**
+     * In every build only the natural-order suite runs (Integer keys, the map's primitive-key
+     * fast path); the custom-comparator suite (the general comparator path) runs with
+     * {@code -Pthorough}, and the contract kit covers that path with its reversed and throwing
+     * comparators at every size.
+     */
+    @Override
+    protected boolean thoroughOnly(boolean customComparator) {
+        return customComparator;
+    }
 }

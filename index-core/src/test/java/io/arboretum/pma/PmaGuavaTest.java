@@ -17,4 +17,14 @@ class PmaGuavaTest extends GuavaSuiteTests {
     protected void checkInvariants(ConcurrentNavigableMap<?, ?> map) {
         ((PackedMemoryArrayMap<?, ?>) map).checkInvariants();
     }
+
+    /**
+     * In every build only the natural-order suite (keys stored as longs) runs; the
+     * custom-comparator suite (keys stored as objects) runs with {@code -Pthorough}, and the
+     * contract kit covers the object layout with its reversed and throwing comparators at every size.
+     */
+    @Override
+    protected boolean thoroughOnly(boolean customComparator) {
+        return customComparator;
+    }
 }

@@ -18,7 +18,7 @@ class LockedTreeIndexGuavaTest extends GuavaSuiteTests {
      * every build, exercise as well; a wiring fault fails those first.
      */
     @Override
-    protected boolean thoroughOnly() {
+    protected boolean thoroughOnly(boolean customComparator) {
         return true;
     }
 }
