@@ -1,5 +1,6 @@
 package io.arboretum.bftree;
 
+import io.arboretum.btree.ConcurrentBTreeMap;
 import io.arboretum.sync.EpochManager;
 import io.arboretum.sync.HybridLatch;
 import io.arboretum.sync.TestHooks;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -248,7 +248,13 @@ public final class BfTree implements AutoCloseable {
     private final MiniPagePool pool;
     private final LeafStore store;
     private final MappingTable table = new MappingTable();
-    private final ConcurrentSkipListMap<byte[], Leaf> inner = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+    /**
+     * The inner index: low fence to leaf, in this library's B+tree (hybrid-latched inner nodes,
+     * optimistic reads, epoch-reclaimed nodes), at its default node capacity; its own tests and
+     * Lincheck suites check it, splits and merges included.
+     */
+    private final ConcurrentBTreeMap<byte[], Leaf> inner = ConcurrentBTreeMap.<byte[], Leaf>builder()
+            .comparator(Arrays::compareUnsigned).build();
     /** Shared by writers and eviction, exclusive for a checkpoint and close. Fair, so a checkpoint is not starved. */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
     private final ReentrantLock evictLock = new ReentrantLock();
@@ -400,6 +406,10 @@ public final class BfTree implements AutoCloseable {
             throw new CorruptIndexException(file, offset, "record " + r.seq + " names logical page " + r.pid
                     + ", which does not exist");
         }
+        if (r.op == WalRecord.MERGE) {
+            replayMerge(l, r, file, offset);
+            return;
+        }
         if (r.key.length > limits.maxKey || (r.op == WalRecord.PUT && r.value.length > limits.maxValue)
                 || !l.covers(r.key) || (r.op == WalRecord.SPLIT && Arrays.equals(r.key, l.low))) {
             if (r.op == WalRecord.SPLIT && table.get(r.splitNewPid()) != null
@@ -442,6 +452,31 @@ public final class BfTree implements AutoCloseable {
             l.latch.unlockExclusive();
         }
         evictIfNeeded();
+    }
+
+    /**
+     * Replays a MERGE record: {@code l} absorbs the logged right page, which must be its
+     * neighbour (its high fence the logged separator, the right page's low fence the same). The
+     * checkpoint replay started from predates the merge (merges log under the gate that a
+     * checkpoint takes exclusive), so the right page must still exist: if it does not, the log
+     * is corrupt. Single-threaded.
+     */
+    private void replayMerge(Leaf l, WalRecord r, Path file, long offset) throws IOException {
+        Leaf right = table.get(r.splitNewPid());
+        if (right == null || l.high == null || !Arrays.equals(l.high, r.key) || !Arrays.equals(right.low, r.key)
+                || overflow.containsKey(l.pid) || overflow.containsKey(right.pid)) {
+            throw new CorruptIndexException(file, offset, "merge record " + r.seq + " (" + r + ") does not name"
+                    + " logical page " + r.pid + " and its right neighbour with the logged separator");
+        }
+        LeafImage img = store.image(l, true);
+        img.absorb(store.image(right, true));
+        if (img.pageBytes() > limits.pageSize) {
+            throw new CorruptIndexException(file, offset, "merge record " + r.seq + " joins logical pages " + r.pid
+                    + " and " + right.pid + ", whose records do not fit one page");
+        }
+        installMerge(l, right, img, store.writeImage(img, l.pid));
+        right.latch.lockExclusive(); // nobody else holds it: only to mark it obsolete, as a merge does
+        right.unlatch();
     }
 
     /**
@@ -517,6 +552,12 @@ public final class BfTree implements AutoCloseable {
             "the mini-page pool allocates into memory the sweep has passed as soon as the head moves, without"
                     + " waiting for the epoch manager to reclaim it, so a pinned reader's block is overwritten");
 
+    /** Fault: a merge releases the absorbed leaf as a live leaf instead of marking it obsolete. */
+    static final String FAULT_MERGE_ABSORBED_STAYS_LIVE = TestHooks.declareFault("bftree.merge.absorbedStaysLive",
+            "a merge releases the leaf it absorbed with a plain unlock instead of marking it obsolete, so a write"
+                    + " that routed to it before the merge, and waited for its latch, finds its old fences still"
+                    + " covering the key and writes into a leaf no route reaches any more");
+
     /** Whether a fault is active (false, and folded away, unless test hooks are compiled in); also {@link MiniPagePool}'s. */
     static boolean fault(String name) {
         return TestHooks.ENABLED && TestHooks.faultActive(name);
@@ -524,6 +565,10 @@ public final class BfTree implements AutoCloseable {
 
     /** Optimistic rounds a point read tries before it takes the leaf's latch. */
     private static final int OPTIMISTIC_ROUNDS = 8;
+    /** A delete tries a merge when the leaf's records are at most this fraction (1/n) of a page's room. */
+    private static final int MERGE_TRIGGER_FRACTION = 4;
+    /** A merge happens only if the merged page fills at most this many quarters of a page: no split right after. */
+    private static final int MERGE_LIMIT_QUARTERS = 3;
 
     /**
      * A point read (see the essay): optimistic in the mini-page, then under the exclusive latch,
@@ -803,9 +848,9 @@ public final class BfTree implements AutoCloseable {
                 }
                 byte[] k = img.keys[i];
                 removed = new byte[][] {k.clone(), img.values[i].clone()};
-                seq = write(l, k, null); // steps 4 to 6 of a write: prepare, log, install
+                seq = write(l, k, null, img.values[i]); // steps 4 to 6 of a write: prepare, log, install
             } finally {
-                l.latch.unlockExclusive();
+                l.unlatch(); // obsolete if a merge absorbed l
             }
         } finally {
             gate.readLock().unlock();
@@ -1022,10 +1067,10 @@ public final class BfTree implements AutoCloseable {
                         || (kind == DELETE && prev != null)
                         || (kind == DELETE_IF && prev != null && Arrays.equals(prev, expected));
                 if (change) {
-                    seq = write(l, k, deleting ? null : v);
+                    seq = write(l, k, deleting ? null : v, prev);
                 }
             } finally {
-                l.latch.unlockExclusive();
+                l.unlatch(); // obsolete if a merge absorbed l
             }
         } finally {
             gate.readLock().unlock();
@@ -1045,11 +1090,25 @@ public final class BfTree implements AutoCloseable {
      * reading the page, writing merged pages to new slots) happens before the log record is
      * appended, and changes no record; after the append only in-memory steps that cannot fail
      * remain. So the log never holds a change that the tree did not apply, and a failed write
-     * leaves the leaf as it was. Caller holds the leaf's exclusive latch and the gate shared.
+     * leaves the leaf as it was. A delete may then merge the leaf with a neighbour
+     * ({@link #mergeIfSmall}); if {@code l} is absorbed, the caller's {@link Leaf#unlatch()}
+     * marks it obsolete. Caller holds the leaf's exclusive latch and the gate shared.
      *
+     * @param prev the value the write replaces or deletes, if known (it feeds the merge trigger)
      * @return the sequence number of the last record appended
      */
-    private long write(Leaf l, byte[] k, byte[] v) throws UncheckedIOException {
+    private long write(Leaf l, byte[] k, byte[] v, byte[] prev) throws UncheckedIOException {
+        if (v != null) {
+            return applyWrite(l, k, v);
+        }
+        if (prev != null) {
+            l.deletedBytes += Limits.recordBytes(k, prev); // before: a page rewrite below resets it
+        }
+        return mergeIfSmall(l, applyWrite(l, k, null));
+    }
+
+    /** {@link #write} without the merge that may follow a delete. */
+    private long applyWrite(Leaf l, byte[] k, byte[] v) throws UncheckedIOException {
         byte op = v == null ? WalRecord.DELETE : WalRecord.PUT;
         byte[] logged = v == null ? new byte[0] : v;
         if (blindFits(l, k, v) && store.reserve(l, k, v, true)) {
@@ -1113,6 +1172,108 @@ public final class BfTree implements AutoCloseable {
         }
     }
 
+    /**
+     * After a delete into {@code l} (latched exclusive, gate shared): if {@code l} is now small,
+     * merge it with a neighbour. See "Merges" in the essay. Opportunistic: the neighbour's latch
+     * is only tried, never waited for (so no cycle of waits can form), and a merge that cannot be
+     * prepared (a page that cannot be read or written) is skipped, leaving both leaves as they
+     * were: the delete has been applied and logged already and must not fail for it.
+     *
+     * @return the sequence number of the MERGE record, or {@code seq} if there was no merge
+     */
+    private long mergeIfSmall(Leaf l, long seq) {
+        int size = l.sizeEstimate();
+        if (size < 0 || size > l.recordCapacity(limits.pageSize) / MERGE_TRIGGER_FRACTION) {
+            return seq; // not small, or the page's size is unknown (no page read since open)
+        }
+        long m = l.low.length == 0 ? 0 : tryMerge(l, route(l.low, true).getValue(), true);
+        if (m == 0 && l.high != null) {
+            m = tryMerge(l, route(l.high, false).getValue(), false);
+        }
+        return m == 0 ? seq : m;
+    }
+
+    /**
+     * Merges {@code l} (latched exclusive) with {@code o}, its neighbour on the left if
+     * {@code oLeft}, else on the right, if {@code o}'s latch is free and the two fit in
+     * {@link #MERGE_LIMIT_QUARTERS} quarters of a page: the left leaf absorbs the right one.
+     *
+     * @return the MERGE record's sequence number, or 0 if nothing was merged
+     */
+    private long tryMerge(Leaf l, Leaf o, boolean oLeft) {
+        if (o == l || !o.latch.tryLockExclusive()) {
+            return 0; // busy (or obsolete): a later delete tries again
+        }
+        boolean merged = false;
+        try {
+            Leaf left = oLeft ? o : l;
+            Leaf right = oLeft ? l : o;
+            // Under both latches the fences are stable: they are neighbours iff left's high fence
+            // is right's low fence (the route above was unlatched and may be stale).
+            if (left.high == null || !Arrays.equals(left.high, right.low)) {
+                return 0;
+            }
+            int os = o.sizeEstimate();
+            if (os > o.recordCapacity(limits.pageSize) / 2) {
+                return 0; // most likely the pair would not fit: no page read for nothing
+            }
+            LeafImage img;
+            int s;
+            try {
+                img = store.image(left, true);
+                img.absorb(store.image(right, true));
+                if (img.pageBytes() > limits.pageSize / 4 * MERGE_LIMIT_QUARTERS) {
+                    return 0;
+                }
+                s = store.writeImage(img, left.pid); // a shadow slot: harmless until a checkpoint names it
+            } catch (IOException | UncheckedIOException e) {
+                return 0; // the leaves are as they were; a reader of that page will see the error
+            }
+            long seq;
+            try {
+                seq = wal.append(left.pid, WalRecord.MERGE, right.low, WalRecord.pidBytes(right.pid));
+            } catch (RuntimeException e) {
+                pages.release(s); // not logged, so not done; the log's failure is sticky and the
+                return 0;         // caller's wait for its own record reports it
+            }
+            installMerge(left, right, img, s);
+            merged = true;
+            if (TestHooks.ENABLED) {
+                TestHooks.recordEvent(TestHooks.MERGE);
+            }
+            return seq;
+        } finally {
+            if (o.absorbed) {
+                o.unlatch();
+            } else if (merged) {
+                o.latch.unlockExclusive();
+            } else {
+                // Unchanged: reading o's image changed none of its records.
+                o.latch.unlockExclusiveUnchanged();
+            }
+        }
+    }
+
+    /**
+     * Installs a merge (cannot fail): {@code left} takes {@code img} (both leaves' records, in
+     * slot {@code s}) and {@code right}'s high fence; {@code right} is marked absorbed, and leaves
+     * the inner index and the mapping table; its page slot and mini-page are released. Caller
+     * holds both leaves' exclusive latches, or is recovery.
+     */
+    private void installMerge(Leaf left, Leaf right, LeafImage img, int s) {
+        left.high = right.high;
+        store.installImage(left, img, s);
+        store.dropMini(right);
+        pages.release(right.slot);
+        right.slot = -1;
+        // Whoever holds right (from the inner index, before the remove below) waits for its latch,
+        // and its release marks it obsolete: the latch attempt fails, and a route taken after the
+        // remove finds left, whose latch we hold until left's new high fence is in place.
+        right.absorbed = !fault(FAULT_MERGE_ABSORBED_STAYS_LIVE);
+        inner.remove(right.low);
+        table.remove(right.pid);
+    }
+
     /** Routes {@code k} and returns its leaf latched exclusive. */
     private Leaf latchExclusive(byte[] k) {
         return latchExclusive(k, false);
@@ -1146,9 +1307,10 @@ public final class BfTree implements AutoCloseable {
 
     /** Publishes a leaf made by a split: mapping table, then inner index (the routing step). */
     private void publish(Leaf r) {
-        // Both publications come after r is filled: the table's element store is a release, and a
-        // ConcurrentSkipListMap put happens-before any thread's floorEntry that returns r, so
-        // whoever finds r sees it whole. The inner put comes last: until it, keys >= r.low still
+        // Both publications come after r is filled: the table's element store is a release, and the
+        // B+tree's put (value stored under the leaf node's latch, released by its unlock) happens-
+        // before any floorEntry that returns r (which read it under a version it then validated,
+        // acquire), so whoever finds r sees it whole. The inner put comes last: until it, keys >= r.low still
         // route to the old leaf, whose latch we hold and whose new high fence sends them back.
         table.install(r);
         inner.put(r.low, r);
@@ -1220,10 +1382,10 @@ public final class BfTree implements AutoCloseable {
             for (long t = pool.tail(); h < t && pool.capacity - (t - h) < target; t = pool.tail()) {
                 int size = pool.blockSize(h); // the header below tail is as its allocator wrote it (pool monitor)
                 Leaf l = pool.blockKind(h) == MiniPagePool.MINI ? table.get(pool.blockPid(h)) : null;
-                if (l != null) {
-                    // A blocking wait is safe: we hold no latch, and a latch holder never waits for
-                    // the sweep (it allocates with tryAllocate and merges into its page on failure).
-                    l.latch.lockExclusive();
+                // A blocking wait is safe: we hold no latch, and a latch holder never waits for the
+                // sweep (it allocates with tryAllocate and merges into its page on failure). An
+                // obsolete leaf (absorbed by a merge meanwhile) released its block already.
+                if (l != null && l.latch.lockExclusive()) {
                     try {
                         if (l.miniAcquire() == h) { // else dead: the leaf moved on (grown, merged, promoted)
                             long n = MiniPagePool.NONE;
@@ -1411,13 +1573,16 @@ public final class BfTree implements AutoCloseable {
         boolean open = !closedAcquire();
         byte[] expectLow = new byte[0];
         long live = 0;
+        int leaves = 0;
         Leaf prev = null;
         long head = pool.head();
         long tail = pool.tail();
         for (Map.Entry<byte[], Leaf> e : inner.entrySet()) {
             Leaf l = e.getValue();
-            l.latch.lockShared();
+            check(l.latch.lockShared(), "leaf " + l.pid + " in the inner index is obsolete");
+            leaves++;
             try {
+                check(!l.absorbed, "leaf " + l.pid + " in the inner index was absorbed by a merge");
                 check(Arrays.equals(e.getKey(), l.low), "inner key differs from low fence of " + l.pid);
                 check(Arrays.equals(l.low, expectLow), "fence gap before leaf " + l.pid);
                 check(table.get(l.pid) == l, "mapping table misses leaf " + l.pid);
@@ -1471,6 +1636,11 @@ public final class BfTree implements AutoCloseable {
             }
         }
         check(prev != null && prev.high == null && inner.lastEntry().getValue() == prev, "last leaf has a high fence");
+        int mapped = 0;
+        for (int pid = 0; pid < table.capacity(); pid++) {
+            mapped += table.get(pid) != null ? 1 : 0;
+        }
+        check(mapped == leaves, "mapping table holds " + mapped + " leaves, the inner index " + leaves);
         check(live == pool.liveBytes(), "pool live bytes " + pool.liveBytes() + " != " + live);
         check(pool.inUse() <= pool.capacity && pool.peakInUse() <= pool.capacity
                 && pool.reservedBytes() == pool.capacity && pool.capacity <= config.memoryBudget(),

@@ -33,6 +33,11 @@ final class Leaf {
     int diskBytes = -1;
     /** Record bytes (page encoding) of the DIRTY records in the mini-page. */
     int dirtyPutBytes;
+    /**
+     * Record bytes that deletes of present keys have removed since the page was last written:
+     * only for {@link #sizeEstimate()}, the merge trigger's guess.
+     */
+    int deletedBytes;
     /** DIRTY and TOMB_DIRTY records in the mini-page. */
     int dirtyCount;
     /** Logical address of the mini-page, or {@link MiniPagePool#NONE}; see accessors. */
@@ -42,11 +47,26 @@ final class Leaf {
      * since a lost update only makes eviction give this leaf one chance more or less.
      */
     boolean referenced;
+    /**
+     * Set under the exclusive latch by the merge that absorbs this leaf into its left neighbour;
+     * whoever then releases the latch marks it obsolete ({@link #unlatch()}), so every thread
+     * that routed here before the merge fails to latch or validate and routes again.
+     */
+    boolean absorbed;
 
     Leaf(long pid, byte[] low, byte[] high) {
         this.pid = pid;
         this.low = low;
         this.high = high;
+    }
+
+    /** Releases the exclusive latch: advancing the version, or marking the leaf obsolete if a merge absorbed it. */
+    void unlatch() {
+        if (absorbed) {
+            latch.unlockExclusiveObsolete();
+        } else {
+            latch.unlockExclusive();
+        }
     }
 
     /** Whether {@code k} belongs here: {@code low <= k < high}. */
@@ -81,6 +101,16 @@ final class Leaf {
      */
     int boundBytes() {
         return diskBytes < 0 ? -1 : diskBytes + dirtyPutBytes;
+    }
+
+    /**
+     * A guess at the leaf's record bytes, or -1 if the page's size is unknown: {@link #boundBytes()}
+     * less what deletes removed. Not a bound either way (a key put and then deleted in the
+     * mini-page is subtracted twice); a merge decides on the exact images, this only says when
+     * to look.
+     */
+    int sizeEstimate() {
+        return diskBytes < 0 ? -1 : Math.max(0, diskBytes + dirtyPutBytes - deletedBytes);
     }
 
     /** Whether the mini-page holds writes not yet in the disk page. */

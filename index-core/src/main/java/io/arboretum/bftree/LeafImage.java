@@ -104,6 +104,23 @@ final class LeafImage {
     }
 
     /**
+     * Appends the records of {@code right}, the image of the next leaf (every key of which is
+     * above this image's), and takes its high fence: the content of the two leaves merged.
+     */
+    void absorb(LeafImage right) {
+        int n = count + right.count;
+        if (n > keys.length) {
+            keys = Arrays.copyOf(keys, n);
+            values = Arrays.copyOf(values, n);
+        }
+        System.arraycopy(right.keys, 0, keys, count, right.count);
+        System.arraycopy(right.values, 0, values, count, right.count);
+        count = n;
+        recordBytes += right.recordBytes;
+        high = right.high;
+    }
+
+    /**
      * Moves records {@code [mid, count)} to a new image with fences {@code [separator, high)};
      * this image's high fence becomes {@code separator}.
      */

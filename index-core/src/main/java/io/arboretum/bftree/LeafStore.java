@@ -213,6 +213,7 @@ final class LeafStore {
         }
         l.slot = s;
         l.diskBytes = img.recordBytes;
+        l.deletedBytes = 0; // the page now lacks what was deleted
         dropMini(l);
     }
 
@@ -253,6 +254,7 @@ final class LeafStore {
         pages.release(l.slot);
         l.slot = s;
         l.diskBytes = img.recordBytes;
+        l.deletedBytes = 0; // the page now lacks what was deleted
         long a = l.miniAcquire();
         int n = MiniPage.count(pool, a);
         for (int i = 0; i < n; i++) {

@@ -7,9 +7,9 @@ import java.util.Arrays;
 /**
  * Logical page id to leaf. A leaf object holds its disk slot and, if it has one, the address of
  * its mini-page in the pool, so the table maps an id to "mini-page and disk page" or "disk page"
- * through it; the pool's sweep finds a block's leaf here from the pid in the block's header. Ids are dense and
- * never reused in this increment (merges, which free ids, come later and will recycle them
- * through the epoch manager).
+ * through it; the pool's sweep finds a block's leaf here from the pid in the block's header. Ids are
+ * allocated densely and never reused: a leaf that a merge absorbs leaves its slot empty (null),
+ * so a log record or a pool block that names it finds nothing, never another leaf.
  *
  * <p>Installs are serialized by the monitor; lookups take no lock: the array reference and each
  * element are read with acquire and written with release, so a lookup that sees a leaf sees it
@@ -44,6 +44,11 @@ final class MappingTable {
         }
         ELEMENT.setRelease(t, (int) l.pid, l);
         reserveThrough(l.pid);
+    }
+
+    /** Empties {@code pid}'s entry (its leaf was absorbed by a merge); the id is not reused. */
+    synchronized void remove(long pid) {
+        ELEMENT.setRelease(tableAcquire(), (int) pid, (Leaf) null);
     }
 
     Leaf get(long pid) {

@@ -181,7 +181,7 @@ final class WalReader {
         int kl = Short.toUnsignedInt(m.getShort(off + 25));
         int vl = Short.toUnsignedInt(m.getShort(off + 27));
         boolean shape = kl + vl + WalRecord.BODY_FIXED == bodyLen
-                && (op == WalRecord.PUT || (op == WalRecord.DELETE && vl == 0) || (op == WalRecord.SPLIT && vl == 8));
+                && (op == WalRecord.PUT || (op == WalRecord.DELETE && vl == 0) || ((op == WalRecord.SPLIT || op == WalRecord.MERGE) && vl == 8));
         return seq == expected && shape && m.getLong(off + 16) >= 0 ? OK : INVALID_BUT_CHECKSUMMED;
     }
 

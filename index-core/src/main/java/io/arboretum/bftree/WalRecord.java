@@ -12,11 +12,13 @@ import java.nio.ByteOrder;
  *   4       4     CRC32C of the body
  *   8       8     sequence number (consecutive across the whole log, from 1)
  *   16      8     logical page id the operation applies to
- *   24      1     operation: 1 PUT, 2 DELETE, 3 SPLIT
+ *   24      1     operation: 1 PUT, 2 DELETE, 3 SPLIT, 4 MERGE
  *   25      2     key length K
  *   27      2     value length V
- *   29      K     key (SPLIT: the separator, the first key that moves right)
- *   29+K    V     value (DELETE: none; SPLIT: the new right page's id, 8 bytes)
+ *   29      K     key (SPLIT: the separator, the first key that moves right; MERGE: the
+ *                 separator that goes, the right page's low fence)
+ *   29+K    V     value (DELETE: none; SPLIT: the new right page's id, 8 bytes; MERGE: the id
+ *                 of the right page that the record's page absorbs, 8 bytes)
  * </pre>
  *
  * {@code L = 21 + K + V}. The page id is logical: recovery finds the page through the mapping
@@ -26,6 +28,7 @@ final class WalRecord {
     static final byte PUT = 1;
     static final byte DELETE = 2;
     static final byte SPLIT = 3;
+    static final byte MERGE = 4;
     /** Bytes before the body: length and CRC. */
     static final int FRAME = 8;
     /** Fixed part of the body. */
@@ -45,7 +48,7 @@ final class WalRecord {
         this.value = value;
     }
 
-    /** The new right page of a SPLIT record. */
+    /** The new right page of a SPLIT record, or the absorbed right page of a MERGE record. */
     long splitNewPid() {
         return ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     }
