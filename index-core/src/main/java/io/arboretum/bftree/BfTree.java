@@ -35,17 +35,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }
  * }</pre>
  *
- * <p><b>This is the third increment of the Bf-tree</b> (Hao and Chandramouli, VLDB 2024): disk
- * pages, the write-ahead log, checkpoints and recovery, and now the paper's mini-pages in a
- * circular off-heap buffer pool, which cache <em>records</em> rather than pages. What is here and
- * what is not is listed at the end of this essay.
+ * <p><b>This is the fifth increment of the Bf-tree</b> (Hao and Chandramouli, VLDB 2024): disk
+ * pages, the write-ahead log, checkpoints and recovery; the paper's mini-pages in a circular
+ * off-heap buffer pool, which cache <em>records</em> rather than pages; linearizable navigation;
+ * and now hybrid-latched inner nodes and leaf merges. What is not here yet is listed at the end
+ * of this essay.
  *
  * <h2>Implementation essay</h2>
  *
  * <h3>Structure</h3>
  * <pre>
  *   inner index (memory)        mapping table           mini-page pool (off-heap)      page file (disk)
- *   ConcurrentSkipListMap       pid -> Leaf             one ring of direct buffers     slot 0 | slot 1 | ...
+ *   B+tree (hybrid latches)     pid -> Leaf             one ring of direct buffers     slot 0 | slot 1 | ...
  *   low fence -> Leaf  -------> Leaf{pid, low, high, -> [head ... blocks ... tail)  -> one leaf image per
  *                                    mini, slot,         64 B .. page, each a leaf's    slot, CRC32C, pid
  *                                    dirty bytes}        cached and dirty records       and fences inside
@@ -61,13 +62,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * mini-page (made by a scan) holds all of them. The pool is the memory budget: its direct buffers
  * are allocated once, at most {@link BfTreeConfig#memoryBudget()} bytes.
  *
- * <h3>Inner nodes: a simpler correct scheme for now</h3>
- * The inner index is a {@code ConcurrentSkipListMap} from each leaf's low fence to the leaf: a
- * lookup is {@code floorEntry(key)}. It is linearizable and lock-free; the hybrid-latched B+tree
- * inner nodes of the design replace it later behind the same two calls (route a key, publish a
- * split). Routing is then checked against the leaf's fences under the leaf's latch (or, for an
- * optimistic read, before validation), so a lookup that raced with a split notices and routes
- * again: the B-link idea, with fences instead of right links.
+ * <h3>Inner nodes</h3>
+ * The inner index maps each leaf's low fence to the leaf, in this library's B+tree
+ * ({@code io.arboretum.btree.ConcurrentBTreeMap}): inner nodes under hybrid latches, lookups
+ * optimistic (no latch written on the way down), nodes reclaimed through epochs. A route is
+ * {@code floorEntry(key)}; a split publishes with {@code put}, a leaf merge unpublishes with
+ * {@code remove}. The inner index is not the truth about a key's leaf: the leaf's fences are. A
+ * route is checked against them under the leaf's latch (or, for an optimistic read, before
+ * validation), so a lookup that raced with a split or a merge notices and routes again: the
+ * B-link idea, with fences instead of right links. (The first increments used a
+ * {@code ConcurrentSkipListMap} here, behind the same calls.)
  *
  * <h3>Latches and reads</h3>
  * Each leaf has a {@link HybridLatch}; its version advances whenever the leaf's records, fences
@@ -117,9 +121,33 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * keeps an invariant the split logic relies on: outside a writer's latch, every leaf's content
  * fits a page, so a leaf exceeds a page only between a PUT and its SPLIT record, by one record.
  *
+ * <h3>Leaf merges</h3>
+ * A delete that leaves its leaf small (by the leaf's estimate, at most a quarter of a page's room)
+ * tries to merge it with a neighbour, left first, then right; the left leaf of the pair absorbs
+ * the right one. Still holding the deleting leaf's latch and the gate shared:
+ * <ol>
+ *   <li>Route to the neighbour and <em>try</em> its latch: never wait (holding one latch while
+ *       waiting for another could close a cycle with a writer going the other way). Busy: no
+ *       merge now; a later delete tries again.</li>
+ *   <li>Under both latches, check they are neighbours (left's high fence is right's low fence;
+ *       the route was unlatched), build the merged content, and give up unless it fits three
+ *       quarters of a page (so the next insert does not split it again).</li>
+ *   <li>Write it to a new slot for the left leaf's pid; append a MERGE record (left pid,
+ *       separator, right pid). A failure up to here changes nothing, and is not the delete's
+ *       failure: the delete is applied and logged already, so the merge is skipped.</li>
+ *   <li>Install: the left leaf takes the slot and the right leaf's high fence; the right leaf
+ *       drops its mini-page and slot, is marked absorbed, and leaves the inner index and the
+ *       mapping table; its pid is never reused. Its latch is released <em>obsolete</em>: a thread
+ *       that routed to it before the remove fails to latch it (or to validate) and routes again,
+ *       finding the left leaf.</li>
+ * </ol>
+ * Whether a leaf is small is a guess ({@link Leaf#sizeEstimate}: the page's record bytes plus
+ * dirty puts minus what deletes removed since the page was written); the decision in step 2 is
+ * made on the exact merged content.
+ *
  * <h3>Navigation: the first entry of a range (ceiling, lower, first, last, the polls)</h3>
  * The answer may lie leaves away from where the range starts, past leaves that deletes emptied
- * (they stay until merges come). Holding one latch after another would deadlock with a reader
+ * (a merge needs a neighbour small enough and not busy, so empty leaves can remain). Holding one latch after another would deadlock with a reader
  * walking the other way; reading each leaf alone and moving on would miss a key inserted behind
  * the walk. So the walk remembers what it passed and checks it at the end:
  * <ol>
@@ -193,7 +221,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       in memory ({@code overflow}) for its SPLIT record. A SPLIT record splits the leaf at the
  *       logged separator into the logged new page id, so fences and ids after replay are exactly
  *       those before the crash; a SPLIT whose new page already exists with that low fence is
- *       skipped. PUT and DELETE set a key's state, so applying a record twice changes nothing:
+ *       skipped. A MERGE record makes the logged page absorb the logged right page, which must be
+ *       its neighbour at the logged separator (else corruption: a checkpoint never falls inside a
+ *       merge, which logs under the gate a checkpoint takes exclusive). PUT and DELETE set a key's state, so applying a record twice changes nothing:
  *       replay is idempotent.</li>
  *   <li>Cut the torn tail off the last segment; split any leaf still waiting (the crash lost its
  *       SPLIT record), with new page ids.</li>
@@ -224,16 +254,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Realistic mistakes compiled in behind {@code TestHooks.ENABLED} (false unless the JVM runs with
  * {@code -Darboretum.testHooks=true}), so the tests can show that they catch each. Lincheck
  * catches {@code bftree.write.skipFenceCheck} (a write trusts the inner index's route past a
- * split and writes into the leaf its key has left). Two more only recovery and the pool can show, so a hooked-JVM probe rather than
+ * split and writes into the leaf its key has left) and {@code bftree.merge.absorbedStaysLive}
+ * (a merge releases the absorbed leaf as a live one, so a write that waited for its latch
+ * writes into a leaf no route reaches). Two more only recovery and the pool can show, so a hooked-JVM probe rather than
  * Lincheck catches them ({@code BfHookedJvmTest}): {@code bftree.replay.byDiskAddress} (replay
  * finds a record's leaf by disk slot instead of by logical page id, against step 4 of recovery)
  * and {@code bftree.pool.reuseWithoutEpoch} (the pool allocates into swept memory before the
  * epochs reclaim it, so a pinned reader's block is overwritten). Each split is counted as
- * {@link TestHooks#SPLIT}.
+ * {@link TestHooks#SPLIT}, each leaf merge as {@link TestHooks#MERGE}.
  *
  * <h3>Not in this increment</h3>
- * Hybrid-latched inner nodes; leaf merges (a leaf emptied by deletes stays, with its fences).
- * Checkpoints stop writers while they run. A page's record bytes are not in the checkpoint, so
+ * Checkpoints stop writers while they run. Leaf merges are opportunistic (a busy or big
+ * neighbour leaves an empty leaf in place until a later delete there). A page's record bytes are not in the checkpoint, so
  * after an open the first write to each leaf reads its page before it can write blindly. A
  * merge writes the whole page (no partial write-back), a record read from the page is cached
  * whenever a block is free (no sampling), and the budget counts the pool, not the JVM objects of the leaves and the
@@ -1101,10 +1133,15 @@ public final class BfTree implements AutoCloseable {
         if (v != null) {
             return applyWrite(l, k, v);
         }
-        if (prev != null) {
-            l.deletedBytes += Limits.recordBytes(k, prev); // before: a page rewrite below resets it
+        int slot = l.slot;
+        int dirtyBefore = l.dirtyPutBytes;
+        long seq = applyWrite(l, k, null);
+        if (prev != null && l.slot == slot && l.dirtyPutBytes == dirtyBefore) {
+            // A tombstone over a record of the page (not over a DIRTY one: that one's bytes left
+            // dirtyPutBytes already; and not after a page rewrite, which reset the count).
+            l.deletedBytes += Limits.recordBytes(k, prev);
         }
-        return mergeIfSmall(l, applyWrite(l, k, null));
+        return mergeIfSmall(l, seq);
     }
 
     /** {@link #write} without the merge that may follow a delete. */
