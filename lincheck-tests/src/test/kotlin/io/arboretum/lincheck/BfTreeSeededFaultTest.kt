@@ -6,6 +6,7 @@ import io.arboretum.bftree.BfTree
 class BfTreeSeededFaultTest : SeededFaultSuite("bftree", BfTree::class.java) {
     override val catchers: Map<String, Catcher> = mapOf(
         "bftree.write.skipFenceCheck" to Catcher(BfTreeLeafSplitLincheckTest::class, Mode.MC, "two puts into one leaf, the second routed before the first splits it", iterations = 10, invocations = 30),
+        "bftree.merge.absorbedStaysLive" to Catcher(BfTreeMergeRaceLincheckTest::class, Mode.MC, "a put that routed to a leaf, waiting for its latch while a remove merges it away", iterations = 30, invocations = 100, thoroughOnly = true),
     )
 
     override val notObservable: Map<String, String> = mapOf(

@@ -7,7 +7,7 @@ class OffHeapSeededFaultTest : SeededFaultSuite("offheap", OffHeapLongBTreeMap::
     override val catchers: Map<String, Catcher> = mapOf(
         "offheap.get.skipLeafValidation" to Catcher(OffHeapRootSplitLincheckTest::class, Mode.MC, "get reading a leaf that a put shifts or splits", iterations = 6, invocations = 80),
         "offheap.descend.skipParentValidation" to Catcher(OffHeapLeafSplitLincheckTest::class, Mode.MC, "get descending while a split moves its key right", iterations = 30, invocations = 200),
-        "offheap.navigate.skipValidation" to Catcher(OffHeapCrossLeafLincheckTest::class, Mode.MC, "navigation passing a leaf that a put fills meanwhile", iterations = 30, invocations = 200),
+        "offheap.navigate.skipValidation" to Catcher(OffHeapCrossLeafLincheckTest::class, Mode.MC, "navigation passing a leaf that a put fills meanwhile", iterations = 30, invocations = 200, thoroughOnly = true),
         "offheap.split.publishBeforeFill" to Catcher(OffHeapLeafSplitLincheckTest::class, Mode.MC, "get reaching a sibling published before it is filled", iterations = 30, invocations = 50),
         "offheap.put.validateInsteadOfLatch" to Catcher(OffHeapMergeRaceLincheckTest::class, Mode.MC, "two puts into one leaf with room", iterations = 12, invocations = 30),
         "offheap.poll.unlatched" to Catcher(OffHeapPollRaceLincheckTest::class, Mode.MC, "two polls of the same end", iterations = 6, invocations = 60),

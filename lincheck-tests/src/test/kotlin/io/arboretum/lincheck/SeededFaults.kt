@@ -29,6 +29,10 @@ enum class Mode {
  *     the class's own CI size
  * @property invocations interleavings (model checking) or runs (stress) per scenario at CI size,
  *     or 0 for the class's own
+ * @property thoroughOnly whether the catch runs only under `-Pthorough`: for a catch that costs
+ *     a minute or more of model checking, in a family that keeps another fault caught in every
+ *     build (so every build still shows that family's checks can fail); the coverage page says
+ *     which
  */
 class Catcher(
     val scenario: KClass<out LincheckScenario>,
@@ -36,6 +40,7 @@ class Catcher(
     val why: String,
     val iterations: Int = 0,
     val invocations: Int = 0,
+    val thoroughOnly: Boolean = false,
 )
 
 /**
@@ -74,6 +79,8 @@ abstract class SeededFaultSuite(val family: String, private val indexClass: Clas
     fun `the fault table matches the declared faults`() {
         val declared = declared()
         assertTrue(declared.isNotEmpty(), "${indexClass.simpleName} declares no $family.* fault")
+        assertTrue(catchers.values.any { !it.thoroughOnly },
+            "$family: every build must catch at least one of the family's faults; all are -Pthorough only")
         val listed = catchers.keys + notObservable.keys
         assertTrue((catchers.keys intersect notObservable.keys).isEmpty(), "a fault is both caught and not observable")
         assertEquals(declared, listed.toSortedSet(),
@@ -86,6 +93,8 @@ abstract class SeededFaultSuite(val family: String, private val indexClass: Clas
         DynamicTest.dynamicTest(fault) {
             assumeTrue(TestHooks.ENABLED, "seeded faults need -D${TestHooks.PROPERTY}=true")
             val c = catchers[fault] ?: throw AssertionError("no catching test for $fault")
+            assumeTrue(!c.thoroughOnly || TestSizes.scale > 1 || System.getProperty("arboretum.faults") != null,
+                "$fault: caught under -Pthorough (or when named in -Darboretum.faults)")
             val failure = runWithFault(fault, c)
             assertTrue(failure != null,
                 "$fault: ${c.scenario.simpleName} in ${c.mode} passed with the fault active; the suite cannot see this bug")
