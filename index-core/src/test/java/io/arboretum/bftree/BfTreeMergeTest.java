@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.arboretum.testkit.KeyOrder;
+import io.arboretum.testkit.Threads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,20 +14,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Leaf merges: deletes that leave a leaf small merge it with a neighbour, the fences stay exact,
- * and the MERGE records replay after a crash to the same leaves. Deletions run in random,
- * descending, ascending and zigzag order, as each leaves small leaves in a different place.
+ * and the MERGE records replay after a crash to the same leaves. Deletions run in every
+ * {@link KeyOrder} (random, ascending, descending, zigzag, bisecting, tens then middles), as each
+ * leaves small leaves in different places.
  */
 class BfTreeMergeTest {
     @TempDir
@@ -34,17 +34,17 @@ class BfTreeMergeTest {
     private static final int N = 3000;
 
     /** Fills {@code N} keys (random order), then deletes all but every tenth in {@code order}. */
-    private static NavigableMap<byte[], byte[]> fillAndThin(BfTree t, String order, long seed) {
+    private static NavigableMap<byte[], byte[]> fillAndThin(BfTree t, KeyOrder order, long seed) {
         NavigableMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         Random rnd = new Random(seed);
-        for (int i : order("RANDOM", seed)) {
+        for (int i : KeyOrder.RANDOM.keys(N, new Random(seed))) {
             byte[] k = BfTreeDifferentialTest.key(i);
             byte[] v = BfTreeDifferentialTest.value(rnd, i);
             t.put(k, v);
             model.put(k, v);
         }
-        for (int i : order(order, seed + 1)) {
-            if (i % 10 != 0) {
+        for (int i : order.keys(N, new Random(seed + 1))) {
+            if (i % 30 != 0) { // keys are 3 * index: every tenth stays
                 byte[] k = BfTreeDifferentialTest.key(i);
                 t.delete(k);
                 model.remove(k);
@@ -53,45 +53,21 @@ class BfTreeMergeTest {
         return model;
     }
 
-    /** {@code 0 .. N-1} in a random, descending, ascending or zigzag (alternating ends) order. */
-    private static List<Integer> order(String order, long seed) {
-        List<Integer> l = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            l.add(i);
-        }
-        switch (order) {
-            case "RANDOM" -> Collections.shuffle(l, new Random(seed));
-            case "DESCENDING" -> Collections.reverse(l);
-            case "ZIGZAG" -> {
-                List<Integer> z = new ArrayList<>();
-                for (int lo = 0, hi = N - 1; lo <= hi; ) {
-                    z.add(lo++);
-                    if (lo <= hi) {
-                        z.add(hi--);
-                    }
-                }
-                return z;
-            }
-            default -> { } // ASCENDING
-        }
-        return l;
-    }
-
     @Test
     void deletesMergeSmallLeavesInEveryOrderAndRecoveryReplaysTheMerges() throws IOException {
-        for (String order : List.of("RANDOM", "DESCENDING", "ASCENDING", "ZIGZAG")) {
-            Path dir = tmp.resolve(order);
+        for (KeyOrder order : KeyOrder.values()) {
+            Path dir = tmp.resolve(order.name());
             NavigableMap<byte[], byte[]> model;
             int full;
             int thinned;
             BfTree t = BfTree.create(dir, BfTreeRecoveryTest.syncConfig());
             try {
                 for (int i = 0; i < N; i++) {
-                    t.put(BfTreeDifferentialTest.key(i), new byte[40]);
+                    t.put(BfTreeDifferentialTest.key(3 * i), new byte[40]);
                 }
                 full = t.leafCount();
                 t.checkpoint(); // the merges below are in the log only
-                model = fillAndThin(t, order, order.hashCode());
+                model = fillAndThin(t, order, order.ordinal());
                 thinned = t.leafCount();
                 t.checkInvariants();
                 BfTreeDifferentialTest.assertSame(model, t, new Random(1));
@@ -113,7 +89,7 @@ class BfTreeMergeTest {
     @Test
     void deletingEverythingLeavesOneLeaf() throws IOException {
         try (BfTree t = BfTree.create(tmp.resolve("t"), BfTreeRecoveryTest.syncConfig())) {
-            NavigableMap<byte[], byte[]> model = fillAndThin(t, "DESCENDING", 7);
+            NavigableMap<byte[], byte[]> model = fillAndThin(t, KeyOrder.DESCENDING, 7);
             for (byte[] k : new ArrayList<>(model.keySet())) {
                 t.delete(k);
             }
@@ -138,55 +114,37 @@ class BfTreeMergeTest {
         int threads = 4;
         int keys = 1200;
         List<NavigableMap<byte[], byte[]>> models = new ArrayList<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         try (BfTree t = BfTree.create(dir, BfTreeRecoveryTest.syncConfig())) {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Thread> ts = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
-                int id = w;
-                NavigableMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
-                models.add(model);
-                Thread th = new Thread(() -> {
-                    try {
-                        start.await();
-                        Random rnd = new Random(id);
-                        for (int round = 0; round < 3; round++) {
-                            for (int i = id; i < keys; i += threads) { // fill: leaves split
-                                byte[] k = BfTreeDifferentialTest.key(i);
-                                byte[] v = BfTreeDifferentialTest.value(rnd, i);
-                                t.put(k, v);
-                                model.put(k, v);
-                            }
-                            for (int i = keys - threads + id; i >= 0; i -= threads) { // thin: leaves merge
-                                byte[] k = BfTreeDifferentialTest.key(i);
-                                if (i % 7 != 0) {
-                                    t.delete(k);
-                                    model.remove(k);
-                                }
-                                int probe = id + threads * rnd.nextInt(keys / threads);
-                                byte[] pk = BfTreeDifferentialTest.key(probe);
-                                byte[] want = model.get(pk);
-                                byte[] got = t.get(pk);
-                                if (!Arrays.equals(want, got)) {
-                                    throw new AssertionError("thread " + id + " key " + probe + ": expected "
-                                            + Arrays.toString(want) + ", got " + Arrays.toString(got));
-                                }
-                            }
-                        }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
+                models.add(new TreeMap<>(Arrays::compareUnsigned));
+            }
+            Threads.run("merge-race", threads, id -> {
+                NavigableMap<byte[], byte[]> model = models.get(id);
+                Random rnd = new Random(id);
+                for (int round = 0; round < 3; round++) {
+                    for (int i = id; i < keys; i += threads) { // fill: leaves split
+                        byte[] k = BfTreeDifferentialTest.key(i);
+                        byte[] v = BfTreeDifferentialTest.value(rnd, i);
+                        t.put(k, v);
+                        model.put(k, v);
                     }
-                }, "merge-race-" + id);
-                ts.add(th);
-                th.start();
-            }
-            start.countDown();
-            for (Thread th : ts) {
-                th.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+                    for (int i = keys - threads + id; i >= 0; i -= threads) { // thin: leaves merge
+                        byte[] k = BfTreeDifferentialTest.key(i);
+                        if (i % 7 != 0) {
+                            t.delete(k);
+                            model.remove(k);
+                        }
+                        int probe = id + threads * rnd.nextInt(keys / threads);
+                        byte[] pk = BfTreeDifferentialTest.key(probe);
+                        byte[] want = model.get(pk);
+                        byte[] got = t.get(pk);
+                        if (!Arrays.equals(want, got)) {
+                            throw new AssertionError("thread " + id + " key " + probe + ": expected "
+                                    + Arrays.toString(want) + ", got " + Arrays.toString(got));
+                        }
+                    }
+                }
+            });
             t.checkInvariants();
             NavigableMap<byte[], byte[]> all = new TreeMap<>(Arrays::compareUnsigned);
             models.forEach(all::putAll);

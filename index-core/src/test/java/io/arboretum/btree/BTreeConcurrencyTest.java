@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.arboretum.testkit.Threads;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -12,9 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,36 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BTreeConcurrencyTest {
     static final int SCALE = Integer.getInteger("arboretum.test.scale", 1);
 
-    interface Body {
-        void run(int thread) throws Exception;
-    }
-
-    static void runThreads(int threads, Body body) throws InterruptedException {
-        CyclicBarrier start = new CyclicBarrier(threads);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    body.run(id);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            ts.add(th);
-            th.start();
-        }
-        for (Thread th : ts) {
-            th.join(120_000);
-            if (th.isAlive()) {
-                throw new AssertionError("a thread is stuck (latch left held or livelock)");
-            }
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+    static void runThreads(int threads, Threads.Body body) throws InterruptedException {
+        Threads.run("btree", threads, body);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.arboretum.map;
 
+import io.arboretum.testkit.Threads;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +16,6 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -262,32 +263,12 @@ public final class ChangeFeedChecks {
      */
     public static void runWriters(int threads, int each, IntFunction<Runnable> writers, String name)
             throws InterruptedException {
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int seed = t;
-            Thread th = new Thread(() -> {
-                try {
-                    Runnable step = writers.apply(seed);
-                    start.await();
-                    for (int i = 0; i < each; i++) {
-                        step.run();
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            ts.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(name, failure.get());
-        }
+        Threads.run(name, threads, seed -> {
+            Runnable step = writers.apply(seed);
+            for (int i = 0; i < each; i++) {
+                step.run();
+            }
+        });
     }
 
     /**
