@@ -51,7 +51,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *                                    mini, slot,         64 B .. page, each a leaf's    slot, CRC32C, pid
  *                                    dirty bytes}        cached and dirty records       and fences inside
  *   write-ahead log: wal-&lt;seq&gt;.log segments of records (seq, pid, op, key, value, CRC32C)
- *   checkpoint: lsn, next pid, slot count, (pid, slot, low fence) of every leaf in key order
+ *   checkpoint: lsn, next pid, slot count, (pid, slot, record bytes, low fence) of every leaf in key order
  * </pre>
  * Each leaf covers the keys {@code [low, high)}; the leaves' fences tile the key space: the first
  * low fence is the empty key, each high fence is the next leaf's low fence, the last has none.
@@ -209,8 +209,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h3>Recovery (every open)</h3>
  * <ol>
  *   <li>Check the header, take the file lock.</li>
- *   <li>Read the checkpoint; rebuild the leaves (page only), the mapping table and the inner
- *       index from it.</li>
+ *   <li>Read the checkpoint; rebuild the leaves (page only, with each page's record bytes, so
+ *       writes after the open can be blind), the mapping table and the inner index from it.</li>
  *   <li>Read the log after the checkpoint's lsn ({@link WalReader}): it ends at the first torn or
  *       invalid record at the tail, and reports damage followed by valid records as corruption.</li>
  *   <li>Replay each record <em>by its logical page id</em>: look the id up in the mapping table
@@ -265,8 +265,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <h3>Not in this increment</h3>
  * Checkpoints stop writers while they run. Leaf merges are opportunistic (a busy or big
- * neighbour leaves an empty leaf in place until a later delete there). A page's record bytes are not in the checkpoint, so
- * after an open the first write to each leaf reads its page before it can write blindly. A
+ * neighbour leaves an empty leaf in place until a later delete there). A
  * merge writes the whole page (no partial write-back), a record read from the page is cached
  * whenever a block is free (no sampling), and the budget counts the pool, not the JVM objects of the leaves and the
  * inner index. (The typed {@code ConcurrentNavigableMap} view, {@link BfMap}, and the Kotlin layer
@@ -331,7 +330,7 @@ public final class BfTree implements AutoCloseable {
                 pf.force();
             }
             dd.replaceDurably(BfDirectory.CHECKPOINT,
-                    new Checkpoint(0, 1, 1, new long[] {0}, new int[] {0}, new byte[][] {new byte[0]}).encode());
+                    new Checkpoint(0, 1, 1, new long[] {0}, new int[] {0}, new byte[][] {new byte[0]}, new int[] {0}).encode());
         });
         return openLocked(d, config);
     }
@@ -369,7 +368,7 @@ public final class BfTree implements AutoCloseable {
             if (!Files.isRegularFile(cp)) {
                 throw new CorruptIndexException(cp, 0, "the checkpoint file is missing");
             }
-            Checkpoint c = Checkpoint.decode(Files.readAllBytes(cp), cp, Limits.of(d.pageSize).maxKey);
+            Checkpoint c = Checkpoint.decode(Files.readAllBytes(cp), cp, Limits.of(d.pageSize).maxKey, d.pageSize);
             pf = PageFile.open(d.file(BfDirectory.PAGES), d.pageSize, c.slotCount, c.referencedSlots());
             t = new BfTree(d, config, pf);
             t.recover(c);
@@ -398,6 +397,7 @@ public final class BfTree implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Leaf l = new Leaf(c.pids[i], c.lows[i], i + 1 < n ? c.lows[i + 1] : null);
             l.slot = c.slots[i];
+            l.diskBytes = c.recordBytes[i]; // -1 if not known: the first write to the leaf reads its page
             table.install(l);
             inner.put(l.low, l);
         }
@@ -1496,6 +1496,7 @@ public final class BfTree implements AutoCloseable {
         long[] pids = new long[n];
         int[] slots = new int[n];
         byte[][] lows = new byte[n][];
+        int[] recordBytes = new int[n];
         BitSet referenced = new BitSet();
         for (int i = 0; i < n; i++) {
             Leaf l = leaves.get(i);
@@ -1505,13 +1506,14 @@ public final class BfTree implements AutoCloseable {
                 pids[i] = l.pid;
                 slots[i] = l.slot;
                 lows[i] = l.low;
+                recordBytes[i] = l.diskBytes; // exact whenever known: set from the page read or written
                 referenced.set(l.slot);
             } finally {
                 l.latch.unlockExclusive();
             }
         }
         pages.force();
-        byte[] meta = new Checkpoint(lsn, table.nextPid(), pages.slotCount(), pids, slots, lows).encode();
+        byte[] meta = new Checkpoint(lsn, table.nextPid(), pages.slotCount(), pids, slots, lows, recordBytes).encode();
         dir.replaceDurably(BfDirectory.CHECKPOINT, meta);
         pages.setCheckpointed(referenced);
         wal.deleteSegments(covered);

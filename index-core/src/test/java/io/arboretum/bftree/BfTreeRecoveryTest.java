@@ -231,7 +231,7 @@ class BfTreeRecoveryTest {
         }
         Path pages = dir.resolve(BfDirectory.PAGES);
         byte[] a = Files.readAllBytes(pages);
-        Checkpoint c = Checkpoint.decode(Files.readAllBytes(dir.resolve(BfDirectory.CHECKPOINT)), dir, 32);
+        Checkpoint c = Checkpoint.decode(Files.readAllBytes(dir.resolve(BfDirectory.CHECKPOINT)), dir, 32, 512);
         int victim = c.slots[c.slots.length / 2];
         int pos = victim * 512 + 200;
         a[pos] ^= 0x20;
@@ -273,5 +273,56 @@ class BfTreeRecoveryTest {
             assertArrayEquals(new byte[] {1}, t.get(new byte[] {1}));
             assertNull(t.get(new byte[] {2}));
         }
+    }
+
+    /**
+     * The checkpoint records each page's record bytes, so after a reopen a write goes blindly into
+     * a leaf's mini-page without reading its page; a checkpoint of format version 1 (no record
+     * bytes) still opens, and then the first write to a leaf reads its page.
+     */
+    @Test
+    void aReopenedTreeWritesBlindlyAndAVersionOneCheckpointStillOpens() throws IOException {
+        Path dir = tmp.resolve("t");
+        NavigableMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        try (BfTree t = BfTree.create(dir, syncConfig())) {
+            for (int i = 0; i < 300; i++) {
+                t.put(BfTreeDifferentialTest.key(3 * i), new byte[] {(byte) i});
+                model.put(BfTreeDifferentialTest.key(3 * i), new byte[] {(byte) i});
+            }
+        }
+        try (BfTree t = BfTree.open(dir, syncConfig())) {
+            long reads = t.pageReads();
+            for (int i = 0; i < 300; i += 37) {
+                t.upsert(BfTreeDifferentialTest.key(3 * i + 1), new byte[] {7});
+                model.put(BfTreeDifferentialTest.key(3 * i + 1), new byte[] {7});
+            }
+            assertEquals(reads, t.pageReads(), "blind writes after a reopen read no page");
+            t.checkInvariants(); // also checks each known record-byte count against its page
+            assertContent(model, t);
+        }
+        // Rewrite the checkpoint in format version 1: the same entries without record bytes.
+        Path cp = dir.resolve(BfDirectory.CHECKPOINT);
+        Checkpoint c = Checkpoint.decode(Files.readAllBytes(cp), cp, 32, 512);
+        int size = 40;
+        for (byte[] low : c.lows) {
+            size += 14 + low.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(Checkpoint.MAGIC).putInt(Checkpoint.VERSION_1).putLong(c.lsn).putLong(c.nextPid)
+                .putInt(c.slotCount).putInt(c.pids.length);
+        for (int i = 0; i < c.pids.length; i++) {
+            b.putLong(c.pids[i]).putInt(c.slots[i]).putShort((short) c.lows[i].length).put(c.lows[i]);
+        }
+        b.putInt(BfDirectory.crc(b.array(), 0, size - 4));
+        Files.write(cp, b.array());
+        try (BfTree t = BfTree.open(dir, syncConfig())) {
+            long reads = t.pageReads();
+            t.upsert(BfTreeDifferentialTest.key(2), new byte[] {8});
+            model.put(BfTreeDifferentialTest.key(2), new byte[] {8});
+            assertTrue(t.pageReads() > reads, "without record bytes the first write reads the page");
+            assertContent(model, t);
+        }
+        assertEquals(Checkpoint.VERSION, ByteBuffer.wrap(Files.readAllBytes(cp)).order(ByteOrder.LITTLE_ENDIAN).getInt(8),
+                "the open's checkpoint writes the current format");
     }
 }
