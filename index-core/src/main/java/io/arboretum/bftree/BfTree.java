@@ -1211,9 +1211,9 @@ public final class BfTree implements AutoCloseable {
 
     /**
      * After a delete into {@code l} (latched exclusive, gate shared): if {@code l} is now small,
-     * merge it with a neighbour. See "Merges" in the essay. Opportunistic: the neighbour's latch
+     * merge it with a neighbour. See "Leaf merges" in the essay. Opportunistic: the neighbour's latch
      * is only tried, never waited for (so no cycle of waits can form), and a merge that cannot be
-     * prepared (a page that cannot be read or written) is skipped, leaving both leaves as they
+     * prepared (a page that cannot be read, is damaged, or cannot be written) is skipped, leaving both leaves as they
      * were: the delete has been applied and logged already and must not fail for it.
      *
      * @return the sequence number of the MERGE record, or {@code seq} if there was no merge
@@ -1263,7 +1263,7 @@ public final class BfTree implements AutoCloseable {
                     return 0;
                 }
                 s = store.writeImage(img, left.pid); // a shadow slot: harmless until a checkpoint names it
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException | CorruptIndexException e) {
                 return 0; // the leaves are as they were; a reader of that page will see the error
             }
             long seq;

@@ -209,4 +209,61 @@ class BfTreeMergeTest {
     private static int firstRecord(byte[] segment) {
         return WriteAheadLog.SEGMENT_HEADER;
     }
+
+    /**
+     * A merge that would read a damaged neighbour page is skipped: the deletes that trigger it
+     * succeed (they are applied and logged before the merge is tried), and the damaged page keeps
+     * failing with {@link CorruptIndexException}, never serving wrong data.
+     */
+    @Test
+    void aDeleteBesideADamagedPageSucceedsAndSkipsTheMerge() throws IOException {
+        Path dir = tmp.resolve("damaged");
+        Path cp = dir.resolve(BfDirectory.CHECKPOINT);
+        try (BfTree t = BfTree.create(dir, BfTreeRecoveryTest.syncConfig())) {
+            for (int i = 0; i < 300; i++) {
+                t.put(BfTreeDifferentialTest.key(i), new byte[40]);
+            }
+        }
+        Checkpoint c = Checkpoint.decode(java.nio.file.Files.readAllBytes(cp), cp, 32, 512);
+        assertTrue(c.pids.length > 3, "several leaves");
+        // Thin the second leaf to three records: too many to start a merge, few enough that a
+        // small first leaf will try to absorb it (reading its page).
+        try (BfTree t = BfTree.open(dir, BfTreeRecoveryTest.syncConfig())) {
+            List<byte[]> second = keysIn(c.lows[1], c.lows[2]);
+            for (byte[] k : second.subList(3, second.size())) {
+                t.delete(k);
+            }
+            assertEquals(c.pids.length, t.leafCount(), "no merge yet");
+        }
+        c = Checkpoint.decode(java.nio.file.Files.readAllBytes(cp), cp, 32, 512);
+        try (FileChannel ch = FileChannel.open(dir.resolve(BfDirectory.PAGES), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xA5}), c.slots[1] * 512L + 100); // damage the second leaf
+        }
+        byte[] secondLow = c.lows[1];
+        try (BfTree t = BfTree.open(dir, BfTreeRecoveryTest.syncConfig())) {
+            List<byte[]> first = keysIn(new byte[0], secondLow);
+            assertTrue(first.size() > 3, first.size() + " keys in the first leaf");
+            for (byte[] k : first) {
+                assertTrue(t.delete(k) != null, "a delete that tries a merge with the damaged leaf still succeeds");
+            }
+            for (byte[] k : first) {
+                assertTrue(t.get(k) == null, "deleted");
+            }
+            assertEquals(c.pids.length, t.leafCount(), "no merge with the damaged page");
+            assertThrows(CorruptIndexException.class, () -> t.get(secondLow));
+        }
+    }
+
+    /** The keys {@code key(0..299)} in {@code [from, to)}, ascending. */
+    private static List<byte[]> keysIn(byte[] from, byte[] to) {
+        List<byte[]> ks = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            byte[] k = BfTreeDifferentialTest.key(i);
+            if (Arrays.compareUnsigned(k, from) >= 0 && Arrays.compareUnsigned(k, to) < 0) {
+                ks.add(k);
+            }
+        }
+        ks.sort(Arrays::compareUnsigned);
+        return ks;
+    }
 }
