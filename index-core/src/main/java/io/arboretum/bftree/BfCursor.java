@@ -1,5 +1,6 @@
 package io.arboretum.bftree;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -22,21 +23,29 @@ import java.util.Arrays;
  */
 public final class BfCursor implements AutoCloseable {
     private final BfTree tree;
+    private final MiniPagePool pool;
     private final byte[] from;
     private final byte[] to;
     private final boolean descending;
     /** Ascending: the next lower bound (inclusive). Descending: the next upper bound (exclusive; null = none). */
     private byte[] position;
     private boolean exhausted;
-    private byte[][] keys = new byte[0][];
-    private byte[][] values = new byte[0][];
+    /**
+     * The buffered entries' bytes, back to back: entry {@code j}'s key from {@code ends[2j-1]}
+     * (0 for the first) to {@code ends[2j]}, its value from there to {@code ends[2j+1]}. Reused
+     * from leaf to leaf, so copying a leaf allocates nothing once the buffer is large enough.
+     */
+    private byte[] bytes = new byte[0];
+    private int[] ends = new int[0];
     private int n;
     private int i;
-    private byte[] key;
-    private byte[] value;
+    /** Index of the current entry, or -1. */
+    private int current = -1;
+    private final Reader reader = new Reader();
 
     BfCursor(BfTree tree, byte[] from, byte[] to, boolean descending) {
         this.tree = tree;
+        this.pool = tree.pool();
         this.from = from;
         this.to = to;
         this.descending = descending;
@@ -56,15 +65,12 @@ public final class BfCursor implements AutoCloseable {
     public boolean next() {
         while (i >= n) {
             if (exhausted) {
-                key = null;
-                value = null;
+                current = -1;
                 return false;
             }
             fill();
         }
-        key = keys[i];
-        value = values[i];
-        i++;
+        current = i++;
         return true;
     }
 
@@ -75,10 +81,8 @@ public final class BfCursor implements AutoCloseable {
      * @throws IllegalStateException before the first {@link #next()} or after it returned false
      */
     public byte[] key() {
-        if (key == null) {
-            throw new IllegalStateException("no current entry: call next() first, and only while it returns true");
-        }
-        return key.clone();
+        int c = checkCurrent();
+        return Arrays.copyOfRange(bytes, c == 0 ? 0 : ends[2 * c - 1], ends[2 * c]);
     }
 
     /**
@@ -88,10 +92,15 @@ public final class BfCursor implements AutoCloseable {
      * @throws IllegalStateException before the first {@link #next()} or after it returned false
      */
     public byte[] value() {
-        if (value == null) {
+        int c = checkCurrent();
+        return Arrays.copyOfRange(bytes, ends[2 * c], ends[2 * c + 1]);
+    }
+
+    private int checkCurrent() {
+        if (current < 0) {
             throw new IllegalStateException("no current entry: call next() first, and only while it returns true");
         }
-        return value.clone();
+        return current;
     }
 
     /** Drops the buffered entries; {@link #next()} returns false afterwards. */
@@ -100,8 +109,9 @@ public final class BfCursor implements AutoCloseable {
         exhausted = true;
         n = 0;
         i = 0;
-        keys = new byte[0][];
-        values = new byte[0][];
+        current = -1;
+        bytes = new byte[0];
+        ends = new int[0];
     }
 
     /** Copies the entries of the next leaf in the range, and moves {@code position} past it. */
@@ -109,47 +119,122 @@ public final class BfCursor implements AutoCloseable {
         tree.checkOpen();
         i = 0;
         n = 0;
-        if (!descending) {
-            tree.readLeaf(position, false, (leaf, l) -> {
-                ensure(l.count);
+        current = -1;
+        tree.readLeaf(position, descending, reader);
+    }
+
+    /**
+     * What {@link #fill} does in the latched leaf: copies the entries of the range from the
+     * decoded content, or straight from a FULL mini-page's bytes, then moves the position to the
+     * leaf's far fence. Called under the leaf's latch, so what it reads is consistent.
+     */
+    private final class Reader implements BfTree.LeafReader<Void> {
+        @Override
+        public Void read(Leaf leaf, LeafImage l) {
+            if (l == null) { // descending, below the empty key
+                exhausted = true;
+                return null;
+            }
+            if (!descending) {
                 for (int j = l.lowerBound(position); j < l.count; j++) {
                     if (to != null && Arrays.compareUnsigned(l.keys[j], to) >= 0) {
                         break;
                     }
-                    keys[n] = l.keys[j];
-                    values[n] = l.values[j];
-                    n++;
+                    add(l.keys[j], l.values[j]);
                 }
-                position = l.high;
-                exhausted = l.high == null || (to != null && Arrays.compareUnsigned(l.high, to) >= 0);
-                return null;
-            });
-        } else {
-            tree.readLeaf(position, true, (leaf, l) -> {
-                if (l == null) {
-                    exhausted = true;
-                    return null;
-                }
-                ensure(l.count);
+            } else {
                 for (int j = (position == null ? l.count : l.lowerBound(position)) - 1; j >= 0; j--) {
                     if (from != null && Arrays.compareUnsigned(l.keys[j], from) < 0) {
                         break;
                     }
-                    keys[n] = l.keys[j];
-                    values[n] = l.values[j];
-                    n++;
+                    add(l.keys[j], l.values[j]);
                 }
-                position = l.low;
-                exhausted = l.low.length == 0 || (from != null && Arrays.compareUnsigned(l.low, from) <= 0);
-                return null;
-            });
+            }
+            moveAfter(l.low, l.high);
+            return null;
+        }
+
+        @Override
+        public boolean readsBlocks() {
+            return true;
+        }
+
+        @Override
+        public Void readBlock(Leaf leaf, long a) {
+            ByteBuffer b = pool.buf(a);
+            int count = MiniPage.count(pool, a);
+            if (!descending) {
+                int j = MiniPage.find(pool, a, position);
+                for (j = j >= 0 ? j : -j - 1; j < count; j++) {
+                    int r = MiniPage.recordAt(pool, a, j);
+                    if (to != null && MiniPage.compareKeyAt(b, r, to) >= 0) {
+                        break;
+                    }
+                    add(b, r);
+                }
+            } else {
+                int j = count;
+                if (position != null) {
+                    j = MiniPage.find(pool, a, position);
+                    j = j >= 0 ? j : -j - 1;
+                }
+                for (j--; j >= 0; j--) {
+                    int r = MiniPage.recordAt(pool, a, j);
+                    if (from != null && MiniPage.compareKeyAt(b, r, from) < 0) {
+                        break;
+                    }
+                    add(b, r);
+                }
+            }
+            moveAfter(leaf.low, leaf.high);
+            return null;
         }
     }
 
-    private void ensure(int count) {
-        if (keys.length < count) {
-            keys = new byte[count][];
-            values = new byte[count][];
+    /** Moves the position past the leaf with these fences; exhausted if the range ends there. */
+    private void moveAfter(byte[] low, byte[] high) {
+        if (!descending) {
+            position = high;
+            exhausted = high == null || (to != null && Arrays.compareUnsigned(high, to) >= 0);
+        } else {
+            position = low;
+            exhausted = low.length == 0 || (from != null && Arrays.compareUnsigned(low, from) <= 0);
         }
+    }
+
+    /** Buffers an entry from the heap. */
+    private void add(byte[] k, byte[] v) {
+        int at = reserve(k.length + v.length);
+        System.arraycopy(k, 0, bytes, at, k.length);
+        System.arraycopy(v, 0, bytes, at + k.length, v.length);
+        ends[2 * n] = at + k.length;
+        ends[2 * n + 1] = at + k.length + v.length;
+        n++;
+    }
+
+    /** Buffers the record starting at {@code r} in the FULL mini-page's buffer {@code b}, unless it is a tombstone. */
+    private void add(ByteBuffer b, int r) {
+        if (MiniPage.isTomb(MiniPage.kindAt(b, r))) {
+            return;
+        }
+        int kl = MiniPage.keyLengthAt(b, r);
+        int vl = MiniPage.valueLengthAt(b, r);
+        int at = reserve(kl + vl);
+        b.get(r + MiniPage.REC, bytes, at, kl + vl); // key and value are adjacent in the block
+        ends[2 * n] = at + kl;
+        ends[2 * n + 1] = at + kl + vl;
+        n++;
+    }
+
+    /** Makes room for one more entry of {@code len} bytes; returns where its bytes go. */
+    private int reserve(int len) {
+        if (2 * n + 2 > ends.length) {
+            ends = Arrays.copyOf(ends, Math.max(64, 2 * ends.length));
+        }
+        int at = n == 0 ? 0 : ends[2 * n - 1];
+        if (at + len > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(at + len, Math.max(4096, 2 * bytes.length)));
+        }
+        return at;
     }
 }

@@ -81,9 +81,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * unpin, validate. A hit (or a tombstone, or a miss in a FULL mini-page) is the answer. A miss
  * takes the latch exclusive, reads the disk page, and caches the record found there in the
  * mini-page as CLEAN if a block is free (record-level caching). After a few failed validations
- * it takes the latched path too. A <b>scan</b> (cursor batch) reads a FULL mini-page under the
- * shared latch; otherwise it takes the latch exclusive, reads the page with the mini-page laid
- * over it, and promotes the leaf to a FULL mini-page if a block is free. A global {@code gate}
+ * it takes the latched path too. A <b>scan</b> (cursor batch) copies the entries it needs straight
+ * from a FULL mini-page's bytes into the cursor's buffer under the shared latch, decoding no
+ * record. Otherwise it takes the latch exclusive and promotes the leaf to a FULL mini-page if a
+ * block is free: a leaf with no mini-page by copying its checked page's record bytes into the
+ * block as they are (a page record is a CLEAN mini-page record byte for byte), one with a
+ * partial mini-page by laying it over the decoded page; the cursor then copies from the new
+ * block, or (no block free) from the decoded page. A global {@code gate}
  * (read-write lock) is held shared by writers and by the sweep while they change a leaf or a slot,
  * and exclusive by a checkpoint, so a checkpoint sees a quiescent tree; readers never take it.
  *
@@ -660,6 +664,22 @@ public final class BfTree implements AutoCloseable {
          * @param l    its records and fences, or null with {@code leaf}
          */
         T read(Leaf leaf, LeafImage l);
+
+        /**
+         * Whether this reader can read a FULL mini-page's bytes in place ({@link #readBlock}), so
+         * that {@link #readLeaf} need not decode the leaf into a {@link LeafImage} for it.
+         */
+        default boolean readsBlocks() {
+            return false;
+        }
+
+        /**
+         * Reads the latched leaf's content from its FULL mini-page at {@code a} (latched: the bytes
+         * are as the last writer left them); only called if {@link #readsBlocks()}.
+         */
+        default T readBlock(Leaf leaf, long a) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     /**
@@ -685,10 +705,12 @@ public final class BfTree implements AutoCloseable {
                 continue;
             }
             long a = l.miniAcquire();
-            if (a != MiniPagePool.NONE && (MiniPage.flags(pool, a) & MiniPage.FULL) != 0) {
+            if (isFull(a)) {
                 try {
                     l.referenced = true; // benign race: see Leaf.referenced
-                    return reader.read(l, store.image(l, false));
+                    // Under the shared latch no writer changes the block: a reader of blocks copies
+                    // what it needs straight from it, others get the decoded content.
+                    return reader.readsBlocks() ? reader.readBlock(l, a) : reader.read(l, store.image(l, false));
                 } finally {
                     l.latch.unlockShared();
                 }
@@ -702,10 +724,22 @@ public final class BfTree implements AutoCloseable {
                 if (!l.routes(key, below)) {
                     continue;
                 }
-                LeafImage img = store.image(l, true);
-                store.promote(l, img);
+                long m = l.miniAcquire(); // may have changed while we held no latch
+                LeafImage img = null;
+                if (!reader.readsBlocks() || !isFull(m)) {
+                    if (reader.readsBlocks() && m == MiniPagePool.NONE) {
+                        // The page is the whole content: copy its record bytes into a FULL mini-page
+                        // as they are, decoding nothing (null: done, the reader reads the new block).
+                        img = store.promoteFromPage(l);
+                    } else {
+                        img = store.image(l, true);
+                        store.promote(l, img);
+                    }
+                }
                 l.referenced = true;
-                result = reader.read(l, img);
+                // Still under the exclusive latch: the block the reader reads is the one just
+                // published (or found FULL), and nothing changes it before we release.
+                result = img == null ? reader.readBlock(l, l.miniAcquire()) : reader.read(l, img);
             } finally {
                 // Unchanged: promotion moved the same records to a new block, whose bytes the
                 // release store of the address published; the old block stays intact for readers
@@ -715,6 +749,16 @@ public final class BfTree implements AutoCloseable {
             evictIfNeeded();
             return result;
         }
+    }
+
+    /** Whether {@code a} is the address of a FULL mini-page (caller holds the leaf's latch). */
+    private boolean isFull(long a) {
+        return a != MiniPagePool.NONE && (MiniPage.flags(pool, a) & MiniPage.FULL) != 0;
+    }
+
+    /** The mini-page pool (cursors read FULL mini-pages in place). */
+    MiniPagePool pool() {
+        return pool;
     }
 
     /**

@@ -73,6 +73,38 @@ final class LeafPage {
      * logical page {@code pid} with exactly these fences.
      */
     static Records decode(ByteBuffer in, int pageSize, long pid, byte[] low, byte[] high, Path file, long base) {
+        return records(in, low, high, check(in, pageSize, pid, low, high, file, base));
+    }
+
+    /** The {@code count} records of a page that {@link #check} accepted, copied out. */
+    static Records records(ByteBuffer in, byte[] low, byte[] high, int count) {
+        byte[][] keys = new byte[count][];
+        byte[][] values = new byte[count][];
+        byte[] a = arr(in);
+        // check() bounded every length and offset walked here, in this same buffer.
+        int off = recordsStart(low, high);
+        for (int i = 0; i < count; i++) {
+            int kl = Short.toUnsignedInt(in.getShort(off));
+            int vl = Short.toUnsignedInt(in.getShort(off + 2));
+            keys[i] = Arrays.copyOfRange(a, off + 4, off + 4 + kl);
+            values[i] = Arrays.copyOfRange(a, off + 4 + kl, off + 4 + kl + vl);
+            off += 4 + kl + vl;
+        }
+        return new Records(keys, values);
+    }
+
+    /** Offset of the first record in a page with these fences (as {@link #check} found them). */
+    static int recordsStart(byte[] low, byte[] high) {
+        return Limits.PAGE_HEADER + low.length + (high == null ? 0 : high.length);
+    }
+
+    /**
+     * Checks a page read from slot offset {@code base} of {@code file} as {@link #decode} does,
+     * copying nothing: magic, checksum, page id, fences, and every record's lengths (within the
+     * page), order (strictly ascending) and place (within the fences). Returns the record count;
+     * the records then lie from {@link #recordsStart} to {@link #recordsEnd}.
+     */
+    static int check(ByteBuffer in, int pageSize, long pid, byte[] low, byte[] high, Path file, long base) {
         in.order(ByteOrder.LITTLE_ENDIAN);
         if (in.getInt(0) != MAGIC) {
             throw new CorruptIndexException(file, base, "not a leaf page (wrong magic number)");
@@ -88,29 +120,30 @@ final class LeafPage {
         int lowLen = Short.toUnsignedInt(in.getShort(18));
         int highLen = Short.toUnsignedInt(in.getShort(20));
         int off = Limits.PAGE_HEADER;
+        byte[] a = arr(in);
         if (lowLen > pageSize - off) {
             throw new CorruptIndexException(file, base + 18, "low fence length " + lowLen + " exceeds the page");
         }
-        byte[] pageLow = Arrays.copyOfRange(arr(in), off, off + lowLen);
+        boolean fencesMatch = Arrays.equals(a, off, off + lowLen, low, 0, low.length);
         off += lowLen;
-        byte[] pageHigh = null;
         if (highLen != NO_HIGH) {
             if (highLen > pageSize - off) {
                 throw new CorruptIndexException(file, base + 20, "high fence length " + highLen + " exceeds the page");
             }
-            pageHigh = Arrays.copyOfRange(arr(in), off, off + highLen);
+            fencesMatch &= high != null && Arrays.equals(a, off, off + highLen, high, 0, high.length);
             off += highLen;
+        } else {
+            fencesMatch &= high == null;
         }
-        if (!Arrays.equals(pageLow, low) || !Arrays.equals(pageHigh, high)) {
+        if (!fencesMatch) {
             throw new CorruptIndexException(file, base + Limits.PAGE_HEADER,
                     "page fence keys differ from the fences the tree expects for logical page " + pid);
         }
         if (count > (pageSize - off) / Limits.RECORD_OVERHEAD) {
             throw new CorruptIndexException(file, base + 16, "record count " + count + " cannot fit the page");
         }
-        byte[][] keys = new byte[count][];
-        byte[][] values = new byte[count][];
-        byte[] a = arr(in);
+        int prev = -1; // offset of the previous record's key
+        int prevLen = 0;
         for (int i = 0; i < count; i++) {
             if (pageSize - off < Limits.RECORD_OVERHEAD) {
                 throw new CorruptIndexException(file, base + off, "record " + i + " runs past the page end");
@@ -120,17 +153,27 @@ final class LeafPage {
             if (kl + vl > pageSize - off - Limits.RECORD_OVERHEAD) {
                 throw new CorruptIndexException(file, base + off, "record " + i + " runs past the page end");
             }
-            byte[] k = Arrays.copyOfRange(a, off + 4, off + 4 + kl);
-            if ((i > 0 && Arrays.compareUnsigned(keys[i - 1], k) >= 0) || Arrays.compareUnsigned(k, low) < 0
-                    || (high != null && Arrays.compareUnsigned(k, high) >= 0)) {
+            int k = off + 4;
+            if ((prev >= 0 && Arrays.compareUnsigned(a, prev, prev + prevLen, a, k, k + kl) >= 0)
+                    || Arrays.compareUnsigned(a, k, k + kl, low, 0, low.length) < 0
+                    || (high != null && Arrays.compareUnsigned(a, k, k + kl, high, 0, high.length) >= 0)) {
                 throw new CorruptIndexException(file, base + off, "record " + i
                         + " is out of key order or outside the page's fences");
             }
-            keys[i] = k;
-            values[i] = Arrays.copyOfRange(a, off + 4 + kl, off + 4 + kl + vl);
+            prev = k;
+            prevLen = kl;
             off += 4 + kl + vl;
         }
-        return new Records(keys, values);
+        return count;
+    }
+
+    /** Offset just past the last of {@code count} records of a page that {@link #check} accepted. */
+    static int recordsEnd(ByteBuffer in, byte[] low, byte[] high, int count) {
+        int off = recordsStart(low, high);
+        for (int i = 0; i < count; i++) {
+            off += 4 + Short.toUnsignedInt(in.getShort(off)) + Short.toUnsignedInt(in.getShort(off + 2));
+        }
+        return off;
     }
 
     private static byte[] arr(ByteBuffer in) {

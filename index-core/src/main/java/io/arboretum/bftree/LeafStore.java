@@ -41,6 +41,33 @@ final class LeafStore {
     }
 
     /**
+     * For a scan of a leaf that has no mini-page (exclusive latch): reads its page and makes it a
+     * FULL mini-page by copying the page's record bytes as they are ({@link MiniPage#fromPage}),
+     * decoding no record. Returns the leaf's content only if that was not possible (no block
+     * free, or the records do not fit a block), else null: the new FULL mini-page holds it.
+     */
+    LeafImage promoteFromPage(Leaf l) {
+        ByteBuffer b;
+        int count;
+        try {
+            b = pages.read(l.slot);
+            count = LeafPage.check(b, limits.pageSize, l.pid, l.low, l.high, pages.path, (long) l.slot * limits.pageSize);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read page " + l.slot + " of " + pages.path, e);
+        }
+        int start = LeafPage.recordsStart(l.low, l.high);
+        int end = LeafPage.recordsEnd(b, l.low, l.high, count);
+        l.diskBytes = end - start;
+        long n = MiniPage.fromPage(pool, l.pid, b, start, end, count);
+        if (n == MiniPagePool.NONE) {
+            LeafPage.Records r = LeafPage.records(b, l.low, l.high, count);
+            return new LeafImage(l.low, l.high, r.keys, r.values);
+        }
+        l.setMiniRelease(n); // the release publishes the filled block to optimistic readers
+        return null;
+    }
+
+    /**
      * The value of {@code k} in {@code l} (exclusive latch): the mini-page decides if it holds
      * the key or is FULL; otherwise the disk page is read, and with {@code cache} a record found
      * there is copied into the mini-page as CLEAN if room is free without evicting anything.

@@ -132,6 +132,36 @@ final class MiniPage {
         return v;
     }
 
+    /**
+     * Where record {@code i} starts in {@code p.buf(a)}: its header (key length and kind, value
+     * length), then its key and value. Latched readers only (the offset is trusted).
+     */
+    static int recordAt(MiniPagePool p, long a, int i) {
+        ByteBuffer b = p.buf(a);
+        int o = p.off(a);
+        return o + rec(b, o, i);
+    }
+
+    /** Kind of the record starting at {@code r} in {@code b} (from {@link #recordAt}). */
+    static int kindAt(ByteBuffer b, int r) {
+        return Short.toUnsignedInt(b.getShort(r)) >>> 14;
+    }
+
+    /** Key length of the record starting at {@code r} in {@code b}. */
+    static int keyLengthAt(ByteBuffer b, int r) {
+        return Short.toUnsignedInt(b.getShort(r)) & 0x3FFF;
+    }
+
+    /** Value length of the record starting at {@code r} in {@code b} (0 for a tombstone). */
+    static int valueLengthAt(ByteBuffer b, int r) {
+        return Short.toUnsignedInt(b.getShort(r + 2));
+    }
+
+    /** Unsigned comparison of the key of the record starting at {@code r} in {@code b} with {@code k}. */
+    static int compareKeyAt(ByteBuffer b, int r, byte[] k) {
+        return compare(b, r + REC, keyLengthAt(b, r), k);
+    }
+
     /** Bytes of record {@code i} in a disk page ({@link Limits#recordBytes}). */
     static int recordBytes(MiniPagePool p, long a, int i) {
         ByteBuffer b = p.buf(a);
@@ -275,6 +305,45 @@ final class MiniPage {
             b.putShort(o + SLOTS + SLOT * i, (short) r);
         }
         b.putShort(o + COUNT, (short) e.count);
+    }
+
+    /**
+     * A new FULL mini-page for leaf {@code pid} holding, as CLEAN records, the {@code count}
+     * records of a checked page ({@link LeafPage#check}) that lie in {@code page}'s bytes
+     * {@code [start, end)}: a page record (key length, value length, key, value; little-endian)
+     * is a CLEAN record byte for byte, so the records are copied in one piece and only the slots
+     * are computed. Returns the block's address, or {@link MiniPagePool#NONE} if they do not fit
+     * a block, a key is too long for the kind bits, or the pool has no block free. The caller
+     * holds the leaf's exclusive latch and publishes the address.
+     */
+    static long fromPage(MiniPagePool p, long pid, ByteBuffer page, int start, int end, int count) {
+        int h = end - start;
+        int size = p.blockFor(SLOTS + SLOT * count + h);
+        if (size < 0) {
+            return MiniPagePool.NONE;
+        }
+        for (int i = 0, r = start; i < count; i++) { // lengths bounded by LeafPage.check
+            int kl = Short.toUnsignedInt(page.getShort(r));
+            if (kl > 0x3FFF) {
+                return MiniPagePool.NONE; // would spill into the kind bits (no valid page has such a key)
+            }
+            r += REC + kl + Short.toUnsignedInt(page.getShort(r + 2));
+        }
+        long n = p.tryAllocate(size, pid);
+        if (n == MiniPagePool.NONE) {
+            return MiniPagePool.NONE;
+        }
+        ByteBuffer b = p.buf(n);
+        int o = p.off(n);
+        int heap = size - h;
+        b.put(o + heap, page.array(), start, h);
+        for (int i = 0, r = start; i < count; i++) {
+            b.putShort(o + SLOTS + SLOT * i, (short) (heap + r - start));
+            r += REC + Short.toUnsignedInt(page.getShort(r)) + Short.toUnsignedInt(page.getShort(r + 2));
+        }
+        b.putShort(o + COUNT, (short) count).putShort(o + FLAGS, (short) FULL).putShort(o + HEAP, (short) h)
+                .putShort(o + GARBAGE, (short) 0);
+        return n;
     }
 
     /**
