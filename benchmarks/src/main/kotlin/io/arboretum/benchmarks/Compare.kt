@@ -29,6 +29,8 @@ import java.nio.file.Paths
 import java.nio.file.StandardOpenOption
 import java.time.Instant
 import java.util.Locale
+import java.util.concurrent.Callable
+import java.util.concurrent.Executors
 
 /**
  * How one comparison run is configured (parsed from the command line by [CompareCommand]).
@@ -44,14 +46,29 @@ internal data class Settings(
     val iterationMs: Int? = null,
     val memory: Boolean = true,
     val persistent: Boolean = true,
+    val long: Boolean = false,
     val childResults: Path? = null,
     val start: Int = 0,
     val clock: Long? = null,
 ) {
-    /** Milliseconds per warm-up and measured iteration. */
-    val iteration: Int get() = iterationMs ?: if (profile == "quick") 300 else 1000
+    /** Milliseconds per warm-up and measured iteration: quick 100 (300 with [long]), full 1000, unless set. */
+    val iteration: Int get() = iterationMs ?: when {
+        profile != "quick" -> 1000
+        long -> LONG_ITERATION_MS
+        else -> QUICK_ITERATION_MS
+    }
+
+    /** Arguments of the persistent section's [PersistentCompare] run: its quick profile, or with [long] its earlier, larger data set. */
+    val persistentArgs: List<String> get() =
+        listOf("--profile", "quick") + if (long) listOf("--records", "100000", "--budget-mib", "2.5") else emptyList()
 
     companion object {
+        /** Default iteration of the quick profile (the benchmarks guide gives the main job's measured time with it). */
+        const val QUICK_ITERATION_MS: Int = 100
+
+        /** Iteration of the quick profile with `--long` (the main job's default until 3 December 2026). */
+        const val LONG_ITERATION_MS: Int = 300
+
         fun defaultThreads(): List<Int> {
             val cores = Runtime.getRuntime().availableProcessors()
             return if (cores > 2) listOf(1, 2, cores) else listOf(1, 2)
@@ -63,10 +80,12 @@ internal data class Settings(
 internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCommand(name = "Compare") {
     override fun help(context: Context): String = """Runs the comparison job: every registered implementation against
         ${Implementations.BASELINE}, each cell in separate JVMs (forks), and writes index.html, results.json and
-        results.csv. quick (default): YCSB A-F, Long keys, zipfian, aged regime, 2 forks, memory at 1M.
-        full: every benchmark in both regimes (string-key suite included), memory at 1M and 10M.
+        results.csv. quick (default): YCSB A-F, Long keys, zipfian, aged regime, 2 forks, 100 ms iterations, memory
+        at 1M. full: every benchmark in both regimes (string-key suite included), memory at 1M and 10M.
         Both end with the persistent section: the Bf-tree against RocksDB, LMDB, H2 MVStore and MapDB's file store
-        (PersistentCompare --profile quick).""".trimIndent()
+        (PersistentCompare --profile quick: 50,000 records, 1.25 MiB budget). --long: the quick profile as it ran
+        before, 300 ms iterations and the persistent section on 100,000 records with a 2.5 MiB budget (over
+        5 minutes on 2 cores).""".trimIndent()
 
     private val profile by option("--profile", help = "quick (default) or full").choice("quick", "full").default("quick")
     private val impls by option("--impls", help = "implementations, comma-separated (default: all of ${Implementations.names.joinToString()})")
@@ -79,10 +98,11 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
         .choice("aged", "fresh").split(",")
     private val out by option("--out", help = "report folder (default reports/comparison)").path()
         .default(Paths.get("reports", "comparison"))
-    private val iterationMs by option("--iteration-ms", help = "length of each warm-up and measured iteration (default: quick 300, full 1000)")
+    private val iterationMs by option("--iteration-ms", help = "length of each warm-up and measured iteration (default: quick 100, quick --long 300, full 1000)")
         .int().restrictTo(min = 1)
     private val noMemory by option("--no-memory", help = "skip the memory-per-entry measurement").flag()
     private val noPersistent by option("--no-persistent", help = "skip the persistent section (Bf-tree against RocksDB, LMDB, MVStore, MapDB)").flag()
+    private val long by option("--long", help = "longer quick profile: 300 ms iterations (unless --iteration-ms), persistent section on 100,000 records with a 2.5 MiB budget").flag()
     private val child by option("--child", hidden = true).path()
     private val start by option("--start", hidden = true).int().restrictTo(min = 0).default(0)
     private val clock by option("--clock", hidden = true).long()
@@ -100,7 +120,7 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
         action(Settings(
             profile = profile, impls = names, threads = threads ?: Settings.defaultThreads(), forks = forks,
             regimes = (regimes ?: if (profile == "quick") listOf("aged") else listOf("aged", "fresh")).distinct().map { Regime.of(it) },
-            out = out, iterationMs = iterationMs, memory = !noMemory, persistent = !noPersistent, childResults = child, start = start, clock = clock,
+            out = out, iterationMs = iterationMs, memory = !noMemory, persistent = !noPersistent, long = long, childResults = child, start = start, clock = clock,
         ))
     }
 }
@@ -113,12 +133,13 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
  * `results.csv` (default folder `reports/comparison`).
  *
  * Profiles:
- * - `quick` (default; meant to stay under 5 minutes on 2 cores, see the benchmarks guide for the measured time): YCSB A–F on `Long` keys, zipfian, 1 and 2
+ * - `quick` (default; meant to stay well under 5 minutes on 2 cores, see the benchmarks guide for the measured time): YCSB A–F on `Long` keys, zipfian, 1 and 2
  *   threads (and the core count when above 2), 100,000 records, in the aged regime ([Regime]),
  *   in 2 forks. A fork is one JVM per implementation (fixed 4 GB heap) running every cell of that
  *   implementation unforked, each cell with its own map built and aged, 1 warm-up and 2 measured
- *   iterations of 300 ms; the rounds go fork by fork, so fork `k` of every implementation runs
- *   close together in time and ratios are taken within a round. Memory at 1M entries.
+ *   iterations of 100 ms ([Settings.QUICK_ITERATION_MS]; `--long` makes them 300 ms); the rounds
+ *   go fork by fork, so fork `k` of every implementation runs close together in time and ratios
+ *   are taken within a round. Memory at 1M entries, two fresh JVMs at a time (heap bytes, not times).
  * - `full`: JMH's own forks (2 by default), 2 × 1 s warm-up and 3 × 1 s measured: YCSB A–F on
  *   `Long` and string keys, uniform and zipfian, and the read microbenchmarks (get, 100-entry
  *   and 10,000-entry scans, 95/5 zipfian mix), in both regimes; bulk puts of 1M keys; memory at 1M and 10M entries;
@@ -128,8 +149,8 @@ internal class CompareCommand(private val action: (Settings) -> Unit) : CliktCom
  *
  * Both profiles end with the persistent section (`--no-persistent` skips it): the quick profile of
  * [PersistentCompare] in its own JVM, the Bf-tree against RocksDB, LMDB, H2 MVStore and MapDB's
- * file store on 100,000 records with a 2.5 MiB budget each (about 4x less than the data); its cells
- * are reported with their ratio to RocksDB.
+ * file store on 50,000 records with a 1.25 MiB budget each (about 4x less than the data; `--long`:
+ * 100,000 records and 2.5 MiB); its cells are reported with their ratio to RocksDB.
  *
  * Options: see [CompareCommand] (`--help` lists them).
  */
@@ -158,13 +179,13 @@ object Compare {
         val env = environment(settings)
         println("Arboretum comparison, profile ${settings.profile}: ${settings.impls.joinToString()} " +
             "(baseline ${Implementations.BASELINE}), threads ${settings.threads.joinToString()}, " +
-            "regimes ${settings.regimes.joinToString { it.id }}, ${settings.forks} fork(s) per cell")
+            "regimes ${settings.regimes.joinToString { it.id }}, ${settings.forks} fork(s) per cell, ${settings.iteration} ms iterations")
         val throughput = (if (settings.profile == "quick") runQuick(settings) else runFull(settings)).toMutableList()
         var persistent: PersistentResults? = null
         if (settings.persistent) {
-            progress("persistent section: Bf-tree, RocksDB, LMDB, MVStore, MapDB (PersistentCompare --profile quick, own JVM)")
+            progress("persistent section: Bf-tree, RocksDB, LMDB, MVStore, MapDB (PersistentCompare ${settings.persistentArgs.joinToString(" ")}, own JVM)")
             persistent = try {
-                PersistentCompare.runInChild(listOf("--profile", "quick"))
+                PersistentCompare.runInChild(settings.persistentArgs)
             } catch (e: IllegalStateException) {
                 progress("  persistent section failed: ${e.message}")
                 null
@@ -174,10 +195,7 @@ object Compare {
         val memory = mutableListOf<MemoryResult>()
         if (settings.memory) {
             val sizes = if (settings.profile == "quick") listOf(1_000_000L) else listOf(1_000_000L, 10_000_000L)
-            for (n in sizes) for (impl in settings.impls) {
-                progress("memory: $impl, $n entries (fresh JVM)")
-                memory += MemoryFootprint.measureInFreshJvm(impl, n)
-            }
+            for (n in sizes) memory += measureMemory(settings.impls, n)
         }
         val report = ComparisonReport(throughput, memory, env + (persistent?.environment ?: emptyMap()) +
             ("elapsed" to "${elapsed()} s") + ("load average at end" to loadAverage()), persistent?.stores ?: emptyList())
@@ -186,6 +204,32 @@ object Compare {
         val files = ReportWriter.write(report, settings.out)
         println("\nreport: ${files.joinToString { it.toAbsolutePath().normalize().toString() }}")
         println("done in ${elapsed()} s")
+    }
+
+    /**
+     * Memory JVMs run at once. Their figures are retained heap bytes after full collections, not
+     * times, so they do not need the machine to themselves; runs of more than [PARALLEL_MEMORY_MAX]
+     * entries (heaps of several GB) go one at a time.
+     */
+    private const val PARALLEL_MEMORY = 2
+
+    /** Largest entry count measured [PARALLEL_MEMORY] JVMs at a time. */
+    private const val PARALLEL_MEMORY_MAX = 1_000_000L
+
+    /** Memory per entry of every implementation at [entries] entries, each in a fresh JVM; results in [impls] order. */
+    private fun measureMemory(impls: List<String>, entries: Long): List<MemoryResult> {
+        val pool = Executors.newFixedThreadPool(if (entries <= PARALLEL_MEMORY_MAX) PARALLEL_MEMORY else 1)
+        try {
+            val futures = impls.map { impl ->
+                pool.submit(Callable {
+                    progress("memory: $impl, $entries entries (fresh JVM)")
+                    MemoryFootprint.measureInFreshJvm(impl, entries)
+                })
+            }
+            return futures.map { it.get() }
+        } finally {
+            pool.shutdown()
+        }
     }
 
     /** Wall-clock start of the job, shared with child JVMs (`--clock`) so all progress lines use one clock. */
@@ -198,7 +242,7 @@ object Compare {
     private fun environment(s: Settings): Map<String, String> {
         return linkedMapOf(
             "date" to Instant.now().toString(),
-            "profile" to s.profile,
+            "profile" to s.profile + if (s.long) " --long" else "",
             "iteration" to "${s.iteration} ms",
             "jvm" to "${System.getProperty("java.vm.name")} ${System.getProperty("java.version")}",
             "os" to "${System.getProperty("os.name")} ${System.getProperty("os.arch")}",

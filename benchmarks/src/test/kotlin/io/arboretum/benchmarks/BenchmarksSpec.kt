@@ -300,8 +300,14 @@ class BenchmarksSpec : FunSpec({
         d.impls shouldBe Implementations.names
         d.forks shouldBe 2
         d.regimes shouldBe listOf(Regime.AGED)
-        d.iteration shouldBe 300
+        d.iteration shouldBe 100
         d.memory shouldBe true
+        d.long shouldBe false
+        d.persistentArgs shouldBe listOf("--profile", "quick")
+        val long = parse("--long")
+        long.iteration shouldBe 300
+        long.persistentArgs shouldBe listOf("--profile", "quick", "--records", "100000", "--budget-mib", "2.5")
+        parse("--long", "--iteration-ms", "200").iteration shouldBe 200
         d.childResults.shouldBeNull()
         val full = parse("--profile", "full")
         full.regimes shouldBe listOf(Regime.AGED, Regime.FRESH)

@@ -29,12 +29,12 @@ internal class PersistentCommand(private val action: (PersistentSettings, Path, 
     override fun help(context: Context): String = """Runs the Bf-tree against RocksDB, LMDB, H2 MVStore and MapDB's file
         store: load, YCSB and point-read / scan-100 / write cells side by side, bytes on disk, write amplification and
         recovery, and writes index.html, results.json and results.csv. full (default): 1M records, 16 MiB budget.
-        quick: the main job's persistent section (100k records, 2.5 MiB budget, a few cells).""".trimIndent()
+        quick: the main job's persistent section (50k records, 1.25 MiB budget, a few cells).""".trimIndent()
 
     private val profile by option("--profile", help = "full (default) or quick").choice("full", "quick").default("full")
     private val stores by option("--stores", help = "stores, comma-separated (default: all of ${PersistentStores.names.joinToString()})").split(",")
-    private val records by option("--records", help = "records loaded (full 1000000, quick 100000)").int().restrictTo(min = 1)
-    private val budgetMib by option("--budget-mib", help = "memory budget per store in MiB (full 16, quick 2.5)").double().restrictTo(min = 0.25)
+    private val records by option("--records", help = "records loaded (full 1000000, quick 50000)").int().restrictTo(min = 1)
+    private val budgetMib by option("--budget-mib", help = "memory budget per store in MiB (full 16, quick 1.25)").double().restrictTo(min = 0.25)
     private val threads by option("--threads", help = "thread counts (full 1,2; quick 1)").int().restrictTo(min = 1).split(",")
     private val workloads by option("--workloads", help = "asynchronous cells: A-F, get, scan100, put (full all; quick get,scan100,put)").split(",")
     private val syncWorkloads by option("--sync-workloads", help = "synchronous cells, uniform keys only (full put,A; quick put; none: empty)").split(",")
@@ -50,7 +50,7 @@ internal class PersistentCommand(private val action: (PersistentSettings, Path, 
 
     override fun run() {
         val quick = profile == "quick"
-        val n = records ?: if (quick) 100_000 else 1_000_000
+        val n = records ?: if (quick) 50_000 else 1_000_000
         val names = stores?.map { it.trim() }?.filter { it.isNotEmpty() } ?: PersistentStores.names
         if (names.isEmpty()) throw UsageError("--stores selected no store")
         names.forEach { runCatching { PersistentStores.byName(it) }.onFailure { e -> throw UsageError("--stores: ${e.message}") } }
@@ -62,7 +62,7 @@ internal class PersistentCommand(private val action: (PersistentSettings, Path, 
         val cells = ts.flatMap { t -> dists.flatMap { d -> async.map { PersistentCell(it, d, t, StoreDurability.ASYNC) } } } +
             ts.flatMap { t -> sync.map { PersistentCell(it, KeyDistribution.UNIFORM, t, StoreDurability.SYNC) } }
         val settings = PersistentSettings(
-            stores = names, records = n, budget = ((budgetMib ?: if (quick) 2.5 else 16.0) * (1 shl 20)).toLong(), cells = cells,
+            stores = names, records = n, budget = ((budgetMib ?: if (quick) 1.25 else 16.0) * (1 shl 20)).toLong(), cells = cells,
             warmupMs = warmupMs ?: if (quick) 200 else 1000, roundMs = roundMs ?: if (quick) 300 else 1000,
             rounds = rounds ?: if (quick) 2 else 3, updates = updates ?: if (quick) 0 else n / 4,
             recoveryRecords = recoveryRecords ?: if (quick) 0 else n, dir = dir ?: PersistentCompare.defaultDir(),

@@ -172,8 +172,8 @@ class PersistentStoresSpec : FunSpec({
     test("the command line: profiles, subsets and bad input") {
         var got: PersistentSettings? = null
         PersistentCommand { s, _, _ -> got = s }.parse(listOf("--profile", "quick", "--dir", root.toString()))
-        got!!.records shouldBe 100_000
-        got!!.budget shouldBe (5L shl 19)
+        got!!.records shouldBe 50_000
+        got!!.budget shouldBe (5L shl 18)
         got!!.cells.map { "${it.suite} ${it.workload} ${it.threads}" } shouldContainExactly
             listOf("persistent-async get 1", "persistent-async scan100 1", "persistent-async put 1", "persistent-sync put 1")
         got!!.recoveryRecords shouldBe 0
